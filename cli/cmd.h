@@ -1,0 +1,36 @@
+/*
+ * The subcommand interface. Each cli/cmd-<name>.c parses argv into an options
+ * struct, calls one library entry point and prints the result. Only cli/
+ * exits the process or prints.
+ */
+#ifndef SNPVM_CLI_CMD_H
+#define SNPVM_CLI_CMD_H
+
+#include <stdbool.h>
+
+#include "util/err.h"
+
+/* Exit statuses, the same for every command. */
+enum {
+	EXIT_DONE = 0,    /* done; for verify: verified and appraised */
+	EXIT_REFUSED = 1, /* the answer is no (verification or appraisal refused) */
+	EXIT_USAGE = 2,   /* bad usage or unusable input */
+	EXIT_FAILURE_ = 3 /* any other failure */
+};
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv); /* argv[0] is the command name */
+	const char *summary;
+};
+
+/*
+ * Prints a failure: one line "snpvm <cmd>: <message>" on stderr, or with
+ * json a {"error": {"code": ..., "message": ...}} object on stdout.
+ */
+void cli_print_error(const char *cmd, const struct snp_err *err, bool json);
+
+/* Maps an error code to the exit status of the table above (input errors -> 2). */
+int cli_exit_status(int code);
+
+#endif

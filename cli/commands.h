@@ -1,0 +1,15 @@
+/*
+ * The command table's rows, one per line so that each command lands as a
+ * one-line change. Only commands that work are listed.
+ */
+#ifndef SNPVM_CLI_COMMANDS_H
+#define SNPVM_CLI_COMMANDS_H
+
+#include "cli/cmd.h"
+
+/* Declarations: one per command. */
+
+#define SNPVM_COMMANDS \
+	/* rows: { "name", cmd_name, "summary" }, */
+
+#endif

@@ -1,0 +1,137 @@
+/* main(): the command table and global flags; nothing else clever. */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cmd.h"
+#include "cli/commands.h"
+#include "util/log.h"
+
+static int cmd_help(int argc, char **argv);
+
+static const struct cmd commands[] = {
+	{ "help", cmd_help, "show this help, or a command's help" },
+	SNPVM_COMMANDS
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: snpvm [-v|-q] <command> [options]\n"
+		   "       snpvm --version | --help | help <command>\n\n"
+		   "Confidential VMs on AMD SEV-SNP: predict launch measurements, verify\n"
+		   "attestation reports, run the simulated AMD secure processor.\n\n"
+		   "commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nglobal options:\n"
+		   "  -v, --verbose   more log output on stderr (repeatable)\n"
+		   "  -q, --quiet     errors only\n"
+		   "  --version       print the version\n"
+		   "\nRun 'snpvm <command> --help' for a command's options. Exit status: 0 done,\n"
+		   "1 refused, 2 bad usage or input, 3 other failure.\n");
+}
+
+static const struct cmd *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+void cli_print_error(const char *cmd, const struct snp_err *err, bool json)
+{
+	if (json) {
+		json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", snp_code_name(err->code),
+				      "message", err->msg);
+
+		if (o) {
+			json_dumpf(o, stdout, JSON_INDENT(2));
+			fputc('\n', stdout);
+			json_decref(o);
+		}
+	}
+	fprintf(stderr, "snpvm %s: %s\n", cmd, err->msg[0] ? err->msg : snp_strerror(err->code));
+}
+
+int cli_exit_status(int code)
+{
+	switch (code) {
+	case SNP_OK:
+		return EXIT_DONE;
+	case SNP_E_SIGNATURE:
+	case SNP_E_CHAIN:
+	case SNP_E_REFUSED:
+		return EXIT_REFUSED;
+	case SNP_E_TRUNCATED:
+	case SNP_E_RESERVED:
+	case SNP_E_TRAILING:
+	case SNP_E_VERSION:
+	case SNP_E_INVALID:
+	case SNP_E_UNSUPPORTED:
+		return EXIT_USAGE;
+	default:
+		return EXIT_FAILURE_;
+	}
+}
+
+/* snpvm help [COMMAND]: the table above, or COMMAND --help. */
+static int cmd_help(int argc, char **argv)
+{
+	static char help_flag[] = "--help";
+	const struct cmd *c;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_DONE;
+	}
+	c = find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "snpvm: unknown command '%s' (see 'snpvm --help')\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	char *hargv[] = { argv[1], help_flag, NULL };
+	return c->fn(2, hargv);
+}
+
+int main(int argc, char **argv)
+{
+	enum log_level level = LOG_WARN;
+	const struct cmd *c;
+	static char prog[64];
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			level = level < LOG_DEBUG ? level + 1 : LOG_DEBUG;
+		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+			level = LOG_ERROR;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("snpvm %s\n", SNPVM_VERSION);
+			return EXIT_DONE;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return EXIT_DONE;
+		} else {
+			fprintf(stderr, "snpvm: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	c = find(argv[i]);
+	if (!c) {
+		fprintf(stderr, "snpvm: unknown command '%s' (see 'snpvm --help')\n", argv[i]);
+		return EXIT_USAGE;
+	}
+	snprintf(prog, sizeof(prog), "snpvm %s", c->name);
+	log_setup(prog, level);
+	return c->fn(argc - i, argv + i);
+}

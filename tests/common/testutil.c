@@ -1,0 +1,131 @@
+#include "tests/common/testutil.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <ftw.h>
+
+#include <cmocka.h>
+
+#include "util/file.h"
+
+const char *tdata_path(const char *rel)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "tests/data/%s", rel);
+	return path;
+}
+
+uint8_t *tdata_read(const char *rel, size_t *len)
+{
+	struct snp_err err = { 0 };
+	uint8_t *buf = NULL;
+
+	if (file_read(tdata_path(rel), 64u << 20, &buf, len, &err) != 0)
+		fail_msg("cannot read test data %s: %s", rel, err.msg);
+	return buf;
+}
+
+static char *slurp_fd(int fd)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+
+	assert_non_null(buf);
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+void run_snpvm(const char *const argv[], const char *stdin_text, struct run_result *res)
+{
+	const char *bin = getenv("SNPVM") ? getenv("SNPVM") : "build/snpvm";
+	char outpath[] = "/tmp/snpvm-test-out-XXXXXX", errpath[] = "/tmp/snpvm-test-err-XXXXXX";
+	char inpath[] = "/tmp/snpvm-test-in-XXXXXX";
+	int outfd = mkstemp(outpath), errfd = mkstemp(errpath), infd = mkstemp(inpath);
+	const char *args[64];
+	size_t n = 0;
+	int status = 0;
+	pid_t pid;
+
+	assert_true(outfd >= 0 && errfd >= 0 && infd >= 0);
+	if (stdin_text)
+		assert_int_equal(write(infd, stdin_text, strlen(stdin_text)), (ssize_t)strlen(stdin_text));
+	lseek(infd, 0, SEEK_SET);
+	args[n++] = bin;
+	for (size_t i = 0; argv[i] && n < 63; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(infd, 0);
+		dup2(outfd, 1);
+		dup2(errfd, 2);
+		execv(bin, (char *const *)args);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	lseek(outfd, 0, SEEK_SET);
+	lseek(errfd, 0, SEEK_SET);
+	res->out = slurp_fd(outfd);
+	res->err = slurp_fd(errfd);
+	close(outfd);
+	close(errfd);
+	close(infd);
+	unlink(outpath);
+	unlink(errpath);
+	unlink(inpath);
+}
+
+void run_result_free(struct run_result *res)
+{
+	free(res->out);
+	free(res->err);
+	res->out = res->err = NULL;
+}
+
+char *tmpdir_make(void)
+{
+	char *tmpl = strdup("/tmp/snpvm-test-XXXXXX");
+
+	assert_non_null(tmpl);
+	assert_non_null(mkdtemp(tmpl));
+	return tmpl;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void rm_rf(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Runs every test binary given, shows its cmocka output, and ends with one
+# summary line over all of them. A binary that dies without a cmocka summary
+# counts as one failure. Exit status 1 if anything failed.
+set -u
+pass=0 fail=0 skip=0 broken=""
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for t in "$@"; do
+	"$t" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	pass=$((pass + ${p:-0}))
+	fail=$((fail + ${f:-0}))
+	skip=$((skip + ${s:-0}))
+	if [ "$rc" -ne 0 ] && [ -z "$f" ]; then
+		fail=$((fail + 1))
+		broken="$broken $t(exit $rc)"
+	fi
+	[ "$rc" -ne 0 ] && broken="$broken $(basename "$t")"
+done
+echo
+[ -n "$broken" ] && echo "failing binaries:$broken"
+echo "tests: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
