@@ -8,8 +8,10 @@
 #include "cli/cmd.h"
 
 /* Declarations: one per command. */
+int cmd_verify(int argc, char **argv);
 
 #define SNPVM_COMMANDS \
-	/* rows: { "name", cmd_name, "summary" }, */
+	/* rows: { "name", cmd_name, "summary" }, */ \
+	{ "verify", cmd_verify, "verify an attestation report against AMD's roots" },
 
 #endif
