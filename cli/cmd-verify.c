@@ -94,8 +94,10 @@ static int load_report(const struct verify_args *a, uint8_t **raw, size_t *len,
 	int ret;
 
 	*raw = NULL;
-	if ((ret = file_read(a->report, INPUT_MAX, &buf, &n, err)) != 0)
-		return snp_errf(err, SNP_E_INVALID, "%s", err->msg);
+	if ((ret = file_read(a->report, INPUT_MAX, &buf, &n, err)) != 0) {
+		err->code = SNP_E_INVALID; /* unreadable input: exit 2 */
+		return SNP_E_INVALID;
+	}
 	if (a->hcl) {
 		if (n < HCL_REPORT_OFFSET + SNP_REPORT_SIZE || memcmp(buf, "HCLA", 4) != 0) {
 			free(buf);
