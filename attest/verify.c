@@ -507,7 +507,7 @@ static int check_binding(const struct snp_report *rep, enum snp_product p,
 			return fail(res, err, SNP_E_CHAIN, "vek.tcb", "%s extension missing",
 				    vek_spl_name(k));
 		if (b < 0) {
-			if (e->has_spl[k] && e->spl[k] != 0)
+			if (e->has_spl[k])
 				return fail(res, err, SNP_E_CHAIN, "vek.tcb",
 					    "%s %u present, but %s has no such TCB field",
 					    vek_spl_name(k), e->spl[k], pname);
