@@ -46,6 +46,8 @@ TEST_SRCS := $(sort $(wildcard tests/*/test-*.c))
 TEST_BINS := $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_REPLAY_BINS := $(patsubst tests/fuzz/fuzz-%.c,$(BUILD)/tests/fuzz/replay-%,$(FUZZ_SRCS))
+# Benchmark programs (tests/bench/bench-*.c), built for `make bench`, never part of snpvm.
+BENCH_BINS := $(patsubst %.c,$(BUILD)/%,$(sort $(wildcard tests/bench/bench-*.c)))
 
 .PHONY: all test check deps deps-check install uninstall clean hdrcheck fuzz bench demo tidy
 
@@ -110,7 +112,7 @@ fuzz:
 		./build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz-}; \
 	done
 
-bench: $(BUILD)/snpvm
+bench: $(BUILD)/snpvm $(BENCH_BINS)
 	@scripts/bench.sh $(BUILD)/snpvm
 
 demo: deps-check $(BUILD)/snpvm
