@@ -1,5 +1,6 @@
 #include "attest/chain.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/asn1.h>
@@ -110,12 +111,14 @@ int chain_check_signed(X509 *subject, const char *subject_what, X509 *issuer,
 	int rc;
 
 	if (X509_NAME_cmp(X509_get_issuer_name(subject), X509_get_subject_name(issuer)) != 0) {
-		char s[128] = "?", i[128] = "?";
+		char s[128], i[128];
 		struct snp_err ignore;
 
-		if (chain_issuer_cn(subject, s, sizeof(s), &ignore) != 0 ||
-		    chain_subject_cn(issuer, i, sizeof(i), &ignore) != 0)
-			(void)0;
+		/* The names differ; the CNs are only for the message. */
+		if (chain_issuer_cn(subject, s, sizeof(s), &ignore) != 0)
+			snprintf(s, sizeof(s), "(no CN)");
+		if (chain_subject_cn(issuer, i, sizeof(i), &ignore) != 0)
+			snprintf(i, sizeof(i), "(no CN)");
 		ret = snp_errf(err, SNP_E_CHAIN, "%s: issuer is %s, but the %s is %s", subject_what,
 			       s, issuer_what, i);
 		goto out;
