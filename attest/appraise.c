@@ -607,8 +607,9 @@ int appraise_report(const struct snp_report *rep, enum snp_product product,
 			if (!res->checks[i].passed)
 				first = &res->checks[i];
 		if (res->nfailed > 1)
-			ret = snp_errf(err, SNP_E_REFUSED, "appraise: %s (and %zu more failed checks)",
-				       first ? first->detail : "?", res->nfailed - 1);
+			ret = snp_errf(err, SNP_E_REFUSED, "appraise: %s (and %zu more failed check%s)",
+				       first ? first->detail : "?", res->nfailed - 1,
+				       res->nfailed > 2 ? "s" : "");
 		else
 			ret = snp_errf(err, SNP_E_REFUSED, "appraise: %s",
 				       first ? first->detail : "?");
