@@ -29,7 +29,7 @@ enum field_kind {
 	F_VMPL,           /* uint8_t mask at off: 0..3, [..], or "any" */
 	F_ABI_VERSION,    /* "MAJOR.MINOR" into two uint8_t at off */
 	F_FW_VERSION,     /* "MAJOR.MINOR.BUILD" into struct appraise_fw_version at off */
-	F_BITS,           /* uint64_t mask at off from bit numbers (or names, if names) */
+	F_BITS,           /* uint64_t mask at off from bit numbers (or names, if bit_names) */
 	F_OBJECT,         /* nested object described by sub, based at off */
 };
 
@@ -45,88 +45,78 @@ struct field {
 	size_t count_off; /* F_HEX_LIST: size_t count */
 	size_t flag_off;  /* F_HEX, F_HEX_LIST: bool set when the key is present, or NO_FLAG */
 	const struct field *sub;             /* F_OBJECT */
-	const char *const *names;            /* F_BITS: names of bits 0..7, or NULL */
+	bool bit_names;   /* F_BITS: PLATFORM_INFO bit names are accepted too */
 };
 
-#define END { NULL, F_BOOL, 0, 0, 0, 0, 0, NO_FLAG, NULL, NULL }
-
-static const char *const platform_names[8] = {
-	"SMT_EN", "TSME_EN", "ECC_EN", "RAPL_DIS", "CIPHERTEXT_HIDING_DRAM_EN",
-	"ALIAS_CHECK_COMPLETE", "IOMMU_WRITE_SAFE", "SEV_TIO_EN",
-};
+/* A scalar field: no length, list or flag. */
+#define SCALAR(k, kind, o) { k, kind, o, 0, 0, 0, 0, NO_FLAG, NULL, false }
+#define END SCALAR(NULL, F_BOOL, 0)
 
 #define GP(m) offsetof(struct appraise_guest_policy, m)
 static const struct field guest_policy_fields[] = {
-	{ "allow_debug", F_BOOL, GP(allow_debug), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
-	{ "allow_migrate_ma", F_BOOL, GP(allow_migrate_ma), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
-	{ "allow_smt", F_BOOL, GP(allow_smt), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
-	{ "allow_cxl", F_BOOL, GP(allow_cxl), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
-	{ "require_single_socket", F_BOOL, GP(require_single_socket), 0, 0, 0, 0, NO_FLAG, NULL,
-	  NULL },
-	{ "require_mem_aes_256_xts", F_BOOL, GP(require_mem_aes_256_xts), 0, 0, 0, 0, NO_FLAG, NULL,
-	  NULL },
-	{ "require_rapl_dis", F_BOOL, GP(require_rapl_dis), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
-	{ "require_ciphertext_hiding", F_BOOL, GP(require_ciphertext_hiding), 0, 0, 0, 0, NO_FLAG,
-	  NULL, NULL },
-	{ "require_page_swap_disable", F_BOOL, GP(require_page_swap_disable), 0, 0, 0, 0, NO_FLAG,
-	  NULL, NULL },
-	{ "abi_min", F_ABI_VERSION, GP(abi_major_min), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
+	SCALAR("allow_debug", F_BOOL, GP(allow_debug)),
+	SCALAR("allow_migrate_ma", F_BOOL, GP(allow_migrate_ma)),
+	SCALAR("allow_smt", F_BOOL, GP(allow_smt)),
+	SCALAR("allow_cxl", F_BOOL, GP(allow_cxl)),
+	SCALAR("require_single_socket", F_BOOL, GP(require_single_socket)),
+	SCALAR("require_mem_aes_256_xts", F_BOOL, GP(require_mem_aes_256_xts)),
+	SCALAR("require_rapl_dis", F_BOOL, GP(require_rapl_dis)),
+	SCALAR("require_ciphertext_hiding", F_BOOL, GP(require_ciphertext_hiding)),
+	SCALAR("require_page_swap_disable", F_BOOL, GP(require_page_swap_disable)),
+	SCALAR("abi_min", F_ABI_VERSION, GP(abi_major_min)),
 	END,
 };
 
 #define TF(m) offsetof(struct appraise_tcb_floor, m)
 static const struct field tcb_fields[] = {
-	{ "fmc", F_U8, TF(fmc), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
-	{ "bootloader", F_U8, TF(bootloader), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
-	{ "tee", F_U8, TF(tee), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
-	{ "snp", F_U8, TF(snp), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
-	{ "microcode", F_U8, TF(microcode), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
+	SCALAR("fmc", F_U8, TF(fmc)),
+	SCALAR("bootloader", F_U8, TF(bootloader)),
+	SCALAR("tee", F_U8, TF(tee)),
+	SCALAR("snp", F_U8, TF(snp)),
+	SCALAR("microcode", F_U8, TF(microcode)),
 	END,
 };
 
 #define O(m) offsetof(struct appraise_opts, m)
 static const struct field platform_fields[] = {
-	{ "required", F_BITS, O(platform_info_required), 0, 0, 0, 0, NO_FLAG, NULL, platform_names },
+	{ "required", F_BITS, O(platform_info_required), 0, 0, 0, 0, NO_FLAG, NULL, true },
 	{ "forbidden", F_BITS, O(platform_info_forbidden), 0, 0, 0, 0, NO_FLAG, NULL,
-	  platform_names },
-	{ "allow_unknown_bits", F_BOOL, O(allow_unknown_platform_info), 0, 0, 0, 0, NO_FLAG, NULL,
-	  NULL },
+	  true },
+	SCALAR("allow_unknown_bits", F_BOOL, O(allow_unknown_platform_info)),
 	END,
 };
 
 static const struct field top_fields[] = {
-	{ "description", F_IGNORED_STRING, 0, 0, 0, 0, 0, NO_FLAG, NULL, NULL },
+	SCALAR("description", F_IGNORED_STRING, 0),
 	{ "measurements", F_HEX_LIST, O(measurements), SNP_MEASUREMENT_SIZE, 0,
-	  APPRAISE_MAX_MEASUREMENTS, O(nmeasurements), NO_FLAG, NULL, NULL },
-	{ "allow_any_measurement", F_BOOL, O(allow_any_measurement), 0, 0, 0, 0, NO_FLAG, NULL,
-	  NULL },
+	  APPRAISE_MAX_MEASUREMENTS, O(nmeasurements), NO_FLAG, NULL, false },
+	SCALAR("allow_any_measurement", F_BOOL, O(allow_any_measurement)),
 	{ "host_data", F_HEX, O(host_data), SNP_HOST_DATA_SIZE, 0, 0, 0, O(check_host_data), NULL,
-	  NULL },
+	  false },
 	{ "report_data", F_HEX, O(report_data), SNP_REPORT_DATA_SIZE, 0, 0, 0,
-	  O(check_report_data), NULL, NULL },
-	{ "vmpl", F_VMPL, O(vmpl_mask), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
+	  O(check_report_data), NULL, false },
+	SCALAR("vmpl", F_VMPL, O(vmpl_mask)),
 	{ "guest_policy", F_OBJECT, O(guest_policy), 0, 0, 0, 0, NO_FLAG, guest_policy_fields,
-	  NULL },
-	{ "min_reported_tcb", F_OBJECT, O(min_reported_tcb), 0, 0, 0, 0, NO_FLAG, tcb_fields, NULL },
+	  false },
+	{ "min_reported_tcb", F_OBJECT, O(min_reported_tcb), 0, 0, 0, 0, NO_FLAG, tcb_fields, false },
 	{ "min_committed_tcb", F_OBJECT, O(min_committed_tcb), 0, 0, 0, 0, NO_FLAG, tcb_fields,
-	  NULL },
-	{ "min_launch_tcb", F_OBJECT, O(min_launch_tcb), 0, 0, 0, 0, NO_FLAG, tcb_fields, NULL },
-	{ "allow_provisional_firmware", F_BOOL, O(allow_provisional_firmware), 0, 0, 0, 0, NO_FLAG,
-	  NULL, NULL },
-	{ "min_firmware_version", F_FW_VERSION, O(min_firmware), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
-	{ "allow_any_id_key", F_BOOL, O(allow_any_id_key), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
-	{ "require_author_key", F_BOOL, O(require_author_key), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
+	  false },
+	{ "min_launch_tcb", F_OBJECT, O(min_launch_tcb), 0, 0, 0, 0, NO_FLAG, tcb_fields, false },
+	SCALAR("allow_provisional_firmware", F_BOOL, O(allow_provisional_firmware)),
+	SCALAR("min_firmware_version", F_FW_VERSION, O(min_firmware)),
+	SCALAR("allow_any_id_key", F_BOOL, O(allow_any_id_key)),
+	SCALAR("require_author_key", F_BOOL, O(require_author_key)),
 	{ "trusted_id_keys", F_HEX_LIST, O(trusted_id_keys), SNP_KEY_DIGEST_SIZE, 0,
-	  APPRAISE_MAX_KEY_DIGESTS, O(ntrusted_id_keys), NO_FLAG, NULL, NULL },
+	  APPRAISE_MAX_KEY_DIGESTS, O(ntrusted_id_keys), NO_FLAG, NULL, false },
 	{ "trusted_author_keys", F_HEX_LIST, O(trusted_author_keys), SNP_KEY_DIGEST_SIZE, 0,
-	  APPRAISE_MAX_KEY_DIGESTS, O(ntrusted_author_keys), NO_FLAG, NULL, NULL },
-	{ "min_guest_svn", F_U32, O(min_guest_svn), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
-	{ "family_id", F_HEX, O(family_id), 16, 0, 0, 0, O(check_family_id), NULL, NULL },
-	{ "image_id", F_HEX, O(image_id), 16, 0, 0, 0, O(check_image_id), NULL, NULL },
-	{ "platform_info", F_OBJECT, 0, 0, 0, 0, 0, NO_FLAG, platform_fields, NULL },
+	  APPRAISE_MAX_KEY_DIGESTS, O(ntrusted_author_keys), NO_FLAG, NULL, false },
+	SCALAR("min_guest_svn", F_U32, O(min_guest_svn)),
+	{ "family_id", F_HEX, O(family_id), 16, 0, 0, 0, O(check_family_id), NULL, false },
+	{ "image_id", F_HEX, O(image_id), 16, 0, 0, 0, O(check_image_id), NULL, false },
+	{ "platform_info", F_OBJECT, 0, 0, 0, 0, 0, NO_FLAG, platform_fields, false },
 	{ "chip_ids", F_HEX_LIST, O(chip_ids), SNP_CHIP_ID_SIZE, 8, APPRAISE_MAX_CHIP_IDS,
-	  O(nchip_ids), O(check_chip_id), NULL, NULL },
-	{ "mit_vector_required", F_BITS, O(mit_vector_required), 0, 0, 0, 0, NO_FLAG, NULL, NULL },
+	  O(nchip_ids), O(check_chip_id), NULL, false },
+	{ "mit_vector_required", F_BITS, O(mit_vector_required), 0, 0, 0, 0, NO_FLAG, NULL, false },
 	END,
 };
 
@@ -274,8 +264,8 @@ static int get_vmpl(const json_t *v, const char *path, uint8_t *mask, struct snp
 	return 0;
 }
 
-/* A list of bit numbers 0..63, or (with names) names of bits 0..7. */
-static int get_bits(const json_t *v, const char *path, const char *const *names, uint64_t *out,
+/* A list of bit numbers 0..63, or (with bit_names) PLATFORM_INFO bit names. */
+static int get_bits(const json_t *v, const char *path, bool bit_names, uint64_t *out,
 		    struct snp_err *err)
 {
 	char ipath[96];
@@ -290,9 +280,9 @@ static int get_bits(const json_t *v, const char *path, const char *const *names,
 		long long n = -1;
 
 		snprintf(ipath, sizeof(ipath), "%.64s[%zu]", path, i);
-		if (names && json_is_string(e)) {
-			for (int b = 0; b < 8; b++)
-				if (strcmp(json_string_value(e), names[b]) == 0)
+		if (bit_names && json_is_string(e)) {
+			for (unsigned b = 0; snp_platform_bit_name(b); b++)
+				if (strcmp(json_string_value(e), snp_platform_bit_name(b)) == 0)
 					n = b;
 			if (n < 0)
 				return snp_errf(err, SNP_E_INVALID,
@@ -373,7 +363,7 @@ static int parse_field(const json_t *v, const char *path, const struct field *f,
 		return 0;
 	}
 	case F_BITS:
-		return get_bits(v, path, f->names, (uint64_t *)(base + f->off), err);
+		return get_bits(v, path, f->bit_names, (uint64_t *)(base + f->off), err);
 	case F_OBJECT:
 		return parse_object(v, path, f->sub, base + f->off, err);
 	}

@@ -392,11 +392,6 @@ static void check_firmware(const struct snp_report *rep, const struct appraise_o
 		       c > 0 ? "" : "; provisional firmware not allowed");
 }
 
-static const char *const platform_bit_names[8] = {
-	"SMT_EN", "TSME_EN", "ECC_EN", "RAPL_DIS", "CIPHERTEXT_HIDING_DRAM_EN",
-	"ALIAS_CHECK_COMPLETE", "IOMMU_WRITE_SAFE", "SEV_TIO_EN",
-};
-
 static void bit_names(uint64_t bits, char *out, size_t cap)
 {
 	size_t used = 0;
@@ -407,9 +402,9 @@ static void bit_names(uint64_t bits, char *out, size_t cap)
 
 		if (!(bits & (1ull << b)))
 			continue;
-		if (b < 8)
+		if (snp_platform_bit_name(b))
 			w = snprintf(out + used, cap - used, "%s%s", used ? "," : "",
-				     platform_bit_names[b]);
+				     snp_platform_bit_name(b));
 		else
 			w = snprintf(out + used, cap - used, "%sbit%u", used ? "," : "", b);
 		if (w < 0 || (size_t)w >= cap - used)
@@ -418,41 +413,36 @@ static void bit_names(uint64_t bits, char *out, size_t cap)
 	}
 }
 
+/* Required bits all set (required) or forbidden bits all clear (!required). */
+static void check_platform_bits(const char *name, uint64_t pi, uint64_t mask, bool required,
+				struct appraise_result *res)
+{
+	const char *kind = required ? "required" : "forbidden";
+	uint64_t bad = required ? mask & ~pi : mask & pi;
+	char names[128];
+
+	if (mask == 0) {
+		record(res, name, true, true, "no %s bits (PLATFORM_INFO 0x%llx)", kind,
+		       (unsigned long long)pi);
+	} else if (bad) {
+		bit_names(bad, names, sizeof(names));
+		record(res, name, false, false, "PLATFORM_INFO 0x%llx %s bits 0x%llx (%s)",
+		       (unsigned long long)pi, required ? "lacks required" : "has forbidden",
+		       (unsigned long long)bad, names);
+	} else {
+		record(res, name, true, false, "PLATFORM_INFO 0x%llx: %s bits 0x%llx respected",
+		       (unsigned long long)pi, kind, (unsigned long long)mask);
+	}
+}
+
 static void check_platform_info(const struct snp_report *rep, const struct appraise_opts *o,
 				struct appraise_result *res)
 {
 	unsigned long long pi = rep->platform_info;
-	uint64_t missing = o->platform_info_required & ~rep->platform_info;
-	uint64_t bad = o->platform_info_forbidden & rep->platform_info;
 	uint64_t unknown = rep->platform_info & ~SNP_PLATFORM_KNOWN_MASK;
-	char names[128];
 
-	if (o->platform_info_required == 0)
-		record(res, "PLATFORM_INFO.REQUIRED", true, true, "no required bits (PLATFORM_INFO 0x%llx)",
-		       pi);
-	else if (missing) {
-		bit_names(missing, names, sizeof(names));
-		record(res, "PLATFORM_INFO.REQUIRED", false, false,
-		       "PLATFORM_INFO 0x%llx lacks required bits 0x%llx (%s)", pi,
-		       (unsigned long long)missing, names);
-	} else
-		record(res, "PLATFORM_INFO.REQUIRED", true, false,
-		       "PLATFORM_INFO 0x%llx has the required bits 0x%llx", pi,
-		       (unsigned long long)o->platform_info_required);
-
-	if (o->platform_info_forbidden == 0)
-		record(res, "PLATFORM_INFO.FORBIDDEN", true, true,
-		       "no forbidden bits (PLATFORM_INFO 0x%llx)", pi);
-	else if (bad) {
-		bit_names(bad, names, sizeof(names));
-		record(res, "PLATFORM_INFO.FORBIDDEN", false, false,
-		       "PLATFORM_INFO 0x%llx has forbidden bits 0x%llx (%s)", pi,
-		       (unsigned long long)bad, names);
-	} else
-		record(res, "PLATFORM_INFO.FORBIDDEN", true, false,
-		       "PLATFORM_INFO 0x%llx has none of the forbidden bits 0x%llx", pi,
-		       (unsigned long long)o->platform_info_forbidden);
-
+	check_platform_bits("PLATFORM_INFO.REQUIRED", pi, o->platform_info_required, true, res);
+	check_platform_bits("PLATFORM_INFO.FORBIDDEN", pi, o->platform_info_forbidden, false, res);
 	if (unknown && !o->allow_unknown_platform_info)
 		record(res, "PLATFORM_INFO.UNKNOWN", false, false,
 		       "PLATFORM_INFO 0x%llx has unknown bits 0x%llx, and unknown bits are not allowed",

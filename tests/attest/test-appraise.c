@@ -46,6 +46,13 @@ static void load(const char *rel, struct snp_report *rep)
 	load_at(rel, 0, rep);
 }
 
+/* Loads rel and starts from the default policy, which accepts every genuine report. */
+static void setup(const char *rel, struct snp_report *rep, struct appraise_opts *o)
+{
+	load(rel, rep);
+	appraise_opts_default(o);
+}
+
 static const struct appraise_check *find_check(const struct appraise_result *res,
 					       const char *name)
 {
@@ -148,8 +155,7 @@ static void appraise_default_refuses_gosevguest_debug(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(GOSEV, &rep);
-	appraise_opts_default(&o);
+	setup(GOSEV, &rep, &o);
 	expect_only_failure(&rep, SNP_PRODUCT_MILAN, &o, "POLICY.DEBUG",
 			    "POLICY.DEBUG set but not allowed (POLICY 0xb0000)");
 }
@@ -186,8 +192,7 @@ static void appraise_collects_all_failures(void **state)
 	size_t failed = 0;
 
 	(void)state;
-	load(GOSEV, &rep);
-	appraise_opts_default(&o);
+	setup(GOSEV, &rep, &o);
 	o.allow_any_measurement = false;
 	o.nmeasurements = 1;
 	memset(o.measurements[0], 0x11, SNP_MEASUREMENT_SIZE);
@@ -209,8 +214,7 @@ static void appraise_unknown_product_is_invalid(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(MILAN, &rep);
-	appraise_opts_default(&o);
+	setup(MILAN, &rep, &o);
 	assert_int_equal(appraise_report(&rep, SNP_PRODUCT_UNKNOWN, &o, NULL, &err), SNP_E_INVALID);
 	assert_non_null(strstr(err.msg, "product"));
 	/* res may be NULL on success too. */
@@ -223,8 +227,7 @@ static void appraise_product_mismatch_fails(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(TURIN, &rep); /* CPUID family 0x1a */
-	appraise_opts_default(&o);
+	setup(TURIN, &rep, &o); /* CPUID family 0x1a */
 	expect_only_failure(&rep, SNP_PRODUCT_MILAN, &o, "PRODUCT",
 			    "CPUID_FAM_ID 0x1a CPUID_MOD_ID 0x02 say Turin, appraised as Milan");
 }
@@ -239,8 +242,7 @@ static void appraise_measurement_allow_list(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(GENOA, &rep);
-	appraise_opts_default(&o);
+	setup(GENOA, &rep, &o);
 	o.allow_any_measurement = false;
 	o.nmeasurements = 2;
 	memset(o.measurements[0], 0xaa, SNP_MEASUREMENT_SIZE);
@@ -261,8 +263,7 @@ static void appraise_host_data_exact(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(GENOA, &rep);
-	appraise_opts_default(&o);
+	setup(GENOA, &rep, &o);
 	o.check_host_data = true;
 	set_hex(o.host_data, 32, "4f4448c67f3c8dfc8de8a5e37125d807dadcc41f06cf23f615dbd52eec777d10");
 	expect_pass(&rep, SNP_PRODUCT_GENOA, &o);
@@ -277,8 +278,7 @@ static void appraise_report_data_exact(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(GOSEV, &rep); /* README: report_data = 01 02 03 04 05 00.. */
-	appraise_opts_default(&o);
+	setup(GOSEV, &rep, &o); /* README: report_data = 01 02 03 04 05 00.. */
 	o.guest_policy.allow_debug = true;
 	o.check_report_data = true;
 	memcpy(o.report_data, "\x01\x02\x03\x04\x05", 5);
@@ -294,8 +294,7 @@ static void appraise_vmpl(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(VLEK, &rep); /* README: VMPL=1 */
-	appraise_opts_default(&o);
+	setup(VLEK, &rep, &o); /* README: VMPL=1 */
 	o.vmpl_mask = 1u << 0;
 	expect_only_failure(&rep, SNP_PRODUCT_MILAN, &o, "VMPL", "VMPL 1 is not allowed (allowed: 0)");
 	o.vmpl_mask = (1u << 0) | (1u << 2);
@@ -311,8 +310,7 @@ static void appraise_policy_forbidden_bits(void **state)
 	struct snp_report rep, base;
 
 	(void)state;
-	load(GENOA, &base); /* POLICY 0x3001F */
-	appraise_opts_default(&o);
+	setup(GENOA, &base, &o); /* POLICY 0x3001F */
 
 	rep = base;
 	rep.policy |= SNP_POLICY_MIGRATE_MA;
@@ -373,8 +371,7 @@ static void appraise_policy_abi_floor(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(GENOA, &rep); /* POLICY 0x3001F: ABI 0.31 */
-	appraise_opts_default(&o);
+	setup(GENOA, &rep, &o); /* POLICY 0x3001F: ABI 0.31 */
 	o.guest_policy.abi_minor_min = 31;
 	expect_pass(&rep, SNP_PRODUCT_GENOA, &o);
 	o.guest_policy.abi_minor_min = 32;
@@ -396,8 +393,7 @@ static void appraise_turin_tcb_layout(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(TURIN, &rep);
-	appraise_opts_default(&o);
+	setup(TURIN, &rep, &o);
 	o.min_reported_tcb = (struct appraise_tcb_floor){ .fmc = 1, .bootloader = 1, .tee = 1,
 							  .snp = 4, .microcode = 81 };
 	expect_pass(&rep, SNP_PRODUCT_TURIN, &o);
@@ -445,8 +441,7 @@ static void appraise_committed_and_launch_floors(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(MILAN, &rep); /* COMMITTED_TCB = LAUNCH_TCB = db18000000000004 */
-	appraise_opts_default(&o);
+	setup(MILAN, &rep, &o); /* COMMITTED_TCB = LAUNCH_TCB = db18000000000004 */
 	o.min_committed_tcb.snp = 25;
 	expect_only_failure(&rep, SNP_PRODUCT_MILAN, &o, "COMMITTED_TCB",
 			    "COMMITTED_TCB.SNP 24 < required 25");
@@ -473,8 +468,7 @@ static void appraise_tcb_is_component_wise(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(MILAN, &rep);
-	appraise_opts_default(&o);
+	setup(MILAN, &rep, &o);
 	o.min_reported_tcb.bootloader = 5;
 	assert_true(rep.reported_tcb > 5u); /* a u64 comparison would pass */
 	expect_only_failure(&rep, SNP_PRODUCT_MILAN, &o, "REPORTED_TCB",
@@ -493,8 +487,7 @@ static void appraise_current_below_reported_fails(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(MILAN, &rep);
-	appraise_opts_default(&o);
+	setup(MILAN, &rep, &o);
 	rep.reported_tcb = 0xdc18000000000004ull; /* MICROCODE 220 > current 219 */
 	rep.committed_tcb = rep.current_tcb;
 	expect_only_failure(&rep, SNP_PRODUCT_MILAN, &o, "CURRENT_TCB>=REPORTED_TCB",
@@ -508,8 +501,7 @@ static void appraise_provisional_firmware(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(VLEK, &rep);
-	appraise_opts_default(&o);
+	setup(VLEK, &rep, &o);
 	assert_true(o.allow_provisional_firmware);
 	expect_pass(&rep, SNP_PRODUCT_MILAN, &o);
 	o.allow_provisional_firmware = false;
@@ -529,8 +521,7 @@ static void appraise_firmware_version(void **state)
 	struct snp_report rep, base;
 
 	(void)state;
-	load(GENOA, &base);
-	appraise_opts_default(&o);
+	setup(GENOA, &base, &o);
 	o.min_firmware = (struct appraise_fw_version){ 1, 55, 41 };
 	expect_only_failure(&base, SNP_PRODUCT_GENOA, &o, "CURRENT_VERSION",
 			    "CURRENT_MAJOR.MINOR.BUILD 1.55.40 is below the minimum 1.55.41");
@@ -556,8 +547,7 @@ static void appraise_platform_info(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(GENOA, &rep); /* PLATFORM_INFO 0x27 */
-	appraise_opts_default(&o);
+	setup(GENOA, &rep, &o); /* PLATFORM_INFO 0x27 */
 	o.platform_info_required = SNP_PLATFORM_ECC_EN | SNP_PLATFORM_ALIAS_CHECK_COMPLETE;
 	expect_pass(&rep, SNP_PRODUCT_GENOA, &o);
 	o.platform_info_required |= SNP_PLATFORM_SEV_TIO_EN;
@@ -576,8 +566,7 @@ static void appraise_platform_info_unknown_bits(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(TURIN, &rep); /* README: plat 0x65, bit 6 set */
-	appraise_opts_default(&o);
+	setup(TURIN, &rep, &o); /* README: plat 0x65, bit 6 set */
 	o.allow_unknown_platform_info = false;
 	expect_pass(&rep, SNP_PRODUCT_TURIN, &o);
 	rep.platform_info |= 1ull << 8;
@@ -597,8 +586,7 @@ static void appraise_id_key(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(GENOA, &rep); /* AUTHOR_KEY_EN 0, AUTHOR_KEY_DIGEST all zero */
-	appraise_opts_default(&o);
+	setup(GENOA, &rep, &o); /* AUTHOR_KEY_EN 0, AUTHOR_KEY_DIGEST all zero */
 	o.allow_any_id_key = false;
 	expect_only_failure(&rep, SNP_PRODUCT_GENOA, &o, "ID_KEY_DIGEST",
 			    "ID_KEY_DIGEST 0ad79ceb0b648b0e...89cc1a58 is not trusted and AUTHOR_KEY_EN is 0");
@@ -624,8 +612,7 @@ static void appraise_require_author_key(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(GENOA, &rep);
-	appraise_opts_default(&o);
+	setup(GENOA, &rep, &o);
 	o.require_author_key = true;
 	expect_only_failure(&rep, SNP_PRODUCT_GENOA, &o, "AUTHOR_KEY_DIGEST",
 			    "AUTHOR_KEY_EN 0 but an author key is required");
@@ -644,8 +631,7 @@ static void appraise_guest_svn(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(GENOA, &rep); /* GUEST_SVN 2 */
-	appraise_opts_default(&o);
+	setup(GENOA, &rep, &o); /* GUEST_SVN 2 */
 	o.min_guest_svn = 2;
 	expect_pass(&rep, SNP_PRODUCT_GENOA, &o);
 	o.min_guest_svn = 3;
@@ -659,8 +645,7 @@ static void appraise_family_and_image_id(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(GENOA, &rep); /* FAMILY_ID 01 00.., IMAGE_ID 02 00.. */
-	appraise_opts_default(&o);
+	setup(GENOA, &rep, &o); /* FAMILY_ID 01 00.., IMAGE_ID 02 00.. */
 	o.check_family_id = o.check_image_id = true;
 	o.family_id[0] = 1;
 	o.image_id[0] = 2;
@@ -680,8 +665,7 @@ static void appraise_chip_id(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(TURIN, &rep); /* CHIP_ID 59790fb1c39f35c1, then 56 zero bytes */
-	appraise_opts_default(&o);
+	setup(TURIN, &rep, &o); /* CHIP_ID 59790fb1c39f35c1, then 56 zero bytes */
 	o.check_chip_id = true;
 	expect_only_failure(&rep, SNP_PRODUCT_TURIN, &o, "CHIP_ID",
 			    "CHIP_ID 59790fb1c39f35c1 is not in the allow-list (0 entries)");
@@ -702,8 +686,7 @@ static void appraise_mit_vector(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(TURIN, &rep); /* README: v5, mit vectors 0x3F/0x3F */
-	appraise_opts_default(&o);
+	setup(TURIN, &rep, &o); /* README: v5, mit vectors 0x3F/0x3F */
 	o.mit_vector_required = 0x3f;
 	expect_pass(&rep, SNP_PRODUCT_TURIN, &o);
 	rep.launch_mit_vector = 0x1f;
@@ -743,8 +726,7 @@ static void appraise_lists_every_check(void **state)
 	struct snp_report rep;
 
 	(void)state;
-	load(GENOA, &rep);
-	appraise_opts_default(&o);
+	setup(GENOA, &rep, &o);
 	assert_int_equal(appraise_report(&rep, SNP_PRODUCT_GENOA, &o, &res, &err), 0);
 	assert_int_equal(res.nchecks, sizeof(names) / sizeof(names[0]));
 	for (size_t i = 0; i < res.nchecks; i++)
