@@ -2,8 +2,9 @@
  * Appraisal of a verified report against tenant policy
  * (reference/snp-attestation-report.md §12 D). Every check runs and is
  * recorded, so an operator can fix a policy in one pass; the error names the
- * first failure. Report fields here are public values (the guest and host
- * both know them), so plain memcmp is used throughout.
+ * first failure. Report fields are public values (guest and host both know
+ * them); only the exact-match fields (REPORT_DATA may hold a nonce binding)
+ * are compared in constant time, without OpenSSL, which appraise never calls.
  */
 #include "attest/appraise.h"
 
@@ -79,6 +80,16 @@ static const char *hex_short(const uint8_t *buf, size_t len, char out[32])
 	return out;
 }
 
+/* Constant-time equality for the exact-match fields. */
+static bool equal_ct(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	volatile uint8_t d = 0;
+
+	for (size_t i = 0; i < len; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
 static bool in_list(const uint8_t *v, size_t len, const uint8_t *list, size_t stride, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -137,7 +148,7 @@ static void check_bytes(const char *field, const uint8_t *have, const uint8_t *w
 	hexs(have, len, h);
 	if (!enabled)
 		record(res, field, true, true, "not checked by the policy (%s %s)", field, h);
-	else if (memcmp(have, want, len) != 0)
+	else if (!equal_ct(have, want, len))
 		record(res, field, false, false, "%s %s != expected %s", field, h,
 		       hexs(want, len, w));
 	else
