@@ -13,6 +13,8 @@
 #include <openssl/x509.h>
 
 #include "abi/report.h"
+#include "attest/appraise-policy.h"
+#include "attest/appraise.h"
 #include "attest/certs.h"
 #include "attest/crl.h"
 #include "attest/report-json.h"
@@ -26,7 +28,7 @@
 #define INPUT_MAX (1u << 20)
 
 struct verify_args {
-	const char *report, *certs_dir, *vcek, *cert_table, *ask, *product, *crl, *at;
+	const char *report, *certs_dir, *vcek, *cert_table, *ask, *product, *crl, *at, *policy;
 	const char *sim_root;
 	int lax, json, hcl;
 };
@@ -35,11 +37,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: snpvm verify --report FILE [--certs DIR | --vcek FILE | --cert-table FILE]\n"
-		"                    [--ask FILE] [--product NAME] [--crl FILE] [--at RFC3339]\n"
-		"                    [--trust-sim-root FILE] [--hcl] [--lax] [--json]\n\n"
+		"                    [--ask FILE] [--product NAME] [--crl FILE] [--policy FILE]\n"
+		"                    [--at RFC3339]"
+		" [--trust-sim-root FILE] [--hcl] [--lax] [--json]\n\n"
 		"Verifies an SEV-SNP attestation report against AMD's pinned roots: the\n"
 		"ARK -> ASK/ASVK -> VCEK/VLEK chain, the report signature, and the binding of\n"
-		"REPORTED_TCB and CHIP_ID to the certificate.\n\n"
+		"REPORTED_TCB and CHIP_ID to the certificate; then appraises it against a\n"
+		"verifier policy (docs/verifier-policy.md).\n\n"
 		"  --report FILE         the raw 1184-byte report\n"
 		"  --hcl                 FILE is an Azure HCL report; the SNP report is at 0x20\n"
 		"  --certs DIR           certificates (*.pem *.crt *.cer *.der), classified by CN\n"
@@ -49,12 +53,16 @@ static void usage(FILE *f)
 		"  --product NAME        milan, genoa or turin (needed for v2 reports only when\n"
 		"                        the VEK issuer does not say)\n"
 		"  --crl FILE            check this ARK-signed CRL (DER or PEM)\n"
+		"  --policy FILE         appraise against this verifier policy (JSON); without\n"
+		"                        it: the default policy (any measurement, no DEBUG,\n"
+		"                        no MIGRATE_MA)\n"
 		"  --at TIME             check validity at TIME (2025-12-01T00:00:00Z), not now\n"
 		"  --trust-sim-root FILE also trust this simulated ARK (snpvm sim); never AMD's\n"
 		"  --lax                 accept non-zero reserved report bytes (newer firmware)\n"
 		"  --json                print the decoded report and every check as JSON\n\n"
-		"Exit status: 0 verified, 1 refused (the first failed check is printed),\n"
-		"2 unusable input or usage.\n");
+		"Exit status: 0 verified and appraised, 1 refused (the first failed check is\n"
+		"printed),"
+		" 2 unusable input or usage.\n");
 }
 
 /* RFC 3339 with Z or a +hh:mm / -hh:mm offset. */
@@ -113,9 +121,29 @@ static int load_report(const struct verify_args *a, uint8_t **raw, size_t *len,
 	return 0;
 }
 
-static json_t *result_json(const struct verify_result *res, int ret, const struct snp_err *err)
+static json_t *appraisal_json(const struct appraise_result *ar, bool passed)
 {
 	json_t *o = json_object(), *checks = json_array();
+
+	for (size_t i = 0; i < ar->nchecks; i++) {
+		const struct appraise_check *c = &ar->checks[i];
+
+		json_array_append_new(checks, json_pack("{s:s,s:b,s:b,s:s}", "name", c->name, "ok",
+							c->passed, "skipped", c->skipped,
+							"detail", c->detail));
+	}
+	json_object_set_new(o, "passed", json_boolean(passed));
+	json_object_set_new(o, "failed", json_integer((json_int_t)ar->nfailed));
+	json_object_set_new(o, "checks", checks);
+	return o;
+}
+
+/* ar is NULL when appraisal did not run (verification failed). */
+static json_t *result_json(const struct verify_result *res, int vret,
+			   const struct appraise_result *ar, int aret, const struct snp_err *err)
+{
+	json_t *o = json_object(), *checks = json_array();
+	int ret = vret ? vret : aret;
 
 	for (size_t i = 0; i < res->nchecks; i++) {
 		const struct verify_check *c = &res->checks[i];
@@ -126,7 +154,8 @@ static json_t *result_json(const struct verify_result *res, int ret, const struc
 			json_object_set_new(jc, "code", json_string(snp_code_name(c->code)));
 		json_array_append_new(checks, jc);
 	}
-	json_object_set_new(o, "verified", json_boolean(ret == 0));
+	json_object_set_new(o, "verified", json_boolean(vret == 0));
+	json_object_set_new(o, "appraised", json_boolean(ar && aret == 0));
 	if (res->nchecks && res->checks[0].code == 0) {
 		json_object_set_new(o, "report", report_to_json(&res->report, res->product));
 		json_object_set_new(o, "signer", json_string(res->signer == SNP_SIGNING_KEY_VCEK
@@ -140,6 +169,8 @@ static json_t *result_json(const struct verify_result *res, int ret, const struc
 		json_object_set_new(o, "vek_sha256", json_string(res->vek_sha256));
 	json_object_set_new(o, "sim_root", json_boolean(res->sim_root));
 	json_object_set_new(o, "checks", checks);
+	if (ar)
+		json_object_set_new(o, "appraisal", appraisal_json(ar, aret == 0));
 	if (ret)
 		json_object_set_new(o, "error", json_pack("{s:s,s:s}", "code",
 							  snp_code_name(err->code), "message",
@@ -148,7 +179,8 @@ static json_t *result_json(const struct verify_result *res, int ret, const struc
 }
 
 static int load_inputs(const struct verify_args *a, struct certs *certs,
-		       struct verify_opts *opts, STACK_OF(X509) **sim, struct snp_err *err)
+		       struct verify_opts *opts, struct appraise_opts *aopts, STACK_OF(X509) **sim,
+		       struct snp_err *err)
 {
 	int ret = 0;
 
@@ -170,6 +202,10 @@ static int load_inputs(const struct verify_args *a, struct certs *certs,
 		return ret;
 	if (a->crl && (ret = crl_load_file(a->crl, &opts->crl, err)) != 0)
 		return ret;
+	if (a->policy && (ret = appraise_opts_from_file(a->policy, aopts, err)) != 0)
+		return ret;
+	if (!a->policy)
+		appraise_opts_default(aopts);
 	if (a->product && (ret = snp_product_from_name(a->product, &opts->product, err)) != 0)
 		return ret;
 	if (a->sim_root) {
@@ -194,7 +230,7 @@ static int load_inputs(const struct verify_args *a, struct certs *certs,
 int cmd_verify(int argc, char **argv)
 {
 	enum { O_REPORT = 256, O_CERTS, O_VCEK, O_TABLE, O_ASK, O_PRODUCT, O_CRL, O_AT, O_SIM,
-	       O_LAX, O_JSON, O_HCL, O_HELP };
+	       O_LAX, O_JSON, O_HCL, O_POLICY, O_HELP };
 	static const struct option longopts[] = {
 		{ "report", required_argument, NULL, O_REPORT },
 		{ "certs", required_argument, NULL, O_CERTS },
@@ -208,12 +244,15 @@ int cmd_verify(int argc, char **argv)
 		{ "lax", no_argument, NULL, O_LAX },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "hcl", no_argument, NULL, O_HCL },
+		{ "policy", required_argument, NULL, O_POLICY },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct verify_args a = { 0 };
 	struct verify_opts opts = { 0 };
 	struct verify_result *res = NULL;
+	struct appraise_opts *aopts = calloc(1, sizeof(*aopts));
+	struct appraise_result *ares = NULL;
 	struct snp_err err = { 0 };
 	struct verifier *v = NULL;
 	STACK_OF(X509) *sim = NULL;
@@ -221,9 +260,13 @@ int cmd_verify(int argc, char **argv)
 	struct certs certs;
 	uint8_t *raw = NULL;
 	size_t len = 0;
-	int c, ret, status = EXIT_USAGE;
+	int c, ret, aret = SNP_E_INTERNAL, status = EXIT_USAGE;
 
 	certs_init(&certs);
+	if (!aopts) {
+		fprintf(stderr, "snpvm verify: cannot allocate\n");
+		return EXIT_FAILURE_;
+	}
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -240,6 +283,7 @@ int cmd_verify(int argc, char **argv)
 		case O_LAX: a.lax = 1; break;
 		case O_JSON: a.json = 1; break;
 		case O_HCL: a.hcl = 1; break;
+		case O_POLICY: a.policy = optarg; break;
 		case O_HELP:
 			usage(stdout);
 			status = EXIT_DONE;
@@ -258,7 +302,7 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if ((ret = load_report(&a, &raw, &len, &err)) != 0 ||
-	    (ret = load_inputs(&a, &certs, &opts, &sim, &err)) != 0) {
+	    (ret = load_inputs(&a, &certs, &opts, aopts, &sim, &err)) != 0) {
 		cli_print_error("verify", &err, a.json);
 		status = ret == SNP_E_NOMEM || ret == SNP_E_CRYPTO ? EXIT_FAILURE_ : EXIT_USAGE;
 		goto out;
@@ -274,33 +318,40 @@ int cmd_verify(int argc, char **argv)
 		opts.allow_sim_roots = sim_roots;
 	}
 	res = calloc(1, sizeof(*res));
-	if (!res || (ret = verifier_new(&v, &err)) != 0) {
-		if (!res)
+	ares = calloc(1, sizeof(*ares));
+	if (!res || !ares || (ret = verifier_new(&v, &err)) != 0) {
+		if (!res || !ares)
 			snp_errf(&err, SNP_E_NOMEM, "cannot allocate");
 		cli_print_error("verify", &err, a.json);
 		status = EXIT_FAILURE_;
 		goto out;
 	}
+	/* parse -> verify -> appraise; appraisal only sees a verified report. */
 	ret = verify_report(v, raw, len, &certs, &opts, res, &err);
+	if (ret == 0) {
+		aret = appraise_report(&res->report, res->product, aopts, ares, &err);
+	}
 	if (a.json) {
-		json_t *o = result_json(res, ret, &err);
+		json_t *o = result_json(res, ret, ret ? NULL : ares, aret, &err);
 
 		json_dumpf(o, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(o);
 	}
-	if (ret) {
+	if (ret || aret) {
 		cli_print_error("verify", &err, false);
-		status = cli_exit_status(ret);
+		status = cli_exit_status(ret ? ret : aret);
 		goto out;
 	}
 	if (!a.json)
-		printf("verified: %s %s-signed v%u report (%s)%s\n", snp_product_name(res->product),
+		printf("verified and appraised: %s %s-signed v%u report (%s)%s\n", snp_product_name(res->product),
 		       res->signer == SNP_SIGNING_KEY_VCEK ? "VCEK" : "VLEK", res->report.version,
 		       res->anchor, res->sim_root ? " [SIMULATED ROOT]" : "");
 	status = EXIT_DONE;
 out:
 	verifier_free(v);
+	free(ares);
+	free(aopts);
 	free(res);
 	free(sim_roots);
 	sk_X509_pop_free(sim, X509_free);

@@ -58,7 +58,7 @@ static void genuine_exit_0(void **state)
 
 	(void)state;
 	verify(&r, 0, "--report", rep, "--vcek", vek, AT, NULL, NULL, NULL);
-	assert_non_null(strstr(r.out, "verified: Turin"));
+	assert_non_null(strstr(r.out, "verified and appraised: Turin"));
 	assert_string_equal(r.err, "");
 	run_result_free(&r);
 	free(rep);
@@ -242,6 +242,68 @@ static void json_shape(void **state)
 	free(tvek);
 }
 
+/* Appraisal runs after verification: the default policy and --policy FILE. */
+static void appraisal(void **state)
+{
+	/* The Genoa fixture's MEASUREMENT, read with xxd at 0x90 of the report. */
+	static const char policy[] =
+		"{\"measurements\": [\"5feee30d6d7e1a29f403d70a4198237ddfb13051a2d69764"
+		"39487c609388ed7f98189887920ab2fa0096903a0c23fca1\"], \"vmpl\": 0,"
+		" \"guest_policy\": {\"allow_smt\": true}, \"allow_provisional_firmware\": true,"
+		" \"allow_any_id_key\": true, \"platform_info\": {\"allow_unknown_bits\": true}}";
+	struct run_result r;
+	struct snp_err err = { 0 };
+	json_error_t jerr;
+	json_t *o;
+	char *dir = tmpdir_make(), path[512], bad[512];
+	char *dbg = p("attest/gosevguest/attestation.bin");
+	char *dbg_vek = p("attest/gosevguest/vcek.testcer");
+	char *genoa = p("attest/mstav/genoa_attestation_report.bin");
+	char *genoa_vek = p("attest/mstav/genoa_vcek.pem");
+	char *milan = p("attest/trustee/test-report.bin");
+	char *milan_vek = p("attest/trustee/test-vcek.der");
+
+	(void)state;
+	/* go-sev-guest's report verifies but allows DEBUG: the default policy refuses it. */
+	verify(&r, 1, "--report", dbg, "--vcek", dbg_vek, AT, NULL, NULL, NULL);
+	assert_int_equal(count_lines(r.err), 1);
+	assert_non_null(strstr(r.err, "POLICY.DEBUG"));
+	run_result_free(&r);
+	verify(&r, 1, "--report", dbg, "--vcek", dbg_vek, AT, "--json", NULL, NULL);
+	o = json_loads(r.out, 0, &jerr);
+	assert_non_null(o);
+	assert_true(json_is_true(json_object_get(o, "verified")));
+	assert_true(json_is_false(json_object_get(o, "appraised")));
+	assert_true(json_is_false(json_object_get(json_object_get(o, "appraisal"), "passed")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "error"), "code")),
+			    "REFUSED");
+	json_decref(o);
+	run_result_free(&r);
+
+	snprintf(path, sizeof(path), "%s/policy.json", dir);
+	assert_int_equal(file_write_atomic(path, policy, sizeof(policy) - 1, 0644, &err), 0);
+	verify(&r, 0, "--report", genoa, "--vcek", genoa_vek, AT, "--policy", path, NULL);
+	run_result_free(&r);
+	verify(&r, 1, "--report", milan, "--vcek", milan_vek, AT, "--policy", path, NULL);
+	assert_non_null(strstr(r.err, "MEASUREMENT"));
+	run_result_free(&r);
+	snprintf(bad, sizeof(bad), "%s/bad.json", dir);
+	assert_int_equal(file_write_atomic(bad, "{\"vmpl\": ", 9, 0644, &err), 0);
+	verify(&r, 2, "--report", genoa, "--vcek", genoa_vek, AT, "--policy", bad, NULL);
+	run_result_free(&r);
+	verify(&r, 2, "--report", genoa, "--vcek", genoa_vek, AT, "--policy", "/nonexistent.json",
+	       NULL);
+	run_result_free(&r);
+	rm_rf(dir);
+	free(dir);
+	free(dbg);
+	free(dbg_vek);
+	free(genoa);
+	free(genoa_vek);
+	free(milan);
+	free(milan_vek);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +312,7 @@ int main(void)
 		cmocka_unit_test(unusable_input_exit_2),
 		cmocka_unit_test(cert_sources),
 		cmocka_unit_test(json_shape),
+		cmocka_unit_test(appraisal),
 	};
 
 	return cmocka_run_group_tests_name("snpvm verify", tests, NULL, NULL);
