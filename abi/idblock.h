@@ -102,7 +102,7 @@ struct snp_id_auth {
 
 /*
  * Parses exactly SNP_ID_BLOCK_SIZE bytes. Checks VERSION == 1 (SNP_E_VERSION)
- * and POLICY (bit 17 set, bits 63:26 clear; SNP_E_INVALID). On failure *out
+ * and POLICY (bit 17 set, bits 63:26 clear; SNP_E_RESERVED). On failure *out
  * is zeroed and err names the field and offset.
  */
 int id_block_parse(const uint8_t *buf, size_t len, struct snp_id_block *out,
