@@ -470,3 +470,33 @@ out:
 	}
 	return ret;
 }
+
+int idblock_make(const struct snp_id_block *block, EVP_PKEY *id_key, EVP_PKEY *author_key,
+		 struct idblock_result *out, struct snp_err *err)
+{
+	struct idblock_result res = { 0 };
+	struct snp_id_block check;
+	struct snp_id_auth auth;
+	int ret = SNP_E_INTERNAL;
+
+	memset(out, 0, sizeof(*out));
+	id_block_write(block, res.id_block);
+	/* The parser holds the rules for VERSION and POLICY; apply them before signing. */
+	if ((ret = id_block_parse(res.id_block, sizeof(res.id_block), &check, err)) != 0 ||
+	    (ret = idblock_sign(block, id_key, author_key, &auth, err)) != 0)
+		goto out;
+	id_auth_write(&auth, res.id_auth);
+	res.author_key_en = author_key != NULL;
+	if ((ret = idblock_verify_auth(res.id_block, res.id_auth, res.author_key_en,
+				       res.id_key_digest, res.author_key_digest, err)) != 0) {
+		snp_err_prefix(err, "self-check of the signed blocks: ");
+		/* Fresh signatures that do not verify are a bug, not a refusal. */
+		if (ret == SNP_E_SIGNATURE)
+			ret = recode(err, SNP_E_INTERNAL);
+		goto out;
+	}
+	*out = res;
+	ret = 0;
+out:
+	return ret;
+}

@@ -91,4 +91,22 @@ int idblock_verify_auth(const uint8_t id_block[SNP_ID_BLOCK_SIZE],
 			uint8_t id_key_digest[48], uint8_t author_key_digest[48],
 			struct snp_err *err) SNP_MUST_CHECK;
 
+/* Everything `snpvm id-block` produces, as the firmware and QEMU consume it. */
+struct idblock_result {
+	uint8_t id_block[SNP_ID_BLOCK_SIZE];
+	uint8_t id_auth[SNP_ID_AUTH_SIZE];
+	uint8_t id_key_digest[SNP_ID_DIGEST_SIZE];
+	uint8_t author_key_digest[SNP_ID_DIGEST_SIZE]; /* zero without an author key */
+	bool author_key_en;                             /* SNP_LAUNCH_FINISH AUTH_KEY_EN */
+};
+
+/*
+ * Checks block (VERSION 1, POLICY valid: SNP_E_VERSION / SNP_E_RESERVED),
+ * signs it with idblock_sign (author_key may be NULL), writes both wire
+ * blocks and checks them with idblock_verify_auth, which also yields the
+ * digests. Keys are borrowed. *out is zeroed on failure.
+ */
+int idblock_make(const struct snp_id_block *block, EVP_PKEY *id_key, EVP_PKEY *author_key,
+		 struct idblock_result *out, struct snp_err *err) SNP_MUST_CHECK;
+
 #endif
