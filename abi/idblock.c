@@ -158,6 +158,20 @@ static int algo_check(uint32_t algo, const char *field, size_t at, struct snp_er
 	return 0;
 }
 
+/*
+ * A sub-reader for one embedded structure: `field` names it in the outer
+ * reader's messages (truncation), `what` in its own ("ID auth: ID_KEY").
+ */
+static int view(const struct rd *r, const char *field, const char *what, size_t off, size_t len,
+		struct rd *sub, struct snp_err *err)
+{
+	int ret = rd_view(r, field, off, len, sub, err);
+
+	if (ret == 0)
+		sub->what = what;
+	return ret;
+}
+
 int id_auth_parse(const uint8_t *buf, size_t len, struct snp_id_auth *out, struct snp_err *err)
 {
 	struct rd r = rd_init(buf, len, "ID auth");
@@ -173,11 +187,11 @@ int id_auth_parse(const uint8_t *buf, size_t len, struct snp_id_auth *out, struc
 	    (ret = rd_zero(&r, "reserved", sizeof(((struct snp_id_auth_layout *)0)->reserved0),
 			   err)) != 0)
 		goto out;
-	if ((ret = rd_view(&r, "ID auth: ID_BLOCK_SIG", SNP_ID_AUTH_OFF(id_block_sig),
-			   SNP_ECDSA_SIG_SIZE, &sub, err)) != 0 ||
+	if ((ret = view(&r, "ID_BLOCK_SIG", "ID auth: ID_BLOCK_SIG", SNP_ID_AUTH_OFF(id_block_sig),
+			SNP_ECDSA_SIG_SIZE, &sub, err)) != 0 ||
 	    (ret = sig_read(&sub, &a.id_block_sig, err)) != 0 ||
-	    (ret = rd_view(&r, "ID auth: ID_KEY", SNP_ID_AUTH_OFF(id_key), SNP_PUBKEY_SIZE, &sub,
-			   err)) != 0 ||
+	    (ret = view(&r, "ID_KEY", "ID auth: ID_KEY", SNP_ID_AUTH_OFF(id_key), SNP_PUBKEY_SIZE,
+			&sub, err)) != 0 ||
 	    (ret = pubkey_read(&sub, &a.id_key, err)) != 0 ||
 	    (ret = rd_seek(&r, SNP_ID_AUTH_OFF(reserved1), "reserved", err)) != 0 ||
 	    (ret = rd_zero(&r, "reserved", sizeof(((struct snp_id_auth_layout *)0)->reserved1),
@@ -193,11 +207,11 @@ int id_auth_parse(const uint8_t *buf, size_t len, struct snp_id_auth *out, struc
 	} else {
 		if ((ret = algo_check(a.auth_key_algo, "AUTH_KEY_ALGO",
 				      SNP_ID_AUTH_OFF(auth_key_algo), err)) != 0 ||
-		    (ret = rd_view(&r, "ID auth: ID_KEY_SIG", SNP_ID_AUTH_OFF(id_key_sig),
-				   SNP_ECDSA_SIG_SIZE, &sub, err)) != 0 ||
+		    (ret = view(&r, "ID_KEY_SIG", "ID auth: ID_KEY_SIG", SNP_ID_AUTH_OFF(id_key_sig),
+				SNP_ECDSA_SIG_SIZE, &sub, err)) != 0 ||
 		    (ret = sig_read(&sub, &a.id_key_sig, err)) != 0 ||
-		    (ret = rd_view(&r, "ID auth: AUTHOR_KEY", SNP_ID_AUTH_OFF(author_key),
-				   SNP_PUBKEY_SIZE, &sub, err)) != 0 ||
+		    (ret = view(&r, "AUTHOR_KEY", "ID auth: AUTHOR_KEY", SNP_ID_AUTH_OFF(author_key),
+				SNP_PUBKEY_SIZE, &sub, err)) != 0 ||
 		    (ret = pubkey_read(&sub, &a.author_key, err)) != 0 ||
 		    (ret = rd_seek(&r, SNP_ID_AUTH_OFF(reserved2), "reserved", err)) != 0)
 			goto out;

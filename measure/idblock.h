@@ -62,8 +62,9 @@ int idblock_sig_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, struct snp_e
 
 /*
  * Verifies a SEV-format signature over msg with pk. Returns 0, or
- * SNP_E_SIGNATURE naming `what` when it does not verify, or another error
- * when pk is unusable or OpenSSL fails.
+ * SNP_E_SIGNATURE naming `what` when it does not verify or pk is not a
+ * P-384 point, SNP_E_UNSUPPORTED for another curve, SNP_E_CRYPTO when
+ * OpenSSL fails.
  */
 int idblock_sig_verify(const struct snp_pubkey *pk, const uint8_t *msg, size_t len,
 		       const struct snp_ecdsa_sig *sig, const char *what,
