@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -168,6 +169,25 @@ static int opts_parse(int argc, char **argv, struct idblock_opts *o, struct snp_
 				 "--measurement", err);
 }
 
+/*
+ * Writes a raw block with file_write_atomic. That renames over the target, so
+ * an existing non-regular file (/dev/null, a FIFO) is refused, not replaced.
+ */
+static int write_out(const char *flag, const char *path, const uint8_t *buf, size_t len,
+		     struct snp_err *err)
+{
+	struct stat st;
+	int ret;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return snp_errf(err, SNP_E_INVALID,
+				"%s: %s exists and is not a regular file; refusing to replace it",
+				flag, path);
+	if ((ret = file_write_atomic(path, buf, len, 0644, err)) != 0)
+		snp_err_prefix(err, "%s: ", flag);
+	return ret;
+}
+
 static int print_text(const struct idblock_result *r)
 {
 	char *blk = b64_encode(r->id_block, sizeof(r->id_block));
@@ -273,18 +293,12 @@ int cmd_idblock(int argc, char **argv)
 	}
 	if ((ret = idblock_make(&o.block, id_key, author_key, &res, &err)) != 0)
 		goto out;
-	if (o.id_block_out &&
-	    (ret = file_write_atomic(o.id_block_out, res.id_block, sizeof(res.id_block), 0644,
-				     &err)) != 0) {
-		snp_err_prefix(&err, "--id-block-out: ");
+	if (o.id_block_out && (ret = write_out("--id-block-out", o.id_block_out, res.id_block,
+					       sizeof(res.id_block), &err)) != 0)
 		goto out;
-	}
-	if (o.id_auth_out &&
-	    (ret = file_write_atomic(o.id_auth_out, res.id_auth, sizeof(res.id_auth), 0644,
-				     &err)) != 0) {
-		snp_err_prefix(&err, "--id-auth-out: ");
+	if (o.id_auth_out && (ret = write_out("--id-auth-out", o.id_auth_out, res.id_auth,
+					      sizeof(res.id_auth), &err)) != 0)
 		goto out;
-	}
 	ret = o.json ? print_json(&o.block, &res) : print_text(&res);
 	if (ret)
 		snp_errf(&err, ret, "cannot format the output");

@@ -359,6 +359,9 @@ int idblock_sig_verify(const struct snp_pubkey *pk, const uint8_t *msg, size_t l
 	ERR_clear_error();
 	if ((ret = idblock_pubkey_to_pkey(pk, &key, err)) != 0) {
 		snp_err_prefix(err, "%s: ", what);
+		/* A key that is not a curve point cannot have made this signature. */
+		if (ret == SNP_E_INVALID)
+			ret = recode(err, SNP_E_SIGNATURE);
 		goto out;
 	}
 	if ((ret = sig_to_der(sig, what, &der, &derlen, err)) != 0)
