@@ -449,8 +449,8 @@ int idblock_verify_auth(const uint8_t id_block[SNP_ID_BLOCK_SIZE],
 	if (author_key_en) {
 		if (a.auth_key_algo == 0) {
 			ret = snp_errf(err, SNP_E_SIGNATURE,
-				       "ID auth: AUTH_KEY_ALGO at 0x004: 0 (no author key) but "
-				       "AUTHOR_KEY_EN is set");
+				       "ID auth: ID_KEY_SIG: AUTHOR_KEY_EN is set but AUTH_KEY_ALGO "
+				       "at 0x004 is 0 (no author key)");
 			goto out;
 		}
 		if ((ret = idblock_sig_verify(&a.author_key, id_auth + SNP_ID_AUTH_OFF(id_key),

@@ -14,21 +14,14 @@
 #include <cmocka.h>
 
 #include "abi/idblock.h"
+#include "tests/common/idblock-vectors.h"
 #include "util/hex.h"
-
-/* From tests/data/idblock/README.md. */
-static const char vector_ld_hex[] =
-	"11570979c77a0adb515761a702527c8b9e11554e730552621d950988613a3a75c6ff1703f540bd22"
-	"a9beede8fe7a97e3";
-static const char vector_block_b64[] =
-	"EVcJecd6CttRV2GnAlJ8i54RVU5zBVJiHZUJiGE6OnXG/xcD9UC9Iqm+7ej+epfj"
-	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAwAAAAAA";
 
 static void vector_block(uint8_t out[SNP_ID_BLOCK_SIZE])
 {
 	struct snp_err err = { 0 };
 
-	if (b64_decode(vector_block_b64, out, SNP_ID_BLOCK_SIZE, "vector", &err) != 0)
+	if (b64_decode(IDV_BLOCK_B64, out, SNP_ID_BLOCK_SIZE, "vector", &err) != 0)
 		fail_msg("%s", err.msg);
 }
 
@@ -80,7 +73,7 @@ static void id_block_parse_vector_fields(void **state)
 
 	(void)state;
 	vector_block(buf);
-	assert_int_equal(hex_decode(vector_ld_hex, ld, sizeof(ld), "ld", &err), 0);
+	assert_int_equal(hex_decode(IDV_LD_HEX, ld, sizeof(ld), "ld", &err), 0);
 	if (id_block_parse(buf, sizeof(buf), &b, &err) != 0)
 		fail_msg("%s", err.msg);
 	assert_memory_equal(b.ld, ld, 48);
@@ -99,7 +92,7 @@ static void id_block_write_matches_vector(void **state)
 
 	(void)state;
 	vector_block(want);
-	assert_int_equal(hex_decode(vector_ld_hex, b.ld, sizeof(b.ld), "ld", &err), 0);
+	assert_int_equal(hex_decode(IDV_LD_HEX, b.ld, sizeof(b.ld), "ld", &err), 0);
 	memset(out, 0xee, sizeof(out));
 	id_block_write(&b, out);
 	assert_memory_equal(out, want, SNP_ID_BLOCK_SIZE);

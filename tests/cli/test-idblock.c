@@ -16,26 +16,18 @@
 #include <jansson.h>
 
 #include "measure/idblock.h"
+#include "tests/common/idblock-vectors.h"
 #include "tests/common/testutil.h"
 #include "util/file.h"
 #include "util/hex.h"
-
-/* From tests/data/idblock/README.md. */
-#define LD_HEX "11570979c77a0adb515761a702527c8b9e11554e730552621d950988613a3a75c6ff1703f540bd22a9beede8fe7a97e3"
-#define BLOCK_B64 "EVcJecd6CttRV2GnAlJ8i54RVU5zBVJiHZUJiGE6OnXG/xcD9UC9Iqm+7ej+epfjAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAwAAAAAA"
-#define ID_DIGEST_B64 "hwt+NcU/inLQ0yL3WrKvgmJ5Kq9leWIs5BMcPyHyied8sFYKXjuQs5MuZ07HCcsU"
-#define AUTHOR_DIGEST_B64 "YxEcNLv8Ckk4+aAJvQdJgNgXIyPmFZnJ/TNtqGcySOHcqY0L6PdjdqEGuK/UwKBX"
-/* The same two digests in hex (the base64 above decoded with Python, not with snpvm). */
-#define ID_DIGEST_HEX "870b7e35c53f8a72d0d322f75ab2af8262792aaf6579622ce4131c3f21f289e77cb0560a5e3b90b3932e674ec709cb14"
-#define AUTHOR_DIGEST_HEX "63111c34bbfc0a4938f9a009bd074980d8172323e61599c9fd336da8673248e1dca98d0be8f76376a106b8afd4c0a057"
 
 static char id_key[256], author_key[256];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(id_key, sizeof(id_key), "%s", tdata_path("idblock/id_key_test.pem"));
-	snprintf(author_key, sizeof(author_key), "%s", tdata_path("idblock/author_key_test.pem"));
+	snprintf(id_key, sizeof(id_key), "%s", tdata_path(IDV_ID_KEY));
+	snprintf(author_key, sizeof(author_key), "%s", tdata_path(IDV_AUTHOR_KEY));
 	return 0;
 }
 
@@ -50,7 +42,7 @@ static void expect_line(const char *out, const char *line)
 
 static void id_block_cli_vector_text(void **state)
 {
-	const char *argv[] = { "id-block", "--measurement", LD_HEX, "--id-key", id_key,
+	const char *argv[] = { "id-block", "--measurement", IDV_LD_HEX, "--id-key", id_key,
 			       "--author-key", author_key, NULL };
 	struct run_result r;
 
@@ -58,11 +50,11 @@ static void id_block_cli_vector_text(void **state)
 	run_snpvm(argv, NULL, &r);
 	if (r.status != 0)
 		fail_msg("status %d, stderr: %s", r.status, r.err);
-	expect_line(r.out, "id-block: " BLOCK_B64);
-	expect_line(r.out, "id-key-digest: " ID_DIGEST_B64);
-	expect_line(r.out, "author-key-digest: " AUTHOR_DIGEST_B64);
+	expect_line(r.out, "id-block: " IDV_BLOCK_B64);
+	expect_line(r.out, "id-key-digest: " IDV_ID_DIGEST_B64);
+	expect_line(r.out, "author-key-digest: " IDV_AUTHOR_DIGEST_B64);
 	expect_line(r.out, "author-key-enabled: on");
-	assert_non_null(strstr(r.out, "qemu: id-block=" BLOCK_B64 ",id-auth="));
+	assert_non_null(strstr(r.out, "qemu: id-block=" IDV_BLOCK_B64 ",id-auth="));
 	assert_non_null(strstr(r.out, ",author-key-enabled=on\n"));
 	assert_non_null(strstr(r.out, "id-auth: AQAAAAEAAAA")); /* algorithms 1 and 1 */
 	run_result_free(&r);
@@ -71,7 +63,7 @@ static void id_block_cli_vector_text(void **state)
 static void id_block_cli_base64_measurement_no_author(void **state)
 {
 	const char *argv[] = { "id-block", "--measurement",
-			       "B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t",
+			       IDV2_LD_B64,
 			       "--id-key", id_key, NULL };
 	struct run_result r;
 
@@ -80,9 +72,8 @@ static void id_block_cli_base64_measurement_no_author(void **state)
 	if (r.status != 0)
 		fail_msg("status %d, stderr: %s", r.status, r.err);
 	/* Second vector (reference §11.7). */
-	expect_line(r.out, "id-block: B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t"
-			   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAwAAAAAA");
-	expect_line(r.out, "id-key-digest: " ID_DIGEST_B64);
+	expect_line(r.out, "id-block: " IDV2_BLOCK_B64);
+	expect_line(r.out, "id-key-digest: " IDV_ID_DIGEST_B64);
 	expect_line(r.out, "author-key-enabled: off");
 	assert_null(strstr(r.out, "author-key-digest"));
 	assert_non_null(strstr(r.out, "id-auth: AQAAAAAAAAA")); /* AUTH_KEY_ALGO 0 */
@@ -91,7 +82,7 @@ static void id_block_cli_base64_measurement_no_author(void **state)
 
 static void id_block_cli_json(void **state)
 {
-	const char *argv[] = { "id-block", "--json", "--measurement", LD_HEX, "--id-key", id_key,
+	const char *argv[] = { "id-block", "--json", "--measurement", IDV_LD_HEX, "--id-key", id_key,
 			       "--author-key", author_key, "--guest-svn", "0x10", "--policy",
 			       "196608", "--family-id", "000102030405060708090a0b0c0d0e0f", NULL };
 	json_error_t jerr;
@@ -106,12 +97,12 @@ static void id_block_cli_json(void **state)
 	if (!o)
 		fail_msg("not JSON (%s): %s", jerr.text, r.out);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "id_key_digest"),
-							      "hex")), ID_DIGEST_HEX);
+							      "hex")), IDV_ID_DIGEST_HEX);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "id_key_digest"),
-							      "base64")), ID_DIGEST_B64);
+							      "base64")), IDV_ID_DIGEST_B64);
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(o, "author_key_digest"), "hex")),
-			    AUTHOR_DIGEST_HEX);
+			    IDV_AUTHOR_DIGEST_HEX);
 	assert_true(json_is_true(json_object_get(o, "author_key_enabled")));
 	json_t *f = json_object_get(o, "fields");
 	assert_int_equal(json_integer_value(json_object_get(f, "guest_svn")), 16);
@@ -119,7 +110,7 @@ static void id_block_cli_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(f, "policy")), "0x30000");
 	assert_string_equal(json_string_value(json_object_get(f, "family_id")),
 			    "000102030405060708090a0b0c0d0e0f");
-	assert_string_equal(json_string_value(json_object_get(f, "ld")), LD_HEX);
+	assert_string_equal(json_string_value(json_object_get(f, "ld")), IDV_LD_HEX);
 	json_decref(o);
 	run_result_free(&r);
 }
@@ -128,7 +119,7 @@ static void id_block_cli_json(void **state)
 static void id_block_cli_writes_raw_files(void **state)
 {
 	char *dir = tmpdir_make(), bpath[512], apath[512];
-	const char *argv[] = { "id-block", "--measurement", LD_HEX, "--id-key", id_key,
+	const char *argv[] = { "id-block", "--measurement", IDV_LD_HEX, "--id-key", id_key,
 			       "--author-key", author_key, "--id-block-out", bpath, "--id-auth-out",
 			       apath, NULL };
 	uint8_t want[SNP_ID_BLOCK_SIZE], d1[48], d2[48], *blk = NULL, *auth = NULL;
@@ -147,7 +138,7 @@ static void id_block_cli_writes_raw_files(void **state)
 	assert_int_equal(file_read(apath, 1 << 16, &auth, &alen, &err), 0);
 	assert_int_equal(blen, SNP_ID_BLOCK_SIZE);
 	assert_int_equal(alen, SNP_ID_AUTH_SIZE);
-	assert_int_equal(b64_decode(BLOCK_B64, want, sizeof(want), "vector", &err), 0);
+	assert_int_equal(b64_decode(IDV_BLOCK_B64, want, sizeof(want), "vector", &err), 0);
 	assert_memory_equal(blk, want, sizeof(want));
 	b64 = b64_encode(auth, alen);
 	assert_non_null(b64);
@@ -166,7 +157,7 @@ static void id_block_cli_writes_raw_files(void **state)
 static void id_block_cli_refuses_non_regular_out(void **state)
 {
 	char *dir = tmpdir_make(), fifo[512];
-	const char *argv[] = { "id-block", "--measurement", LD_HEX, "--id-key", id_key,
+	const char *argv[] = { "id-block", "--measurement", IDV_LD_HEX, "--id-key", id_key,
 			       "--id-auth-out", fifo, NULL };
 	struct run_result r;
 	struct stat st;
@@ -219,7 +210,7 @@ static void id_block_cli_usage_errors(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *argv[] = { "id-block", "--measurement", LD_HEX, "--id-key", id_key,
+		const char *argv[] = { "id-block", "--measurement", IDV_LD_HEX, "--id-key", id_key,
 				       cases[i].flag, cases[i].value, NULL };
 
 		run_snpvm(argv, NULL, &r);
@@ -233,10 +224,10 @@ static void id_block_cli_usage_errors(void **state)
 static void id_block_cli_missing_and_bad_keys(void **state)
 {
 	char *dir = tmpdir_make(), p256[512];
-	const char *no_key[] = { "id-block", "--measurement", LD_HEX, NULL };
-	const char *bad_key[] = { "id-block", "--measurement", LD_HEX, "--id-key", id_key,
+	const char *no_key[] = { "id-block", "--measurement", IDV_LD_HEX, NULL };
+	const char *bad_key[] = { "id-block", "--measurement", IDV_LD_HEX, "--id-key", id_key,
 				  "--author-key", p256, NULL };
-	const char *not_pem[] = { "id-block", "--measurement", LD_HEX, "--id-key", p256, NULL };
+	const char *not_pem[] = { "id-block", "--measurement", IDV_LD_HEX, "--id-key", p256, NULL };
 	struct run_result r;
 	FILE *f;
 

@@ -21,26 +21,9 @@
 #include <openssl/pem.h>
 
 #include "measure/idblock.h"
+#include "tests/common/idblock-vectors.h"
 #include "tests/common/testutil.h"
 #include "util/hex.h"
-
-#define ID_KEY "idblock/id_key_test.pem"
-#define AUTHOR_KEY "idblock/author_key_test.pem"
-
-/* From tests/data/idblock/README.md and reference §11.7. */
-static const char vector_ld_hex[] =
-	"11570979c77a0adb515761a702527c8b9e11554e730552621d950988613a3a75c6ff1703f540bd22"
-	"a9beede8fe7a97e3";
-static const char vector_block_b64[] =
-	"EVcJecd6CttRV2GnAlJ8i54RVU5zBVJiHZUJiGE6OnXG/xcD9UC9Iqm+7ej+epfj"
-	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAwAAAAAA";
-static const char vector2_ld_b64[] = "B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t";
-static const char vector2_block_b64[] =
-	"B28FLQi9p6cAqipgjFyqawDrrSl7bWioWkWx5mmlWLZ+G5HShKMB/mPE+gdQRn7t"
-	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAwAAAAAA";
-static const char id_digest_b64[] = "hwt+NcU/inLQ0yL3WrKvgmJ5Kq9leWIs5BMcPyHyied8sFYKXjuQs5MuZ07HCcsU";
-static const char author_digest_b64[] =
-	"YxEcNLv8Ckk4+aAJvQdJgNgXIyPmFZnJ/TNtqGcySOHcqY0L6PdjdqEGuK/UwKBX";
 
 static void b64(const char *s, uint8_t *out, size_t len)
 {
@@ -118,9 +101,9 @@ static void sign_vector(struct signed_pair *p, bool with_author)
 	struct snp_id_block b;
 	struct snp_id_auth a;
 	uint8_t ld[48];
-	EVP_PKEY *id = load(ID_KEY), *au = with_author ? load(AUTHOR_KEY) : NULL;
+	EVP_PKEY *id = load(IDV_ID_KEY), *au = with_author ? load(IDV_AUTHOR_KEY) : NULL;
 
-	assert_int_equal(hex_decode(vector_ld_hex, ld, sizeof(ld), "ld", &err), 0);
+	assert_int_equal(hex_decode(IDV_LD_HEX, ld, sizeof(ld), "ld", &err), 0);
 	idblock_init(&b, ld);
 	if (idblock_sign(&b, id, au, &a, &err) != 0)
 		fail_msg("%s", err.msg);
@@ -152,16 +135,16 @@ static void idblock_init_matches_vectors(void **state)
 	struct snp_id_block b;
 
 	(void)state;
-	assert_int_equal(hex_decode(vector_ld_hex, ld, sizeof(ld), "ld", &err), 0);
+	assert_int_equal(hex_decode(IDV_LD_HEX, ld, sizeof(ld), "ld", &err), 0);
 	idblock_init(&b, ld);
 	id_block_write(&b, out);
-	b64(vector_block_b64, want, sizeof(want));
+	b64(IDV_BLOCK_B64, want, sizeof(want));
 	assert_memory_equal(out, want, sizeof(want));
 
-	b64(vector2_ld_b64, ld, sizeof(ld));
+	b64(IDV2_LD_B64, ld, sizeof(ld));
 	idblock_init(&b, ld);
 	id_block_write(&b, out);
-	b64(vector2_block_b64, want, sizeof(want));
+	b64(IDV2_BLOCK_B64, want, sizeof(want));
 	assert_memory_equal(out, want, sizeof(want));
 }
 
@@ -169,7 +152,7 @@ static void idblock_key_digest_matches_vectors(void **state)
 {
 	static const struct {
 		const char *key, *digest;
-	} cases[] = { { ID_KEY, id_digest_b64 }, { AUTHOR_KEY, author_digest_b64 } };
+	} cases[] = { { IDV_ID_KEY, IDV_ID_DIGEST_B64 }, { IDV_AUTHOR_KEY, IDV_AUTHOR_DIGEST_B64 } };
 	uint8_t want[48], got[48];
 	struct snp_err err = { 0 };
 	struct snp_pubkey pk;
@@ -191,13 +174,13 @@ static void idblock_key_digest_matches_vectors(void **state)
 /* Both signatures verify with OpenSSL directly; layout fields as the spec says. */
 static void idblock_sign_verifies_independently(void **state)
 {
-	EVP_PKEY *id = pem_key(ID_KEY), *au = pem_key(AUTHOR_KEY);
+	EVP_PKEY *id = pem_key(IDV_ID_KEY), *au = pem_key(IDV_AUTHOR_KEY);
 	uint8_t want_block[SNP_ID_BLOCK_SIZE];
 	struct signed_pair p;
 
 	(void)state;
 	sign_vector(&p, true);
-	b64(vector_block_b64, want_block, sizeof(want_block));
+	b64(IDV_BLOCK_B64, want_block, sizeof(want_block));
 	assert_memory_equal(p.block, want_block, sizeof(want_block));
 	assert_int_equal(get32(p.auth + 0x000), 1);
 	assert_int_equal(get32(p.auth + 0x004), 1);
@@ -215,7 +198,7 @@ static void idblock_sign_verifies_independently(void **state)
 static void idblock_sign_without_author(void **state)
 {
 	uint8_t d1[48], d2[48], want[48], zero[0x1000] = { 0 };
-	EVP_PKEY *id = pem_key(ID_KEY);
+	EVP_PKEY *id = pem_key(IDV_ID_KEY);
 	struct snp_err err = { 0 };
 	struct signed_pair p;
 
@@ -226,11 +209,11 @@ static void idblock_sign_without_author(void **state)
 	assert_int_equal(independent_verify(id, p.auth + 0x040, p.block, SNP_ID_BLOCK_SIZE), 1);
 	if (idblock_verify_auth(p.block, p.auth, false, d1, d2, &err) != 0)
 		fail_msg("%s", err.msg);
-	b64(id_digest_b64, want, sizeof(want));
+	b64(IDV_ID_DIGEST_B64, want, sizeof(want));
 	assert_memory_equal(d1, want, 48);
 	assert_memory_equal(d2, zero, 48);
-	/* With AUTHOR_KEY_EN the missing author signature is refused, by name. */
-	expect_sig_fail(&p, true, "AUTHOR_KEY_EN");
+	/* With ID_KEY_SIG the missing author signature is refused, by name. */
+	expect_sig_fail(&p, true, "ID_KEY_SIG");
 	EVP_PKEY_free(id);
 }
 
@@ -242,8 +225,8 @@ static void idblock_verify_auth_accepts_and_digests(void **state)
 
 	(void)state;
 	sign_vector(&p, true);
-	b64(id_digest_b64, want1, sizeof(want1));
-	b64(author_digest_b64, want2, sizeof(want2));
+	b64(IDV_ID_DIGEST_B64, want1, sizeof(want1));
+	b64(IDV_AUTHOR_DIGEST_B64, want2, sizeof(want2));
 	if (idblock_verify_auth(p.block, p.auth, true, d1, d2, &err) != 0)
 		fail_msg("%s", err.msg);
 	assert_memory_equal(d1, want1, 48);
@@ -317,7 +300,7 @@ static void idblock_verify_auth_swapped_id_key_fails_author_sig(void **state)
 	expect_sig_fail(&p, true, "ID_KEY_SIG");
 	/* Without the author key the firmware accepts it, and the digest is the rogue key's. */
 	assert_int_equal(idblock_verify_auth(p.block, p.auth, false, d1, d2, &err), 0);
-	b64(id_digest_b64, want, sizeof(want));
+	b64(IDV_ID_DIGEST_B64, want, sizeof(want));
 	assert_memory_not_equal(d1, want, 48);
 	EVP_PKEY_free(rogue);
 }
@@ -340,36 +323,39 @@ static void idblock_verify_auth_parse_errors_pass_through(void **state)
 	assert_non_null(strstr(err.msg, "VERSION"));
 }
 
+/* OpenSSL writes key as PKCS#8 PEM to dir/name; path receives the file name. */
+static void write_pem(const char *dir, const char *name, EVP_PKEY *key, char *path, size_t size)
+{
+	FILE *f;
+
+	snprintf(path, size, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), 1);
+	assert_int_equal(fclose(f), 0);
+}
+
 static void idblock_key_load_pkcs8_and_errors(void **state)
 {
 	char *dir = tmpdir_make(), path[512];
 	struct snp_err err = { 0 };
-	EVP_PKEY *k = NULL, *src = pem_key(ID_KEY), *p256 = EVP_EC_gen("P-256");
+	EVP_PKEY *k = NULL, *src = pem_key(IDV_ID_KEY), *p256 = EVP_EC_gen("P-256");
 	struct snp_pubkey pk;
 	uint8_t got[48], want[48];
-	FILE *f;
 
 	(void)state;
 	assert_non_null(p256);
 	/* PKCS#8 ("BEGIN PRIVATE KEY") written by OpenSSL from the SEC1 test key. */
-	snprintf(path, sizeof(path), "%s/pkcs8.pem", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(PEM_write_PrivateKey(f, src, NULL, NULL, 0, NULL, NULL), 1);
-	fclose(f);
+	write_pem(dir, "pkcs8.pem", src, path, sizeof(path));
 	if (idblock_key_load(path, &k, &err) != 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(idblock_pubkey_from_pkey(k, &pk, &err), 0);
 	assert_int_equal(idblock_key_digest(&pk, got, &err), 0);
-	b64(id_digest_b64, want, sizeof(want));
+	b64(IDV_ID_DIGEST_B64, want, sizeof(want));
 	assert_memory_equal(got, want, 48);
 	EVP_PKEY_free(k);
 
-	snprintf(path, sizeof(path), "%s/p256.pem", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(PEM_write_PrivateKey(f, p256, NULL, NULL, 0, NULL, NULL), 1);
-	fclose(f);
+	write_pem(dir, "p256.pem", p256, path, sizeof(path));
 	assert_int_equal(idblock_key_load(path, &k, &err), SNP_E_INVALID);
 	assert_null(k);
 	assert_non_null(strstr(err.msg, "not P-384"));
@@ -390,7 +376,7 @@ static void idblock_key_load_pkcs8_and_errors(void **state)
 
 static void idblock_make_checks_policy_and_self_verifies(void **state)
 {
-	EVP_PKEY *id = load(ID_KEY), *au = load(AUTHOR_KEY);
+	EVP_PKEY *id = load(IDV_ID_KEY), *au = load(IDV_AUTHOR_KEY);
 	uint8_t want[48], ld[48] = { 0 };
 	struct idblock_result r;
 	struct snp_err err = { 0 };
@@ -409,7 +395,7 @@ static void idblock_make_checks_policy_and_self_verifies(void **state)
 	assert_true(r.author_key_en);
 	assert_int_equal(r.id_block[0x54], 7);
 	assert_int_equal(r.id_block[0x30], 0xfa);
-	b64(author_digest_b64, want, sizeof(want));
+	b64(IDV_AUTHOR_DIGEST_B64, want, sizeof(want));
 	assert_memory_equal(r.author_key_digest, want, 48);
 	EVP_PKEY_free(id);
 	EVP_PKEY_free(au);
