@@ -271,6 +271,7 @@ int cmd_idblock(int argc, char **argv)
 	struct idblock_opts o;
 	struct snp_err err = { 0 };
 	EVP_PKEY *id_key = NULL, *author_key = NULL;
+	bool bad_input = false; /* an unreadable key file is the user's input too: exit 2 */
 	int ret;
 
 	ret = opts_parse(argc, argv, &o, &err);
@@ -285,10 +286,12 @@ int cmd_idblock(int argc, char **argv)
 	}
 	if ((ret = idblock_key_load(o.id_key, &id_key, &err)) != 0) {
 		snp_err_prefix(&err, "--id-key: ");
+		bad_input = true;
 		goto out;
 	}
 	if (o.author_key && (ret = idblock_key_load(o.author_key, &author_key, &err)) != 0) {
 		snp_err_prefix(&err, "--author-key: ");
+		bad_input = true;
 		goto out;
 	}
 	if ((ret = idblock_make(&o.block, id_key, author_key, &res, &err)) != 0)
@@ -309,7 +312,7 @@ out:
 	EVP_PKEY_free(author_key);
 	if (ret) {
 		cli_print_error(CMD, &err, o.json);
-		return cli_exit_status(ret);
+		return bad_input ? EXIT_USAGE : cli_exit_status(ret);
 	}
 	return EXIT_DONE;
 }

@@ -237,6 +237,12 @@ static void id_block_cli_missing_and_bad_keys(void **state)
 	assert_non_null(strstr(r.err, "--id-key is required"));
 	run_result_free(&r);
 
+	snprintf(p256, sizeof(p256), "%s/missing.pem", dir);
+	run_snpvm(not_pem, NULL, &r);
+	if (r.status != 2 || !strstr(r.err, "--id-key") || !strstr(r.err, "missing.pem"))
+		fail_msg("status %d, stderr: %s", r.status, r.err);
+	run_result_free(&r);
+
 	/* A throwaway P-256 key made with `openssl ecparam -name prime256v1 -genkey`. */
 	snprintf(p256, sizeof(p256), "%s/p256.pem", dir);
 	f = fopen(p256, "w");
