@@ -3,6 +3,7 @@
  * block (docs/id-block.md), and print them with the key digests an
  * attestation report will carry.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -61,22 +62,27 @@ static void usage(FILE *f)
 		"VERSION is always 1. Exit status: 0 done, 2 bad usage or input, 3 other.\n");
 }
 
-/* Strict unsigned parsing: decimal or 0x hex, whole string, no sign, no blanks, <= max. */
+/*
+ * Strict unsigned parsing: decimal, or hex after 0x; the whole string, no
+ * sign or blanks, no octal surprise for a leading 0, and at most max.
+ */
 static int parse_unsigned(const char *flag, const char *s, uint64_t max, uint64_t *out,
 			  struct snp_err *err)
 {
+	bool is_hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *digits = is_hex ? s + 2 : s;
 	unsigned long long v;
 	char *end = NULL;
 
-	if (!s[0] || s[0] == '-' || s[0] == '+' || s[0] == ' ' || s[0] == '\t')
+	if (!(is_hex ? isxdigit((unsigned char)digits[0]) : isdigit((unsigned char)digits[0])))
 		return snp_errf(err, SNP_E_INVALID, "%s: '%s' is not an unsigned number", flag, s);
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(digits, &end, is_hex ? 16 : 10);
+	if (*end != '\0')
+		return snp_errf(err, SNP_E_INVALID, "%s: '%s' is not an unsigned number", flag, s);
 	if (errno == ERANGE || v > max)
 		return snp_errf(err, SNP_E_INVALID, "%s: %s is out of range (max %" PRIu64 ")",
 				flag, s, max);
-	if (errno != 0 || end == s || *end != '\0')
-		return snp_errf(err, SNP_E_INVALID, "%s: '%s' is not an unsigned number", flag, s);
 	*out = v;
 	return 0;
 }
