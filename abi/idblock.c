@@ -153,7 +153,8 @@ static int algo_check(uint32_t algo, const char *field, size_t at, struct snp_er
 {
 	if (algo != SNP_ID_ALGO_ECDSA_P384_SHA384)
 		return snp_errf(err, SNP_E_UNSUPPORTED,
-				"ID auth: %s at 0x%03zx: %u is not supported (want 1, ECDSA P-384 with SHA-384)",
+				"ID auth: %s at 0x%03zx: %u is not supported (want 1, ECDSA P-384 "
+				"with SHA-384)",
 				field, at, algo);
 	return 0;
 }
@@ -207,11 +208,11 @@ int id_auth_parse(const uint8_t *buf, size_t len, struct snp_id_auth *out, struc
 	} else {
 		if ((ret = algo_check(a.auth_key_algo, "AUTH_KEY_ALGO",
 				      SNP_ID_AUTH_OFF(auth_key_algo), err)) != 0 ||
-		    (ret = view(&r, "ID_KEY_SIG", "ID auth: ID_KEY_SIG", SNP_ID_AUTH_OFF(id_key_sig),
-				SNP_ECDSA_SIG_SIZE, &sub, err)) != 0 ||
+		    (ret = view(&r, "ID_KEY_SIG", "ID auth: ID_KEY_SIG",
+				SNP_ID_AUTH_OFF(id_key_sig), SNP_ECDSA_SIG_SIZE, &sub, err)) != 0 ||
 		    (ret = sig_read(&sub, &a.id_key_sig, err)) != 0 ||
-		    (ret = view(&r, "AUTHOR_KEY", "ID auth: AUTHOR_KEY", SNP_ID_AUTH_OFF(author_key),
-				SNP_PUBKEY_SIZE, &sub, err)) != 0 ||
+		    (ret = view(&r, "AUTHOR_KEY", "ID auth: AUTHOR_KEY",
+				SNP_ID_AUTH_OFF(author_key), SNP_PUBKEY_SIZE, &sub, err)) != 0 ||
 		    (ret = pubkey_read(&sub, &a.author_key, err)) != 0 ||
 		    (ret = rd_seek(&r, SNP_ID_AUTH_OFF(reserved2), "reserved", err)) != 0)
 			goto out;

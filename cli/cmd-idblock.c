@@ -128,8 +128,8 @@ static int opts_parse(int argc, char **argv, struct idblock_opts *o, struct snp_
 			o->author_key = optarg;
 			break;
 		case OPT_FAMILY:
-			if ((ret = hex_decode(optarg, o->block.family_id, sizeof(o->block.family_id),
-					      "--family-id", err)) != 0)
+			if ((ret = hex_decode(optarg, o->block.family_id,
+					      sizeof(o->block.family_id), "--family-id", err)) != 0)
 				return ret;
 			break;
 		case OPT_IMAGE:
@@ -162,7 +162,8 @@ static int opts_parse(int argc, char **argv, struct idblock_opts *o, struct snp_
 		case ':':
 			return snp_errf(err, SNP_E_INVALID, "%s needs a value", argv[optind - 1]);
 		default:
-			return snp_errf(err, SNP_E_INVALID, "unknown option '%s'", argv[optind - 1]);
+			return snp_errf(err, SNP_E_INVALID, "unknown option '%s'",
+					argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

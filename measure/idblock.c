@@ -77,7 +77,8 @@ int idblock_key_from_pem(const char *pem, size_t len, const char *what, EVP_PKEY
 	*out = NULL;
 	ERR_clear_error();
 	if (len > INT32_MAX) {
-		ret = snp_errf(err, SNP_E_INVALID, "%s: %zu bytes is too large for a key", what, len);
+		ret = snp_errf(err, SNP_E_INVALID, "%s: %zu bytes is too large for a key", what,
+			       len);
 		goto out;
 	}
 	bio = BIO_new_mem_buf(pem, (int)len);
@@ -204,9 +205,8 @@ int idblock_pubkey_to_pkey(const struct snp_pubkey *pk, EVP_PKEY **out, struct s
 	field_to_be(pk->qy, point + 1 + P384);
 	bld = OSSL_PARAM_BLD_new();
 	if (!bld ||
-	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, SN_secp384r1, 0) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point,
-					     sizeof(point)) != 1 ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, SN_secp384r1, 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)) ||
 	    !(params = OSSL_PARAM_BLD_to_param(bld))) {
 		ret = snp_err_openssl(err, "public key: OSSL_PARAM_BLD");
 		goto out;
@@ -427,11 +427,16 @@ out:
 	return ret;
 }
 
+#define ID_BLOCK_SIG_WHAT "ID auth: ID_BLOCK_SIG (ID block signed by the ID key)"
+#define ID_KEY_SIG_WHAT "ID auth: ID_KEY_SIG (ID key signed by the author key)"
+
 int idblock_verify_auth(const uint8_t id_block[SNP_ID_BLOCK_SIZE],
 			const uint8_t id_auth[SNP_ID_AUTH_SIZE], bool author_key_en,
 			uint8_t id_key_digest[48], uint8_t author_key_digest[48],
 			struct snp_err *err)
 {
+	/* The author signs the ID key structure exactly as it sits in the ID auth block. */
+	const uint8_t *id_key_bytes = id_auth + SNP_ID_AUTH_OFF(id_key);
 	struct snp_id_block b;
 	struct snp_id_auth a;
 	int ret = SNP_E_INTERNAL;
@@ -443,24 +448,20 @@ int idblock_verify_auth(const uint8_t id_block[SNP_ID_BLOCK_SIZE],
 		goto out;
 	/* The signed bytes are the caller's bytes, exactly as the firmware sees them. */
 	if ((ret = idblock_sig_verify(&a.id_key, id_block, SNP_ID_BLOCK_SIZE, &a.id_block_sig,
-				      "ID auth: ID_BLOCK_SIG (ID block signed by the ID key)",
-				      err)) != 0)
+				      ID_BLOCK_SIG_WHAT, err)) != 0)
 		goto out;
 	if (author_key_en) {
 		if (a.auth_key_algo == 0) {
 			ret = snp_errf(err, SNP_E_SIGNATURE,
-				       "ID auth: ID_KEY_SIG: AUTHOR_KEY_EN is set but AUTH_KEY_ALGO "
-				       "at 0x004 is 0 (no author key)");
+				       "ID auth: ID_KEY_SIG: AUTHOR_KEY_EN is set but "
+				       "AUTH_KEY_ALGO at 0x004 is 0 (no author key)");
 			goto out;
 		}
-		if ((ret = idblock_sig_verify(&a.author_key, id_auth + SNP_ID_AUTH_OFF(id_key),
-					      SNP_PUBKEY_SIZE, &a.id_key_sig,
-					      "ID auth: ID_KEY_SIG (ID key signed by the author key)",
-					      err)) != 0)
+		if ((ret = idblock_sig_verify(&a.author_key, id_key_bytes, SNP_PUBKEY_SIZE,
+					      &a.id_key_sig, ID_KEY_SIG_WHAT, err)) != 0)
 			goto out;
 	}
-	if ((ret = sha384(id_auth + SNP_ID_AUTH_OFF(id_key), SNP_PUBKEY_SIZE, id_key_digest,
-			  err)) != 0)
+	if ((ret = sha384(id_key_bytes, SNP_PUBKEY_SIZE, id_key_digest, err)) != 0)
 		goto out;
 	if (author_key_en && (ret = sha384(id_auth + SNP_ID_AUTH_OFF(author_key), SNP_PUBKEY_SIZE,
 					   author_key_digest, err)) != 0)

@@ -82,9 +82,10 @@ static void id_block_cli_base64_measurement_no_author(void **state)
 
 static void id_block_cli_json(void **state)
 {
-	const char *argv[] = { "id-block", "--json", "--measurement", IDV_LD_HEX, "--id-key", id_key,
-			       "--author-key", author_key, "--guest-svn", "0x10", "--policy",
-			       "196608", "--family-id", "000102030405060708090a0b0c0d0e0f", NULL };
+	const char *argv[] = { "id-block", "--json", "--measurement", IDV_LD_HEX,
+			       "--id-key", id_key, "--author-key", author_key,
+			       "--guest-svn", "0x10", "--policy", "196608",
+			       "--family-id", "000102030405060708090a0b0c0d0e0f", NULL };
 	json_error_t jerr;
 	struct run_result r;
 	json_t *o;

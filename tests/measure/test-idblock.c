@@ -152,7 +152,10 @@ static void idblock_key_digest_matches_vectors(void **state)
 {
 	static const struct {
 		const char *key, *digest;
-	} cases[] = { { IDV_ID_KEY, IDV_ID_DIGEST_B64 }, { IDV_AUTHOR_KEY, IDV_AUTHOR_DIGEST_B64 } };
+	} cases[] = {
+		{ IDV_ID_KEY, IDV_ID_DIGEST_B64 },
+		{ IDV_AUTHOR_KEY, IDV_AUTHOR_DIGEST_B64 },
+	};
 	uint8_t want[48], got[48];
 	struct snp_err err = { 0 };
 	struct snp_pubkey pk;
@@ -254,7 +257,7 @@ static void idblock_verify_auth_flipped_bytes_fail(void **state)
 		{ true, 0x54, false, "ID_BLOCK_SIG" },   /* GUEST_SVN */
 		{ false, 0x040, false, "ID_BLOCK_SIG" }, /* R */
 		{ false, 0x040 + 0x48 + 20, false, "ID_BLOCK_SIG" }, /* S */
-		{ false, 0x244, false, "ID_BLOCK_SIG" }, /* ID_KEY QX: not the signer (or no point) */
+		{ false, 0x244, false, "ID_BLOCK_SIG" }, /* ID_KEY QX: no longer a curve point */
 		{ false, 0x28C + 40, false, "ID_BLOCK_SIG" }, /* ID_KEY QY */
 		{ false, 0x680, true, "ID_KEY_SIG" },    /* R */
 		{ false, 0x680 + 0x48 + 47, true, "ID_KEY_SIG" }, /* S top byte */
