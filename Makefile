@@ -49,6 +49,8 @@ FUZZ_REPLAY_BINS := $(patsubst tests/fuzz/fuzz-%.c,$(BUILD)/tests/fuzz/replay-%,
 # Benchmark programs (tests/bench/bench-*.c), built for `make bench`, never part of snpvm.
 BENCH_BINS := $(patsubst %.c,$(BUILD)/%,$(sort $(wildcard tests/bench/bench-*.c)))
 
+.SECONDARY:
+
 .PHONY: all test check deps deps-check install uninstall clean hdrcheck fuzz bench demo tidy
 
 all: $(BUILD)/snpvm

@@ -140,8 +140,9 @@ struct appraise_result {
 /*
  * The policy `snpvm verify` applies without --policy (documented in
  * docs/verifier-policy.md): any measurement, any VMPL, DEBUG and MIGRATE_MA
- * forbidden, SMT allowed, no TCB or version floors, committed == current,
- * any ID key, unknown PLATFORM_INFO bits allowed.
+ * forbidden, SMT allowed, no TCB or version floors, committed <= current
+ * (provisional firmware allowed: real fixture reports have COMMITTED_TCB <
+ * CURRENT_TCB), any ID key, unknown PLATFORM_INFO bits allowed.
  */
 void appraise_opts_default(struct appraise_opts *o);
 
