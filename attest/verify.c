@@ -25,11 +25,13 @@
 struct vek_entry {
 	unsigned char key[32]; /* sha256(sha256(VEK) || sha256(issuer) || sha256(ARK)) */
 	X509 *vek;             /* a reference; keeps the parsed EVP_PKEY alive */
+	EVP_PKEY_CTX *verify;  /* initialised for verify; duplicated per call (no fetch) */
 	struct vek_ext ext;
 };
 
 struct verifier {
 	X509 *pinned[CERTS_NPRODUCTS][ROOT_NROLES];
+	unsigned char pinned_sha256[CERTS_NPRODUCTS][ROOT_NROLES][32];
 	EVP_MD *sha384;
 	EVP_MD *sha256;
 	pthread_mutex_t lock;
@@ -98,6 +100,16 @@ static int digest_cert(const struct verifier *v, X509 *x, unsigned char out[32],
 {
 	unsigned int n = 0;
 
+	/* The pinned certificates' digests were taken (and checked) once. */
+	for (int p = 0; p < CERTS_NPRODUCTS; p++) {
+		for (int r = 0; r < ROOT_NROLES; r++) {
+			if (x == v->pinned[p][r]) {
+				memcpy(out, v->pinned_sha256[p][r], 32);
+				return 0;
+			}
+		}
+	}
+
 	if (X509_digest(x, v->sha256, out, &n) != 1 || n != 32)
 		return snp_err_openssl(err, "X509_digest");
 	return 0;
@@ -118,6 +130,7 @@ void verifier_free(struct verifier *v)
 		for (int r = 0; r < ROOT_NROLES; r++)
 			X509_free(v->pinned[p][r]);
 	for (size_t i = 0; i < v->ncache; i++) {
+		EVP_PKEY_CTX_free(v->cache[i]->verify);
 		X509_free(v->cache[i]->vek);
 		free(v->cache[i]);
 	}
@@ -148,6 +161,7 @@ static int load_pin(struct verifier *v, const struct root_pin *pin, struct snp_e
 		goto out;
 	}
 	v->pinned[pin->product][pin->role] = x;
+	memcpy(v->pinned_sha256[pin->product][pin->role], md, 32);
 	x = NULL;
 	ret = 0;
 out:
@@ -332,6 +346,7 @@ static int choose_anchor(const struct verifier *v, const struct certs *certs,
 			    "%s issues %ss of %s, got %s", want_cn,
 			    role == ROOT_ASK ? "VCEK" : "VLEK", snp_product_name(p), cn);
 	if (same_cert(inter, pinned_int)) {
+		inter = pinned_int; /* the same bytes: use the verified, pinned object */
 		*ark_out = pinned_ark;
 		snprintf(res->anchor, sizeof(res->anchor), "ARK-%s (pinned AMD root)",
 			 snp_product_name(p));
@@ -406,7 +421,7 @@ static int check_vek_ext_kind(const struct vek_ext *e, enum snp_signing_key sign
 
 /* ECDSA P-384 / SHA-384 over the raw bytes 0x000..0x29F; R and S are little-endian. */
 static int check_report_signature(const struct verifier *v, const uint8_t *raw,
-				  const struct snp_report *rep, X509 *vek,
+				  const struct snp_report *rep, X509 *vek, EVP_PKEY_CTX *tmpl,
 				  struct verify_result *res, struct snp_err *err)
 {
 	unsigned char md[48], der[160], *p = der;
@@ -432,8 +447,14 @@ static int check_report_signature(const struct verifier *v, const uint8_t *raw,
 		ret = snp_err_openssl(err, "report.signature: SHA-384");
 		goto out;
 	}
-	ctx = EVP_PKEY_CTX_new(X509_get0_pubkey(vek), NULL);
-	if (!ctx || EVP_PKEY_verify_init(ctx) != 1) {
+	if (tmpl)
+		ctx = EVP_PKEY_CTX_dup(tmpl);
+	else if ((ctx = EVP_PKEY_CTX_new(X509_get0_pubkey(vek), NULL)) != NULL &&
+		 EVP_PKEY_verify_init(ctx) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		ctx = NULL;
+	}
+	if (!ctx) {
 		ret = snp_err_openssl(err, "report.signature: EVP_PKEY_verify_init");
 		goto out;
 	}
@@ -567,6 +588,13 @@ static struct vek_entry *cache_insert(struct verifier *v, const unsigned char ke
 
 	if (!e)
 		return NULL;
+	e->verify = EVP_PKEY_CTX_new(X509_get0_pubkey(vek), NULL);
+	if (!e->verify || EVP_PKEY_verify_init(e->verify) != 1) {
+		ERR_clear_error();
+		EVP_PKEY_CTX_free(e->verify);
+		free(e);
+		return NULL;
+	}
 	memcpy(e->key, key, 32);
 	e->ext = *ext;
 	pthread_mutex_lock(&v->lock);
@@ -580,7 +608,10 @@ static struct vek_entry *cache_insert(struct verifier *v, const unsigned char ke
 		e = NULL;
 	}
 	pthread_mutex_unlock(&v->lock);
-	free(e);
+	if (e) {
+		EVP_PKEY_CTX_free(e->verify);
+		free(e);
+	}
 	return hit;
 }
 
@@ -686,7 +717,7 @@ int verify_report(struct verifier *v, const uint8_t *raw, size_t len, const stru
 		}
 		if ((ret = check_vek_ext_kind(&ext, res->signer, res, err)) != 0)
 			goto out;
-		(void)cache_insert(v, key, vek, &ext);
+		entry = cache_insert(v, key, vek, &ext); /* NULL when full: verify uncached */
 	}
 	if ((ret = chain_check_validity(vek, vek_name, opts->now, err)) != 0) {
 		ret = fail_err(res, err, ret, "vek.validity");
@@ -702,7 +733,8 @@ int verify_report(struct verifier *v, const uint8_t *raw, size_t len, const stru
 		pass(res, "crl", "ARK-signed, current, neither %s nor %s revoked",
 		     root_role_name(role), vek_name);
 	}
-	if ((ret = check_report_signature(v, raw, &res->report, vek, res, err)) != 0 ||
+	if ((ret = check_report_signature(v, raw, &res->report, vek,
+					  entry ? entry->verify : NULL, res, err)) != 0 ||
 	    (ret = check_binding(&res->report, res->product, res->signer, &ext, res, err)) != 0)
 		goto out;
 	ret = 0;
