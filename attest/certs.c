@@ -35,8 +35,7 @@ const char *cert_kind_name(enum cert_kind k)
 	}
 }
 
-/* "<prefix><Product>" with the exact product spelling of the AMD CNs. */
-static bool cn_product(const char *cn, const char *prefix, enum snp_product *product)
+bool certs_cn_product(const char *cn, const char *prefix, enum snp_product *product)
 {
 	static const enum snp_product all[] = { SNP_PRODUCT_MILAN, SNP_PRODUCT_GENOA,
 						SNP_PRODUCT_TURIN };
@@ -65,11 +64,11 @@ enum cert_kind certs_classify(const X509 *x, enum snp_product *product)
 		return CERT_KIND_VCEK;
 	if (strcmp(cn, "SEV-VLEK") == 0)
 		return CERT_KIND_VLEK;
-	if (cn_product(cn, "ARK-", product))
+	if (certs_cn_product(cn, "ARK-", product))
 		return CERT_KIND_ARK;
-	if (cn_product(cn, "SEV-VLEK-", product))
+	if (certs_cn_product(cn, "SEV-VLEK-", product))
 		return CERT_KIND_ASVK;
-	if (cn_product(cn, "SEV-", product))
+	if (certs_cn_product(cn, "SEV-", product))
 		return CERT_KIND_ASK;
 	return CERT_KIND_OTHER;
 }
@@ -402,26 +401,26 @@ out:
 	return ret;
 }
 
-int certs_load_vek_file(struct certs *c, const char *path, struct snp_err *err)
+/* Replaces *slot with the (first / first non-ARK) certificate of path. */
+static int load_slot(struct certs *c, const char *path, bool skip_ark, X509 **slot,
+		     struct snp_err *err)
 {
 	X509 *x = NULL;
-	int ret = load_one(c, path, false, &x, err);
+	int ret = load_one(c, path, skip_ark, &x, err);
 
 	if (ret == 0) {
-		X509_free(c->vek);
-		c->vek = x;
+		X509_free(*slot);
+		*slot = x;
 	}
 	return ret;
 }
 
+int certs_load_vek_file(struct certs *c, const char *path, struct snp_err *err)
+{
+	return load_slot(c, path, false, &c->vek, err);
+}
+
 int certs_load_issuer_file(struct certs *c, const char *path, struct snp_err *err)
 {
-	X509 *x = NULL;
-	int ret = load_one(c, path, true, &x, err);
-
-	if (ret == 0) {
-		X509_free(c->issuer);
-		c->issuer = x;
-	}
-	return ret;
+	return load_slot(c, path, true, &c->issuer, err);
 }

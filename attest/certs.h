@@ -8,6 +8,7 @@
 #ifndef SNPVM_ATTEST_CERTS_H
 #define SNPVM_ATTEST_CERTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,12 @@ const char *cert_kind_name(enum cert_kind k);
 
 /* Classifies x by subject CN; *product is set for ARK/ASK/ASVK (UNKNOWN otherwise). */
 enum cert_kind certs_classify(const X509 *x, enum snp_product *product);
+
+/*
+ * True when cn is prefix followed by exactly "Milan", "Genoa" or "Turin"
+ * (the spelling of AMD's CNs); *product is set then.
+ */
+bool certs_cn_product(const char *cn, const char *prefix, enum snp_product *product);
 
 void certs_init(struct certs *c);
 

@@ -213,26 +213,17 @@ out:
 
 /* ---- steps ---- */
 
+/* The product named by the VEK's issuer CN (SEV-<P> or SEV-VLEK-<P>), or UNKNOWN. */
 static enum snp_product issuer_product(const X509 *vek)
 {
-	static const char *const prefixes[] = { "SEV-VLEK-", "SEV-" };
-	static const enum snp_product all[] = { SNP_PRODUCT_MILAN, SNP_PRODUCT_GENOA,
-						SNP_PRODUCT_TURIN };
+	enum snp_product p = SNP_PRODUCT_UNKNOWN;
 	struct snp_err ignore;
 	char cn[128];
 
-	if (chain_issuer_cn(vek, cn, sizeof(cn), &ignore) != 0)
+	if (chain_issuer_cn(vek, cn, sizeof(cn), &ignore) != 0 ||
+	    (!certs_cn_product(cn, "SEV-VLEK-", &p) && !certs_cn_product(cn, "SEV-", &p)))
 		return SNP_PRODUCT_UNKNOWN;
-	for (size_t i = 0; i < 2; i++) {
-		size_t pl = strlen(prefixes[i]);
-
-		if (strncmp(cn, prefixes[i], pl) != 0)
-			continue;
-		for (size_t j = 0; j < 3; j++)
-			if (strcmp(cn + pl, snp_product_name(all[j])) == 0)
-				return all[j];
-	}
-	return SNP_PRODUCT_UNKNOWN;
+	return p;
 }
 
 static int choose_product(const struct snp_report *rep, X509 *vek, const struct verify_opts *o,
