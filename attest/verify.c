@@ -627,6 +627,7 @@ int verify_report(struct verifier *v, const uint8_t *raw, size_t len, const stru
 		  const struct verify_opts *opts, struct verify_result *res, struct snp_err *err)
 {
 	static const struct verify_opts strict;
+	static const struct certs none;
 	enum root_role role;
 	struct vek_entry *entry;
 	struct vek_ext ext;
@@ -640,6 +641,8 @@ int verify_report(struct verifier *v, const uint8_t *raw, size_t len, const stru
 	memset(res, 0, sizeof(*res));
 	if (!opts)
 		opts = &strict;
+	if (!certs)
+		certs = &none;
 
 	if ((ret = report_parse(raw, len, &opts->parse, &res->report, err)) != 0) {
 		ret = fail_err(res, err, ret, "report.parse");

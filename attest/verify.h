@@ -73,7 +73,8 @@ void verifier_free(struct verifier *v);
  * Verifies raw (exactly the bytes received, SNP_REPORT_SIZE) against the
  * certificates in certs. Returns 0 when every check passed; otherwise the
  * first failure's code with err "<check>: <problem> (got X, want Y)". res
- * (always filled) lists the checks run. The VEK chain status is cached in v
+ * (always filled) lists the checks run. certs and opts may be NULL (no
+ * certificates; the strict zeroed options). The VEK chain status is cached in v
  * by sha256 of the VEK, issuer and ARK, so a repeated VEK costs one SHA-384
  * and one ECDSA verify plus field comparisons.
  */
