@@ -387,6 +387,37 @@ static void sim_root_anchors_with_flag(void **state)
 	assert_true(res.sim_root);
 }
 
+/* A chain cached under the simulated root does not help once the root is no longer trusted. */
+static void cache_does_not_outlive_trust(void **state)
+{
+	X509 *roots[1] = { S.ark };
+	struct verify_opts trusted = { .now = NOW, .allow_sim_roots = roots,
+				       .n_allow_sim_roots = 1 };
+	struct verify_opts strict = { .now = NOW };
+	struct verify_result res;
+	struct snp_err err = { 0 };
+	struct verifier *v = NULL;
+	struct certs c;
+
+	(void)state;
+	assert_int_equal(verifier_new(&v, &err), 0);
+	certs_with(&c, NULL, S.ask, S.vek);
+	for (int i = 0; i < 2; i++) {
+		expect(verify_report(v, S.report, SNP_REPORT_SIZE, &c, &trusted, &res, &err), &err,
+		       0, "", "trusted sim root");
+		assert_int_equal(res.chain_cached, i == 1);
+	}
+	expect(verify_report(v, S.report, SNP_REPORT_SIZE, &c, &strict, &res, &err), &err,
+	       SNP_E_CHAIN, "intermediate", "same verifier, sim root no longer trusted");
+	/* Validity is checked per call even for a cached chain. */
+	trusted.now = NOW + 400 * DAY;
+	expect(verify_report(v, S.report, SNP_REPORT_SIZE, &c, &trusted, &res, &err), &err,
+	       SNP_E_CHAIN, "vek.validity", "cached chain after the VEK expired");
+	assert_true(res.chain_cached);
+	certs_free(&c);
+	verifier_free(v);
+}
+
 /* One VEK variation: mint it, sign a matching report, expect code from check. */
 static void vary(const struct vek_spec *s, unsigned key, int code, const char *check,
 		 const char *what)
@@ -600,6 +631,7 @@ int main(void)
 		cmocka_unit_test(fake_ask_refused_by_default),
 		cmocka_unit_test(fake_ark_beside_genuine_chain_refused),
 		cmocka_unit_test(sim_root_anchors_with_flag),
+		cmocka_unit_test(cache_does_not_outlive_trust),
 		cmocka_unit_test(vek_extension_rules),
 		cmocka_unit_test(binding_mismatches),
 		cmocka_unit_test(crl_checks),
