@@ -273,7 +273,7 @@ static X509 *find_sim_root(X509 *intermediate, enum snp_product p, const struct 
 	for (size_t i = 0; i < o->n_allow_sim_roots; i++) {
 		X509 *r = o->allow_sim_roots[i];
 		struct snp_err e2;
-		char cn[64];
+		char cn[64] = "(no CN)";
 
 		if (X509_NAME_cmp(X509_get_issuer_name(intermediate), X509_get_subject_name(r)) != 0)
 			continue;
