@@ -8,8 +8,10 @@
 #include "cli/cmd.h"
 
 /* Declarations: one per command. */
+int cmd_measure(int argc, char **argv);
 
 #define SNPVM_COMMANDS \
+	{ "measure", cmd_measure, "predict the SNP launch digest (sev-snp-measure's flags)" }, \
 	/* rows: { "name", cmd_name, "summary" }, */
 
 #endif
