@@ -108,8 +108,9 @@ int gctx_add_page(struct gctx *g, enum snp_page_type type, uint64_t gpa, const u
 	return gctx_add_repeated(g, type, gpa, page, 1, err);
 }
 
-int gctx_add_range(struct gctx *g, uint64_t gpa, const uint8_t *data, size_t len,
-		   struct snp_err *err)
+/* One step per 4 KiB page of len bytes; data NULL for types without contents. */
+static int add_pages(struct gctx *g, enum snp_page_type type, uint64_t gpa, const uint8_t *data,
+		     size_t len, struct snp_err *err)
 {
 	uint8_t buf[SNP_PAGE_INFO_SIZE];
 	uint8_t *contents = buf + offsetof(struct snp_page_info_layout, contents);
@@ -117,41 +118,37 @@ int gctx_add_range(struct gctx *g, uint64_t gpa, const uint8_t *data, size_t len
 	int ret;
 
 	if (len % SNP_PAGE_SIZE)
-		return snp_errf(err, SNP_E_INVALID, "gctx: range of %zu bytes at 0x%llx is not a multiple of 4 KiB",
-				len, (unsigned long long)gpa);
+		return snp_errf(err, SNP_E_INVALID,
+				"gctx: range of %zu bytes at 0x%llx is not a multiple of 4 KiB", len,
+				(unsigned long long)gpa);
 	if ((ret = hasher_open(&h, err)) != 0)
 		return ret;
 	page_info_init(buf);
 	for (size_t off = 0; off < len; off += SNP_PAGE_SIZE) {
-		if ((ret = hasher_digest(&h, data + off, SNP_PAGE_SIZE, contents, err)) != 0 ||
-		    (ret = step(g, &h, buf, SNP_PAGE_TYPE_NORMAL, gpa + off, err)) != 0)
+		if ((data && (ret = hasher_digest(&h, data + off, SNP_PAGE_SIZE, contents, err)) != 0) ||
+		    (ret = step(g, &h, buf, type, gpa + off, err)) != 0)
 			break;
 	}
 	hasher_close(&h);
 	return ret;
 }
 
+int gctx_add_range(struct gctx *g, uint64_t gpa, const uint8_t *data, size_t len,
+		   struct snp_err *err)
+{
+	if (!data && len)
+		return snp_errf(err, SNP_E_INTERNAL, "gctx: NORMAL range at 0x%llx has no contents",
+				(unsigned long long)gpa);
+	return add_pages(g, SNP_PAGE_TYPE_NORMAL, gpa, data, len, err);
+}
+
 int gctx_add_zero_range(struct gctx *g, enum snp_page_type type, uint64_t gpa, size_t len,
 			struct snp_err *err)
 {
-	uint8_t buf[SNP_PAGE_INFO_SIZE];
-	struct hasher h;
-	int ret;
-
 	if (type != SNP_PAGE_TYPE_ZERO && type != SNP_PAGE_TYPE_UNMEASURED)
 		return snp_errf(err, SNP_E_INVALID, "gctx: %s pages have contents",
 				snp_page_type_name(type));
-	if (len % SNP_PAGE_SIZE)
-		return snp_errf(err, SNP_E_INVALID, "gctx: range of %zu bytes at 0x%llx is not a multiple of 4 KiB",
-				len, (unsigned long long)gpa);
-	if ((ret = hasher_open(&h, err)) != 0)
-		return ret;
-	page_info_init(buf);
-	for (size_t off = 0; off < len; off += SNP_PAGE_SIZE)
-		if ((ret = step(g, &h, buf, type, gpa + off, err)) != 0)
-			break;
-	hasher_close(&h);
-	return ret;
+	return add_pages(g, type, gpa, NULL, len, err);
 }
 
 int gctx_add_repeated(struct gctx *g, enum snp_page_type type, uint64_t gpa, const uint8_t *page,

@@ -43,7 +43,7 @@ static void kernel_hashes_compute_follows_qemu(void **state)
 	assert_int_equal(kernel_hashes_compute(k, klen, NULL, 0, "", &b, &err), 0);
 	expect_hex(b.initrd, SHA256_EMPTY); /* no initrd: the empty string */
 	assert_memory_equal(a.cmdline, b.cmdline, 32);
-	/* the trailing NUL is hashed: "a" -> SHA-256 of 61 00 (printf 'a\\0' | sha256sum) */
+	/* the trailing NUL is hashed: "a" -> SHA-256 of 61 00 (printf 'a\0' | sha256sum) */
 	assert_int_equal(kernel_hashes_compute(k, 0, NULL, 0, "a", &b, &err), 0);
 	expect_hex(b.kernel, SHA256_EMPTY);
 	expect_hex(b.cmdline, "ffe9aaeaa2a2d5048174df0b80599ef0197ec024c4b051bc9860cff58ef7f9f3");
