@@ -172,11 +172,17 @@ int firmware_kernel_hashes_offset(const struct firmware *fw, uint32_t *page_offs
 	uint64_t base = fw->hash_table_base;
 
 	*page_offset = 0;
-	if (!fw->has_metadata || !s)
+	if (!fw->has_metadata)
 		return snp_errf(err, SNP_E_UNSUPPORTED,
-				"%s: SEV metadata%s has no SNP_KERNEL_HASHES section: this firmware "
+				"%s: no SEV metadata, so no SNP_KERNEL_HASHES section: this firmware "
 				"cannot do measured direct boot (a kernel needs an AmdSevX64 build)",
-				fw->what, fw->has_metadata ? "" : " (absent)");
+				fw->what);
+	if (!s)
+		return snp_errf(err, SNP_E_UNSUPPORTED,
+				"%s: SEV metadata at 0x%zx has no SNP_KERNEL_HASHES section: this "
+				"firmware cannot do measured direct boot (a kernel needs an AmdSevX64 "
+				"build)",
+				fw->what, fw->md.off);
 	if (s->size != SNP_PAGE_SIZE)
 		return snp_errf(err, SNP_E_INVALID,
 				"%s: SNP_KERNEL_HASHES section at 0x%zx: size 0x%x, want 0x1000",
