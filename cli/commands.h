@@ -8,10 +8,12 @@
 #include "cli/cmd.h"
 
 /* Declarations: one per command. */
+int cmd_idblock(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 
 #define SNPVM_COMMANDS \
-	{ "measure", cmd_measure, "predict the SNP launch digest (sev-snp-measure's flags)" }, \
-	/* rows: { "name", cmd_name, "summary" }, */
+	/* rows: { "name", cmd_name, "summary" }, */ \
+	{ "id-block", cmd_idblock, "sign an ID block and ID auth block for SNP_LAUNCH_FINISH" }, \
+	{ "measure", cmd_measure, "predict the SNP launch digest (sev-snp-measure's flags)" },
 
 #endif
