@@ -4,6 +4,11 @@
  * full measurement of small images. Inputs that are not a multiple of 4 KiB
  * are also tried zero-padded at the front, so the footer stays at the end and
  * mutations reach the deeper parsers.
+ *
+ * Seeds (tests/fuzz/corpus/ovmf/, each at most 4 KiB): the two sev-snp-measure
+ * suffix fixtures, the last 4 KiB of svsm.bin, Debian's OVMF.fd and
+ * OVMF_CODE_4M.fd and OVMF.amdsev.fd (all from tests/data), and truncated
+ * variants of the AmdSev suffix (last 100 / 2048 / 4095 bytes, first 4095).
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -190,6 +190,11 @@ static void outside(uint8_t *buf)
 	le32_put(buf + 0xabc + 72 + 4, 0x1000);
 }
 
+static void unknown_type(uint8_t *buf)
+{
+	le32_put(buf + 0xabc + 48 + 8, 5);
+}
+
 static void cli_refuses_unusable_firmware(void **state)
 {
 	char *dir = tmpdir_make();
@@ -197,6 +202,7 @@ static void cli_refuses_unusable_firmware(void **state)
 	char *nomd = mutant(dir, "nomd.fd", 4096, no_metadata);
 	char *ovl = mutant(dir, "overlap.fd", 4096, overlap);
 	char *out = mutant(dir, "outside.fd", 4096, outside);
+	char *unk = mutant(dir, "unknown.fd", 4096, unknown_type);
 	char x64[512], kernel[512];
 
 	(void)state;
@@ -214,6 +220,9 @@ static void cli_refuses_unusable_firmware(void **state)
 	run((const char *const[]){ "measure", "--vcpus=1", "--vcpu-type=EPYC-v4", "--ovmf", out,
 				    NULL },
 	    2, "outside guest memory");
+	run((const char *const[]){ "measure", "--vcpus=1", "--vcpu-type=EPYC-v4", "--ovmf", unk,
+				    NULL },
+	    2, "section 4 at 0xaec: unknown type 0x5");
 	snprintf(x64, sizeof(x64), "--ovmf=%s",
 		 tdata_path("measure/firmware/ovmf_OvmfX64_suffix.bin"));
 	snprintf(kernel, sizeof(kernel), "--kernel=%s", tdata_path("measure/inputs/kernel.bin"));
@@ -227,6 +236,7 @@ static void cli_refuses_unusable_firmware(void **state)
 	free(nomd);
 	free(ovl);
 	free(out);
+	free(unk);
 	rm_rf(dir);
 	free(dir);
 }
