@@ -286,7 +286,7 @@ static int check_combination(struct measure_cli *c, struct snp_err *err)
 	} else if (c->vcpu_type) {
 		if ((ret = cpu_sig_lookup(c->vcpu_type, &c->o.vcpu_sig, err)) != 0)
 			return ret;
-	} else if (!c->has_sig && vmm_profile_get(c->o.vmm)->rdx_fixed == false) {
+	} else if (!c->has_sig && !vmm_profile_get(c->o.vmm)->rdx_fixed) {
 		return snp_errf(err, SNP_E_INVALID,
 				"the guest CPU model is required: give --vcpu-type, --vcpu-sig or "
 				"--vcpu-family/--vcpu-model/--vcpu-stepping");
