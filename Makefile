@@ -47,6 +47,8 @@ TEST_BINS := $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_REPLAY_BINS := $(patsubst tests/fuzz/fuzz-%.c,$(BUILD)/tests/fuzz/replay-%,$(FUZZ_SRCS))
 
+.SECONDARY:
+
 .PHONY: all test check deps deps-check install uninstall clean hdrcheck fuzz bench demo tidy
 
 all: $(BUILD)/snpvm

@@ -11,3 +11,13 @@ int snp_policy_check(uint64_t policy, const char *what, struct snp_err *err)
 				(unsigned long long)(policy & SNP_POLICY_MBZ_MASK));
 	return 0;
 }
+
+const char *snp_platform_bit_name(unsigned bit)
+{
+	static const char *const names[8] = {
+		"SMT_EN", "TSME_EN", "ECC_EN", "RAPL_DIS", "CIPHERTEXT_HIDING_DRAM_EN",
+		"ALIAS_CHECK_COMPLETE", "IOMMU_WRITE_SAFE", "SEV_TIO_EN",
+	};
+
+	return bit < 8 ? names[bit] : NULL;
+}

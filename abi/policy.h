@@ -50,4 +50,7 @@ int snp_policy_check(uint64_t policy, const char *what, struct snp_err *err) SNP
 #define SNP_PLATFORM_SEV_TIO_EN (1ull << 7)
 #define SNP_PLATFORM_KNOWN_MASK 0xffull
 
+/* Name of PLATFORM_INFO bit `bit` ("SMT_EN", ...), or NULL outside SNP_PLATFORM_KNOWN_MASK. */
+const char *snp_platform_bit_name(unsigned bit);
+
 #endif

@@ -8,8 +8,10 @@
 #include "cli/cmd.h"
 
 /* Declarations: one per command. */
+int cmd_idblock(int argc, char **argv);
 
 #define SNPVM_COMMANDS \
-	/* rows: { "name", cmd_name, "summary" }, */
+	/* rows: { "name", cmd_name, "summary" }, */ \
+	{ "id-block", cmd_idblock, "sign an ID block and ID auth block for SNP_LAUNCH_FINISH" },
 
 #endif
