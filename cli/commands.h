@@ -9,9 +9,11 @@
 
 /* Declarations: one per command. */
 int cmd_idblock(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #define SNPVM_COMMANDS \
 	/* rows: { "name", cmd_name, "summary" }, */ \
-	{ "id-block", cmd_idblock, "sign an ID block and ID auth block for SNP_LAUNCH_FINISH" },
+	{ "id-block", cmd_idblock, "sign an ID block and ID auth block for SNP_LAUNCH_FINISH" }, \
+	{ "verify", cmd_verify, "verify an attestation report against AMD's roots" },
 
 #endif

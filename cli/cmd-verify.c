@@ -1,0 +1,311 @@
+/*
+ * snpvm verify: parse -> verify -> appraise one attestation report
+ * (docs/verify.md). Exit 0 only when verified and appraised; 1 when refused;
+ * 2 for unusable input.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include "abi/report.h"
+#include "attest/certs.h"
+#include "attest/crl.h"
+#include "attest/report-json.h"
+#include "attest/verify.h"
+#include "cli/cmd.h"
+#include "cli/commands.h"
+#include "util/file.h"
+#include "util/log.h"
+
+#define HCL_REPORT_OFFSET 0x20
+#define INPUT_MAX (1u << 20)
+
+struct verify_args {
+	const char *report, *certs_dir, *vcek, *cert_table, *ask, *product, *crl, *at;
+	const char *sim_root;
+	int lax, json, hcl;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: snpvm verify --report FILE [--certs DIR | --vcek FILE | --cert-table FILE]\n"
+		"                    [--ask FILE] [--product NAME] [--crl FILE] [--at RFC3339]\n"
+		"                    [--trust-sim-root FILE] [--hcl] [--lax] [--json]\n\n"
+		"Verifies an SEV-SNP attestation report against AMD's pinned roots: the\n"
+		"ARK -> ASK/ASVK -> VCEK/VLEK chain, the report signature, and the binding of\n"
+		"REPORTED_TCB and CHIP_ID to the certificate.\n\n"
+		"  --report FILE         the raw 1184-byte report\n"
+		"  --hcl                 FILE is an Azure HCL report; the SNP report is at 0x20\n"
+		"  --certs DIR           certificates (*.pem *.crt *.cer *.der), classified by CN\n"
+		"  --vcek FILE           the VCEK or VLEK (PEM or DER)\n"
+		"  --cert-table FILE     an extended-request certificate table (auxblob)\n"
+		"  --ask FILE            the ASK (or ASVK) to chain the VEK to; must be AMD's\n"
+		"  --product NAME        milan, genoa or turin (needed for v2 reports only when\n"
+		"                        the VEK issuer does not say)\n"
+		"  --crl FILE            check this ARK-signed CRL (DER or PEM)\n"
+		"  --at TIME             check validity at TIME (2025-12-01T00:00:00Z), not now\n"
+		"  --trust-sim-root FILE also trust this simulated ARK (snpvm sim); never AMD's\n"
+		"  --lax                 accept non-zero reserved report bytes (newer firmware)\n"
+		"  --json                print the decoded report and every check as JSON\n\n"
+		"Exit status: 0 verified, 1 refused (the first failed check is printed),\n"
+		"2 unusable input or usage.\n");
+}
+
+/* RFC 3339 with Z or a +hh:mm / -hh:mm offset. */
+static int parse_time(const char *s, time_t *out, struct snp_err *err)
+{
+	struct tm tm;
+	const char *rest;
+	long off = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (rest && *rest == '.')
+		for (rest++; *rest >= '0' && *rest <= '9'; rest++)
+			;
+	if (rest && (rest[0] == 'Z' || rest[0] == 'z') && rest[1] == '\0') {
+		off = 0;
+	} else if (rest && (rest[0] == '+' || rest[0] == '-') && strlen(rest) == 6 &&
+		   rest[3] == ':') {
+		int h, m;
+
+		if (sscanf(rest + 1, "%2d:%2d", &h, &m) != 2 || h > 23 || m > 59)
+			return snp_errf(err, SNP_E_INVALID, "--at: bad offset in '%s'", s);
+		off = (rest[0] == '+' ? 1 : -1) * (h * 3600L + m * 60L);
+	} else {
+		return snp_errf(err, SNP_E_INVALID,
+				"--at: '%s' is not RFC 3339 (e.g. 2025-12-01T00:00:00Z)", s);
+	}
+	*out = timegm(&tm) - off;
+	return 0;
+}
+
+static int load_report(const struct verify_args *a, uint8_t **raw, size_t *len,
+		       struct snp_err *err)
+{
+	uint8_t *buf = NULL;
+	size_t n;
+	int ret;
+
+	*raw = NULL;
+	if ((ret = file_read(a->report, INPUT_MAX, &buf, &n, err)) != 0) {
+		err->code = SNP_E_INVALID; /* unreadable input: exit 2 */
+		return SNP_E_INVALID;
+	}
+	if (a->hcl) {
+		if (n < HCL_REPORT_OFFSET + SNP_REPORT_SIZE || memcmp(buf, "HCLA", 4) != 0) {
+			free(buf);
+			return snp_errf(err, SNP_E_INVALID,
+					"%s: not an HCL report (magic HCLA, SNP report at 0x20)",
+					a->report);
+		}
+		memmove(buf, buf + HCL_REPORT_OFFSET, SNP_REPORT_SIZE);
+		n = SNP_REPORT_SIZE;
+	}
+	*raw = buf;
+	*len = n;
+	return 0;
+}
+
+static json_t *result_json(const struct verify_result *res, int ret, const struct snp_err *err)
+{
+	json_t *o = json_object(), *checks = json_array();
+
+	for (size_t i = 0; i < res->nchecks; i++) {
+		const struct verify_check *c = &res->checks[i];
+		json_t *jc = json_pack("{s:s,s:b,s:s}", "name", c->name, "ok", c->code == 0,
+				       "detail", c->detail);
+
+		if (c->code)
+			json_object_set_new(jc, "code", json_string(snp_code_name(c->code)));
+		json_array_append_new(checks, jc);
+	}
+	json_object_set_new(o, "verified", json_boolean(ret == 0));
+	if (res->nchecks && res->checks[0].code == 0) {
+		json_object_set_new(o, "report", report_to_json(&res->report, res->product));
+		json_object_set_new(o, "signer", json_string(res->signer == SNP_SIGNING_KEY_VCEK
+								   ? "VCEK"
+								   : "VLEK"));
+	}
+	json_object_set_new(o, "product", json_string(snp_product_name(res->product)));
+	if (res->anchor[0])
+		json_object_set_new(o, "anchor", json_string(res->anchor));
+	if (res->vek_sha256[0])
+		json_object_set_new(o, "vek_sha256", json_string(res->vek_sha256));
+	json_object_set_new(o, "sim_root", json_boolean(res->sim_root));
+	json_object_set_new(o, "checks", checks);
+	if (ret)
+		json_object_set_new(o, "error", json_pack("{s:s,s:s}", "code",
+							  snp_code_name(err->code), "message",
+							  err->msg));
+	return o;
+}
+
+static int load_inputs(const struct verify_args *a, struct certs *certs,
+		       struct verify_opts *opts, STACK_OF(X509) **sim, struct snp_err *err)
+{
+	int ret = 0;
+
+	if (a->certs_dir && (ret = certs_load_dir(certs, a->certs_dir, err)) != 0)
+		return ret;
+	if (a->cert_table) {
+		uint8_t *buf = NULL;
+		size_t n;
+
+		if ((ret = file_read(a->cert_table, INPUT_MAX, &buf, &n, err)) == 0)
+			ret = certs_load_table(certs, buf, n, err);
+		free(buf);
+		if (ret)
+			return ret;
+	}
+	if (a->vcek && (ret = certs_load_vek_file(certs, a->vcek, err)) != 0)
+		return ret;
+	if (a->ask && (ret = certs_load_issuer_file(certs, a->ask, err)) != 0)
+		return ret;
+	if (a->crl && (ret = crl_load_file(a->crl, &opts->crl, err)) != 0)
+		return ret;
+	if (a->product && (ret = snp_product_from_name(a->product, &opts->product, err)) != 0)
+		return ret;
+	if (a->sim_root) {
+		uint8_t *buf = NULL;
+		size_t n;
+
+		if ((ret = file_read(a->sim_root, INPUT_MAX, &buf, &n, err)) == 0)
+			ret = certs_parse_all(buf, n, a->sim_root, sim, err);
+		free(buf);
+		if (ret)
+			return ret;
+		/* A stack is a contiguous array of pointers only through this accessor. */
+		opts->n_allow_sim_roots = (size_t)sk_X509_num(*sim);
+	}
+	opts->now = time(NULL);
+	if (a->at && (ret = parse_time(a->at, &opts->now, err)) != 0)
+		return ret;
+	opts->parse.lax_reserved = a->lax != 0;
+	return 0;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	enum { O_REPORT = 256, O_CERTS, O_VCEK, O_TABLE, O_ASK, O_PRODUCT, O_CRL, O_AT, O_SIM,
+	       O_LAX, O_JSON, O_HCL, O_HELP };
+	static const struct option longopts[] = {
+		{ "report", required_argument, NULL, O_REPORT },
+		{ "certs", required_argument, NULL, O_CERTS },
+		{ "vcek", required_argument, NULL, O_VCEK },
+		{ "cert-table", required_argument, NULL, O_TABLE },
+		{ "ask", required_argument, NULL, O_ASK },
+		{ "product", required_argument, NULL, O_PRODUCT },
+		{ "crl", required_argument, NULL, O_CRL },
+		{ "at", required_argument, NULL, O_AT },
+		{ "trust-sim-root", required_argument, NULL, O_SIM },
+		{ "lax", no_argument, NULL, O_LAX },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "hcl", no_argument, NULL, O_HCL },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct verify_args a = { 0 };
+	struct verify_opts opts = { 0 };
+	struct verify_result *res = NULL;
+	struct snp_err err = { 0 };
+	struct verifier *v = NULL;
+	STACK_OF(X509) *sim = NULL;
+	X509 **sim_roots = NULL;
+	struct certs certs;
+	uint8_t *raw = NULL;
+	size_t len = 0;
+	int c, ret, status = EXIT_USAGE;
+
+	certs_init(&certs);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_REPORT: a.report = optarg; break;
+		case O_CERTS: a.certs_dir = optarg; break;
+		case O_VCEK: a.vcek = optarg; break;
+		case O_TABLE: a.cert_table = optarg; break;
+		case O_ASK: a.ask = optarg; break;
+		case O_PRODUCT: a.product = optarg; break;
+		case O_CRL: a.crl = optarg; break;
+		case O_AT: a.at = optarg; break;
+		case O_SIM: a.sim_root = optarg; break;
+		case O_LAX: a.lax = 1; break;
+		case O_JSON: a.json = 1; break;
+		case O_HCL: a.hcl = 1; break;
+		case O_HELP:
+			usage(stdout);
+			status = EXIT_DONE;
+			goto out;
+		default:
+			fprintf(stderr, "snpvm verify: unknown or incomplete option '%s'\n",
+				argv[optind - 1]);
+			usage(stderr);
+			goto out;
+		}
+	}
+	if (optind != argc || !a.report) {
+		fprintf(stderr, "snpvm verify: %s\n",
+			optind != argc ? "unexpected argument" : "--report FILE is required");
+		usage(stderr);
+		goto out;
+	}
+	if ((ret = load_report(&a, &raw, &len, &err)) != 0 ||
+	    (ret = load_inputs(&a, &certs, &opts, &sim, &err)) != 0) {
+		cli_print_error("verify", &err, a.json);
+		status = ret == SNP_E_NOMEM || ret == SNP_E_CRYPTO ? EXIT_FAILURE_ : EXIT_USAGE;
+		goto out;
+	}
+	if (sim) {
+		sim_roots = calloc(opts.n_allow_sim_roots + 1, sizeof(*sim_roots));
+		if (!sim_roots) {
+			status = EXIT_FAILURE_;
+			goto out;
+		}
+		for (size_t i = 0; i < opts.n_allow_sim_roots; i++)
+			sim_roots[i] = sk_X509_value(sim, (int)i);
+		opts.allow_sim_roots = sim_roots;
+	}
+	res = calloc(1, sizeof(*res));
+	if (!res || (ret = verifier_new(&v, &err)) != 0) {
+		if (!res)
+			snp_errf(&err, SNP_E_NOMEM, "cannot allocate");
+		cli_print_error("verify", &err, a.json);
+		status = EXIT_FAILURE_;
+		goto out;
+	}
+	ret = verify_report(v, raw, len, &certs, &opts, res, &err);
+	if (a.json) {
+		json_t *o = result_json(res, ret, &err);
+
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(o);
+	}
+	if (ret) {
+		cli_print_error("verify", &err, false);
+		status = cli_exit_status(ret);
+		goto out;
+	}
+	if (!a.json)
+		printf("verified: %s %s-signed v%u report (%s)%s\n", snp_product_name(res->product),
+		       res->signer == SNP_SIGNING_KEY_VCEK ? "VCEK" : "VLEK", res->report.version,
+		       res->anchor, res->sim_root ? " [SIMULATED ROOT]" : "");
+	status = EXIT_DONE;
+out:
+	verifier_free(v);
+	free(res);
+	free(sim_roots);
+	sk_X509_pop_free(sim, X509_free);
+	X509_CRL_free(opts.crl);
+	certs_free(&certs);
+	free(raw);
+	return status;
+}
