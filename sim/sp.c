@@ -11,8 +11,10 @@
 #include <openssl/rand.h>
 
 #include "abi/cpuid-page.h"
+#include "abi/idblock.h"
 #include "abi/policy.h"
 #include "abi/sev-status.h"
+#include "measure/idblock.h"
 #include "sim/cpuid.h"
 
 /* Sets the firmware status and the error in one step. */
@@ -270,10 +272,49 @@ int sim_launch_update(struct sim_guest *g, uint64_t gpa, uint8_t *data, size_t l
 	return 0;
 }
 
+/*
+ * The ID block checks of SNP_LAUNCH_FINISH: the signatures (measure/idblock.c
+ * verifies them), then the expected launch digest, then the policy. On
+ * success the identity fields are recorded for the reports.
+ */
+static int check_id_block(struct sim_guest *g, const uint8_t *id_block, const uint8_t *id_auth,
+			  bool author_key_en, uint32_t *fw_status, struct snp_err *err)
+{
+	struct snp_id_block b;
+	uint8_t idkd[SNP_ID_DIGEST_SIZE], akd[SNP_ID_DIGEST_SIZE];
+	struct snp_err e = { 0 };
+
+	if (id_block_parse(id_block, SNP_ID_BLOCK_SIZE, &b, &e) != 0)
+		return fw_fail(fw_status, SNP_FW_INVALID_PARAM, err, SNP_E_INVALID,
+			       "LAUNCH_FINISH: %s", e.msg);
+	if (idblock_verify_auth(id_block, id_auth, author_key_en, idkd, akd, &e) != 0)
+		return fw_fail(fw_status,
+			       e.code == SNP_E_SIGNATURE ? SNP_FW_BAD_SIGNATURE
+							 : SNP_FW_INVALID_PARAM,
+			       err, e.code, "LAUNCH_FINISH: %s", e.msg);
+	if (CRYPTO_memcmp(b.ld, g->gctx.ld, SNP_LD_SIZE) != 0)
+		return fw_fail(fw_status, SNP_FW_BAD_MEASUREMENT, err, SNP_E_REFUSED,
+			       "LAUNCH_FINISH: ID block LD differs from the launch digest");
+	if (b.policy != g->policy)
+		return fw_fail(fw_status, SNP_FW_POLICY_FAILURE, err, SNP_E_REFUSED,
+			       "LAUNCH_FINISH: ID block POLICY 0x%llx, launch policy 0x%llx",
+			       (unsigned long long)b.policy, (unsigned long long)g->policy);
+	memcpy(g->family_id, b.family_id, 16);
+	memcpy(g->image_id, b.image_id, 16);
+	g->guest_svn = b.guest_svn;
+	memcpy(g->id_key_digest, idkd, SNP_KEY_DIGEST_SIZE);
+	g->author_key_en = author_key_en;
+	if (author_key_en)
+		memcpy(g->author_key_digest, akd, SNP_KEY_DIGEST_SIZE);
+	return 0;
+}
+
 int sim_launch_finish(struct sim_guest *g, const uint8_t *id_block, const uint8_t *id_auth,
 		      bool author_key_en, const uint8_t host_data[32], uint32_t *fw_status,
 		      struct snp_err *err)
 {
+	int ret;
+
 	if (g->state != SIM_GUEST_LAUNCH)
 		return fw_fail(fw_status, SNP_FW_INVALID_GUEST_STATE, err, SNP_E_STATE,
 			       "LAUNCH_FINISH: guest is not in the LAUNCH state");
@@ -281,9 +322,9 @@ int sim_launch_finish(struct sim_guest *g, const uint8_t *id_block, const uint8_
 		return fw_fail(fw_status, SNP_FW_INVALID_PARAM, err, SNP_E_INVALID,
 			       "LAUNCH_FINISH: ID block and ID auth go together; AUTHOR_KEY_EN "
 			       "needs them");
-	if (id_block)
-		return fw_fail(fw_status, SNP_FW_UNSUPPORTED, err, SNP_E_UNSUPPORTED,
-			       "LAUNCH_FINISH: ID block verification not available yet");
+	if (id_block && (ret = check_id_block(g, id_block, id_auth, author_key_en, fw_status,
+					     err)) != 0)
+		return ret;
 	memcpy(g->measurement, g->gctx.ld, SNP_MEASUREMENT_SIZE);
 	if (host_data)
 		memcpy(g->host_data, host_data, SNP_HOST_DATA_SIZE);

@@ -23,8 +23,10 @@
 #include "abi/secrets-page.h"
 #include "abi/sev-status.h"
 #include "measure/gctx.h"
+#include "measure/idblock.h"
 #include "sim/cpuid.h"
 #include "sim/sp.h"
+#include "tests/common/idblock-vectors.h"
 #include "tests/common/testutil.h"
 #include "tests/sim/simtest.h"
 #include "util/hex.h"
@@ -560,6 +562,70 @@ static void sp_hv_report_is_host_requested(void **state)
 	sim_guest_free(g);
 }
 
+/* An ID block signed for this launch: FINISH accepts it and the report carries its identity. */
+static void sp_finish_checks_id_block(void **state)
+{
+	struct fixture *f = *state;
+	struct snp_err err = { 0 };
+	struct snp_id_block b;
+	struct idblock_result ib, bad;
+	struct snp_report rep;
+	EVP_PKEY *idk = NULL, *ak = NULL;
+	uint8_t page[SNP_PAGE_SIZE] = { 3 }, rd[64] = { 0 }, buf[SNP_REPORT_SIZE];
+	uint8_t want_id[48], want_author[48];
+	uint32_t st = 0;
+	struct sim_guest *g = start(f->sp, POLICY);
+
+	assert_int_equal(hex_decode(IDV_ID_DIGEST_HEX, want_id, 48, "id", &err), 0);
+	assert_int_equal(hex_decode(IDV_AUTHOR_DIGEST_HEX, want_author, 48, "author", &err), 0);
+	assert_int_equal(idblock_key_load(tdata_path(IDV_ID_KEY), &idk, &err), 0);
+	assert_int_equal(idblock_key_load(tdata_path(IDV_AUTHOR_KEY), &ak, &err), 0);
+	update(g, 0x1000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL);
+
+	/* The expected digest of another launch: BAD_MEASUREMENT. */
+	idblock_init(&b, g->gctx.ld);
+	b.ld[0] ^= 1;
+	assert_int_equal(idblock_make(&b, idk, ak, &bad, &err), 0);
+	assert_int_equal(sim_launch_finish(g, bad.id_block, bad.id_auth, true, NULL, &st, &err),
+			 SNP_E_REFUSED);
+	assert_int_equal(st, SNP_FW_BAD_MEASUREMENT);
+	/* Another policy: POLICY_FAILURE. */
+	idblock_init(&b, g->gctx.ld);
+	b.policy = POLICY | SNP_POLICY_DEBUG;
+	assert_int_equal(idblock_make(&b, idk, ak, &bad, &err), 0);
+	assert_int_equal(sim_launch_finish(g, bad.id_block, bad.id_auth, true, NULL, &st, &err),
+			 SNP_E_REFUSED);
+	assert_int_equal(st, SNP_FW_POLICY_FAILURE);
+	/* A signature that does not verify: BAD_SIGNATURE. */
+	idblock_init(&b, g->gctx.ld);
+	b.guest_svn = 7;
+	memset(b.family_id, 0xf1, 16);
+	assert_int_equal(idblock_make(&b, idk, ak, &ib, &err), 0);
+	memcpy(bad.id_block, ib.id_block, sizeof(bad.id_block));
+	memcpy(bad.id_auth, ib.id_auth, sizeof(bad.id_auth));
+	bad.id_auth[0x40] ^= 1;
+	assert_int_equal(sim_launch_finish(g, bad.id_block, bad.id_auth, true, NULL, &st, &err),
+			 SNP_E_SIGNATURE);
+	assert_int_equal(st, SNP_FW_BAD_SIGNATURE);
+	/* Author key enabled without an ID block: INVALID_PARAM. */
+	assert_int_equal(sim_launch_finish(g, NULL, NULL, true, NULL, &st, &err), SNP_E_INVALID);
+	assert_int_equal(st, SNP_FW_INVALID_PARAM);
+
+	/* The failed attempts left the guest in LAUNCH; the right block finishes it. */
+	assert_int_equal(sim_launch_finish(g, ib.id_block, ib.id_auth, true, NULL, &st, &err), 0);
+	assert_int_equal(st, SNP_FW_SUCCESS);
+	assert_int_equal(sim_guest_report(g, rd, 0, buf, &err), 0);
+	assert_int_equal(report_parse(buf, sizeof(buf), NULL, &rep, &err), 0);
+	assert_memory_equal(rep.id_key_digest, want_id, 48);
+	assert_memory_equal(rep.author_key_digest, want_author, 48);
+	assert_true(rep.signer_info & SNP_SIGNER_AUTHOR_KEY_EN);
+	assert_int_equal(rep.guest_svn, 7);
+	assert_int_equal(rep.family_id[0], 0xf1);
+	EVP_PKEY_free(idk);
+	EVP_PKEY_free(ak);
+	sim_guest_free(g);
+}
+
 /* Two sims in one process do not share state. */
 static void sp_two_sims_in_one_process(void **state)
 {
@@ -602,6 +668,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sp_guest_request_protocol, setup_milan, teardown),
 		cmocka_unit_test_setup_teardown(sp_hv_report_is_host_requested, setup_milan,
 						teardown),
+		cmocka_unit_test_setup_teardown(sp_finish_checks_id_block, setup_milan, teardown),
 		cmocka_unit_test_setup_teardown(sp_two_sims_in_one_process, setup_milan, teardown),
 	};
 
