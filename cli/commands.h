@@ -10,10 +10,12 @@
 /* Declarations: one per command. */
 int cmd_idblock(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 #define SNPVM_COMMANDS \
 	/* rows: { "name", cmd_name, "summary" }, */ \
 	{ "id-block", cmd_idblock, "sign an ID block and ID auth block for SNP_LAUNCH_FINISH" }, \
-	{ "verify", cmd_verify, "verify an attestation report against AMD's roots" },
+	{ "verify", cmd_verify, "verify an attestation report against AMD's roots" }, \
+	{ "sim", cmd_sim, "simulated AMD secure processor: init, status, report, kds" },
 
 #endif

@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "abi/cert-table.h"
 #include "sim/chain.h"
 #include "sim/rng.h"
 #include "util/file.h"
@@ -150,7 +151,7 @@ int sim_store_init(const struct sim_init_opts *o, struct snp_err *err)
 		return snp_errf(err, SNP_E_INVALID, "sim init: signer must be VCEK or VLEK");
 	path_join(path, sizeof(path), o->dir, NULL, "sim.json", NULL);
 	if (stat(path, &st) == 0)
-		return snp_errf(err, SNP_E_REFUSED, "sim init: %s already holds a sim; refusing to "
+		return snp_errf(err, SNP_E_REFUSED, "%s already holds a sim; refusing to "
 				"overwrite it", o->dir);
 	sim_platform_defaults(o->product, &plat);
 	plat.signer = o->signer;
@@ -419,4 +420,23 @@ void sim_store_free(struct sim_store *st)
 		free(st->cert_der[i]);
 	free(st->crl_der);
 	memset(st, 0, sizeof(*st));
+}
+
+int sim_store_cert_table(const struct sim_store *st, uint8_t **out, size_t *len,
+			 struct snp_err *err)
+{
+	struct snp_cert_blob blobs[3];
+
+	memcpy(blobs[0].guid, st->plat.signer == SNP_SIGNING_KEY_VLEK ? SNP_CERT_GUID_VLEK
+								      : SNP_CERT_GUID_VCEK,
+	       SNP_CERT_GUID_SIZE);
+	blobs[0].data = st->cert_der[SIM_STORE_VEK];
+	blobs[0].len = st->cert_len[SIM_STORE_VEK];
+	memcpy(blobs[1].guid, SNP_CERT_GUID_ASK, SNP_CERT_GUID_SIZE);
+	blobs[1].data = st->cert_der[SIM_STORE_ASK];
+	blobs[1].len = st->cert_len[SIM_STORE_ASK];
+	memcpy(blobs[2].guid, SNP_CERT_GUID_ARK, SNP_CERT_GUID_SIZE);
+	blobs[2].data = st->cert_der[SIM_STORE_ARK];
+	blobs[2].len = st->cert_len[SIM_STORE_ARK];
+	return cert_table_write(blobs, 3, out, len, err);
 }

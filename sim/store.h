@@ -57,6 +57,14 @@ struct sim_store {
 int sim_store_load(const char *dir, struct sim_store *st, struct snp_err *err) SNP_MUST_CHECK;
 void sim_store_free(struct sim_store *st);
 
+/*
+ * The extended-request certificate table the host hands the guest
+ * (abi/cert-table.h): VCEK or VLEK, ASK (or ASVK, under the ASK GUID as AMD
+ * does), ARK. *out is malloc'd; the caller frees it.
+ */
+int sim_store_cert_table(const struct sim_store *st, uint8_t **out, size_t *len,
+			 struct snp_err *err) SNP_MUST_CHECK;
+
 /* "ark", "ask"/"asvk", "vcek"/"vlek": the basename of the key and certificate files. */
 const char *sim_store_name(enum snp_signing_key signer, enum sim_store_cert which);
 
