@@ -73,6 +73,18 @@ static bool parse_spl(const char *s, uint8_t *out)
 	return true;
 }
 
+static bool is_hex(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n % 2 != 0 || n > 2 * SNP_CHIP_ID_SIZE)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
+			return false;
+	return true;
+}
+
 static void respond_vcek(struct sim_kds_response *rsp, const struct sim_store *st,
 			 const char *hwid, sim_kds_arg_fn *arg, void *ctx)
 {
@@ -82,8 +94,13 @@ static void respond_vcek(struct sim_kds_response *rsp, const struct sim_store *s
 	uint8_t chip[SNP_CHIP_ID_SIZE], bl, tee, snp, ucode, fmc = 0;
 	struct snp_err err;
 
-	if (strlen(hwid) != 2 * chip_len || hex_decode(hwid, chip, chip_len, "hwid", &err) != 0) {
+	if (!is_hex(hwid)) {
 		respond_text(rsp, 400, "hwid: want hex of the chip id\n");
+		return;
+	}
+	/* Well-formed but of another length (a 64-byte id on Turin): unknown, as KDS says. */
+	if (strlen(hwid) != 2 * chip_len || hex_decode(hwid, chip, chip_len, "hwid", &err) != 0) {
+		respond_text(rsp, 404, "no VCEK for this hwid\n");
 		return;
 	}
 	if (!parse_spl(arg(ctx, "blSPL"), &bl) || !parse_spl(arg(ctx, "teeSPL"), &tee) ||
