@@ -369,6 +369,10 @@ int sim_store_load(const char *dir, struct sim_store *st, struct snp_err *err)
 	path_join(path, sizeof(path), dir, NULL, "sim.json", NULL);
 	if ((ret = file_read(path, MAX_FILE, &buf, &len, err)) != 0) {
 		snp_err_prefix(err, "%s is not a sim (run `snpvm sim init`): ", dir);
+		/* A missing or unreadable state file is bad input, not a system failure. */
+		ret = SNP_E_INVALID;
+		if (err)
+			err->code = ret;
 		goto out;
 	}
 	{
