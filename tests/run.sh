@@ -10,17 +10,18 @@ for t in "$@"; do
 	"$t" >"$log" 2>&1
 	rc=$?
 	cat "$log"
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
-	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+	# A binary may run several cmocka groups: sum every group's summary.
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {if (NR) print s}')
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {if (NR) print s}')
+	s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {if (NR) print s}')
 	pass=$((pass + ${p:-0}))
 	fail=$((fail + ${f:-0}))
 	skip=$((skip + ${s:-0}))
-	if [ "$rc" -ne 0 ] && [ -z "$f" ]; then
-		fail=$((fail + 1))
-		broken="$broken $t(exit $rc)"
+	if [ "$rc" -ne 0 ]; then
+		# Died without reporting a failure (crash, sanitizer, leak): count it.
+		[ -z "$f" ] && fail=$((fail + 1))
+		broken="$broken $(basename "$t")(exit $rc)"
 	fi
-	[ "$rc" -ne 0 ] && broken="$broken $(basename "$t")"
 done
 echo
 [ -n "$broken" ] && echo "failing binaries:$broken"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -96,6 +97,12 @@ static void file_cap_and_atomic_write(void **state)
 	assert_null(buf);
 	assert_non_null(strstr(err.msg, "limit 5"));
 	assert_int_equal(file_read(dir, 100, &buf, &len, &err), SNP_E_INVALID);
+	/* Never replaces something that is not a regular file. */
+	assert_int_equal(file_write_atomic("/dev/null", "x", 1, 0600, &err), SNP_E_INVALID);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	snprintf(path, sizeof(path), "%s/link", dir);
+	assert_int_equal(symlink("/etc/hostname", path), 0);
+	assert_int_equal(file_write_atomic(path, "x", 1, 0600, &err), SNP_E_INVALID);
 	snprintf(path, sizeof(path), "%s/missing", dir);
 	assert_int_equal(file_read(path, 100, &buf, &len, &err), SNP_E_SYS);
 	assert_non_null(strstr(err.msg, "No such file"));
