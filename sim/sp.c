@@ -337,7 +337,7 @@ void sim_guest_free(struct sim_guest *g)
 {
 	if (g == NULL)
 		return;
-	if (g->sp && g->sp->nguests > 0 && g->state != 0)
+	if (g->sp && g->sp->nguests > 0)
 		g->sp->nguests--;
 	free(g->gpas);
 	OPENSSL_cleanse(g, sizeof(*g));

@@ -159,6 +159,51 @@ static void sp_reproduces_ovmf_hash_vectors(void **state)
 	json_decref(root);
 }
 
+/*
+ * The sim's digest for the firmware pages equals `snpvm measure --mode snp:ovmf-hash` on the
+ * same image. Skipped while this build has no measure command.
+ */
+static void sp_digest_equals_snpvm_measure(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const images[] = {
+		"debian-ovmf/usr/share/ovmf/OVMF.fd",
+		"debian-ovmf/usr/share/OVMF/OVMF_CODE_4M.fd",
+	};
+	struct run_result res;
+
+	{
+		const char *argv[] = { "measure", "--help", NULL };
+
+		run_snpvm(argv, NULL, &res);
+		if (res.status != 0) {
+			run_result_free(&res);
+			skip();
+		}
+		run_result_free(&res);
+	}
+	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
+		char path[512], got[2 * SNP_MEASUREMENT_SIZE + 1];
+		const char *argv[] = { "measure", "--mode", "snp:ovmf-hash", "--ovmf", path,
+				       "--allow-no-sev-metadata", NULL };
+		size_t len;
+		uint8_t *fw = tdata_read(images[i], &len);
+		struct sim_guest *g = start(f->sp, POLICY);
+
+		snprintf(path, sizeof(path), "%s", tdata_path(images[i]));
+		update(g, GIB4 - len, fw, len, SNP_PAGE_TYPE_NORMAL);
+		finish(g, NULL);
+		hex_encode(g->measurement, SNP_MEASUREMENT_SIZE, got);
+		run_snpvm(argv, NULL, &res);
+		if (res.status != 0 || strncmp(res.out, got, 96) != 0)
+			fail_msg("%s: sim %s, snpvm measure (exit %d) %s %s", images[i], got, res.status,
+				 res.out, res.err);
+		run_result_free(&res);
+		sim_guest_free(g);
+		free(fw);
+	}
+}
+
 /* The same firmware in the wrong page order, or with one page typed ZERO, gives another digest. */
 static void sp_order_and_type_change_digest(void **state)
 {
@@ -651,6 +696,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(sp_reproduces_ovmf_hash_vectors, setup_milan,
+						teardown),
+		cmocka_unit_test_setup_teardown(sp_digest_equals_snpvm_measure, setup_milan,
 						teardown),
 		cmocka_unit_test_setup_teardown(sp_order_and_type_change_digest, setup_milan,
 						teardown),
