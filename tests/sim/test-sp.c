@@ -582,6 +582,28 @@ static void sp_guest_request_protocol(void **state)
 	assert_int_equal(guest_msg_report_rsp_parse(out, out_len, &status, rep, &err), 0);
 	assert_int_equal(status, 0);
 	assert_int_equal(le32_get(rep + 0x30), 1);
+
+	/* KEY_SEL = VLEK on a VCEK platform: INVALID_KEY_SELECTION; KEY_SEL = VCEK works. */
+	for (uint32_t sel = SNP_REPORT_KEY_SEL_VLEK; sel >= SNP_REPORT_KEY_SEL_VCEK; sel--) {
+		rr.key_sel = sel;
+		guest_msg_report_req_write(&rr, payload);
+		hdr = (struct snp_guest_msg_hdr){ .seqno = sel == SNP_REPORT_KEY_SEL_VLEK ? 5 : 7,
+						  .msg_type = SNP_MSG_REPORT_REQ,
+						  .msg_version = 1, .msg_vmpck = 1 };
+		assert_int_equal(guest_msg_seal(sec.vmpck[1], &hdr, payload, sizeof(payload), req,
+						sizeof(req), &req_len, &err),
+				 0);
+		assert_int_equal(sim_guest_request(g, req, req_len, rsp, sizeof(rsp), &rsp_len, &st,
+						   &err),
+				 0);
+		assert_int_equal(guest_msg_open(sec.vmpck[1], rsp, rsp_len, &hdr, out, sizeof(out),
+						&out_len, &err),
+				 0);
+		assert_int_equal(guest_msg_report_rsp_parse(out, out_len, &status, rep, &err), 0);
+		assert_int_equal(status, sel == SNP_REPORT_KEY_SEL_VLEK
+						 ? SNP_REPORT_RSP_STATUS_INVALID_KEY_SELECTION
+						 : SNP_REPORT_RSP_STATUS_SUCCESS);
+	}
 	memset(&sec, 0, sizeof(sec));
 	sim_guest_free(g);
 }
