@@ -357,6 +357,20 @@ out:
 	return ret;
 }
 
+/* The signing key must belong to the VCEK/VLEK certificate, or every report would fail to verify. */
+static int check_key_matches(const struct sim_store *st, const char *path, struct snp_err *err)
+{
+	const unsigned char *p = st->cert_der[SIM_STORE_VEK];
+	X509 *x = d2i_X509(NULL, &p, (long)st->cert_len[SIM_STORE_VEK]);
+	int ok = x != NULL && EVP_PKEY_eq(X509_get0_pubkey(x), st->vek_key) == 1;
+
+	X509_free(x);
+	if (!ok)
+		return snp_errf(err, SNP_E_INVALID, "sim: %s does not match the %s certificate", path,
+				sim_store_name(st->plat.signer, SIM_STORE_VEK));
+	return 0;
+}
+
 int sim_store_load(const char *dir, struct sim_store *st, struct snp_err *err)
 {
 	char path[4096];
@@ -407,6 +421,8 @@ int sim_store_load(const char *dir, struct sim_store *st, struct snp_err *err)
 		ret = snp_err_openssl(err, "sim: reading %s", path);
 		goto out;
 	}
+	if ((ret = check_key_matches(st, path, err)) != 0)
+		goto out;
 	ret = 0;
 out:
 	BIO_free(bio);

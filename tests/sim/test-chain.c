@@ -377,6 +377,26 @@ static void chain_init_refuses_existing_sim(void **state)
 	free(dir);
 }
 
+/* A state directory whose signing key does not belong to its VCEK certificate is refused. */
+static void chain_load_refuses_foreign_key(void **state)
+{
+	char *a = simtest_dir(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK);
+	char *b = simtest_dir(SNP_PRODUCT_TURIN, SNP_SIGNING_KEY_VCEK);
+	char cmd[3000];
+	struct snp_err err = { 0 };
+	struct sim_store st;
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "cp '%s/keys/vcek.key' '%s/keys/vcek.key'", b, a);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(sim_store_load(a, &st, &err), SNP_E_INVALID);
+	assert_non_null(strstr(err.msg, "does not match"));
+	rm_rf(a);
+	rm_rf(b);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +407,7 @@ int main(void)
 		cmocka_unit_test(chain_crl_signed_by_ark),
 		cmocka_unit_test(chain_seed_is_deterministic),
 		cmocka_unit_test(chain_init_refuses_existing_sim),
+		cmocka_unit_test(chain_load_refuses_foreign_key),
 	};
 
 	return cmocka_run_group_tests_name("sim/chain", tests, NULL, NULL);
