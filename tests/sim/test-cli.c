@@ -132,7 +132,7 @@ static void cli_status_json(void **state)
 
 static void check_verify(const char *dir, const char *signer, const char *product, bool host)
 {
-	char rep[1200], table[1200], root[1200], certs[1200];
+	char rep[1200], table[1200], root[1200], certs[1200], meas[97];
 	struct run_result res;
 	size_t len;
 	uint8_t *buf;
@@ -149,6 +149,7 @@ static void check_verify(const char *dir, const char *signer, const char *produc
 
 		run(argv, 0, &res);
 		assert_non_null(strstr(res.out, "measurement "));
+		snprintf(meas, sizeof(meas), "%.96s", strstr(res.out, "measurement ") + 12);
 		run_result_free(&res);
 	}
 	f = fopen(rep, "rb");
@@ -159,6 +160,13 @@ static void check_verify(const char *dir, const char *signer, const char *produc
 	assert_int_equal(len, SNP_REPORT_SIZE);
 	assert_int_equal(le32_get(buf + 0x30), host ? 0xffffffffu : 1);
 	assert_int_equal(buf[0x50], 0xc0);
+	{
+		char hex[97];
+
+		for (int i = 0; i < 48; i++)
+			snprintf(hex + 2 * i, 3, "%02x", buf[0x90 + i]);
+		assert_string_equal(hex, meas); /* the printed MEASUREMENT is the report's */
+	}
 	free(buf);
 	{
 		const char *argv[] = { "verify", "--report", rep, "--certs", certs,
