@@ -45,4 +45,18 @@ int gctx_add_page(struct gctx *g, enum snp_page_type type, uint64_t gpa,
 int gctx_add_range(struct gctx *g, uint64_t gpa, const uint8_t *data, size_t len,
 		   struct snp_err *err) SNP_MUST_CHECK;
 
+/*
+ * One step per 4 KiB page over len bytes (a multiple of 4 KiB) at gpa, for a
+ * type without contents (ZERO, UNMEASURED). SNP_E_INVALID otherwise.
+ */
+int gctx_add_zero_range(struct gctx *g, enum snp_page_type type, uint64_t gpa, size_t len,
+			struct snp_err *err) SNP_MUST_CHECK;
+
+/*
+ * count steps with the same 4 KiB page at the same gpa (the APs' identical
+ * VMSAs): the page is hashed once.
+ */
+int gctx_add_repeated(struct gctx *g, enum snp_page_type type, uint64_t gpa, const uint8_t *page,
+		      size_t count, struct snp_err *err) SNP_MUST_CHECK;
+
 #endif

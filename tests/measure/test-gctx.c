@@ -54,11 +54,50 @@ static void gctx_zero_types_ignore_contents_and_order_matters(void **state)
 	assert_non_null(strstr(err.msg, "4 KiB"));
 }
 
+/* The batch helpers are the single-page steps in a loop. */
+static void gctx_batches_equal_single_steps(void **state)
+{
+	static uint8_t pages[3 * SNP_PAGE_SIZE];
+	struct snp_err err = { 0 };
+	struct gctx a, b;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(pages); i++)
+		pages[i] = (uint8_t)(i * 7 + 3);
+	gctx_init(&a);
+	gctx_init(&b);
+	assert_int_equal(gctx_add_range(&a, 0x1000, pages, sizeof(pages), &err), 0);
+	assert_int_equal(gctx_add_zero_range(&a, SNP_PAGE_TYPE_UNMEASURED, 0x8000, 0x2000, &err), 0);
+	assert_int_equal(gctx_add_repeated(&a, SNP_PAGE_TYPE_VMSA, 0xFFFFFFFFF000ull, pages, 3, &err),
+			 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(gctx_add_page(&b, SNP_PAGE_TYPE_NORMAL, 0x1000 + i * SNP_PAGE_SIZE,
+					       pages + i * SNP_PAGE_SIZE, &err),
+				 0);
+	assert_int_equal(gctx_add_page(&b, SNP_PAGE_TYPE_UNMEASURED, 0x8000, NULL, &err), 0);
+	assert_int_equal(gctx_add_page(&b, SNP_PAGE_TYPE_UNMEASURED, 0x9000, NULL, &err), 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(gctx_add_page(&b, SNP_PAGE_TYPE_VMSA, 0xFFFFFFFFF000ull, pages, &err),
+				 0);
+	assert_memory_equal(a.ld, b.ld, 48);
+	assert_int_equal(a.npages, 8);
+	assert_int_equal(b.npages, 8);
+
+	assert_int_equal(gctx_add_zero_range(&a, SNP_PAGE_TYPE_NORMAL, 0, 0x1000, &err),
+			 SNP_E_INVALID);
+	assert_int_equal(gctx_add_zero_range(&a, SNP_PAGE_TYPE_ZERO, 0, 0x800, &err), SNP_E_INVALID);
+	assert_int_equal(gctx_add_range(&a, 0, NULL, 0x1000, &err), SNP_E_INTERNAL);
+	assert_int_equal(gctx_add_repeated(&a, SNP_PAGE_TYPE_VMSA, 0, NULL, 1, &err), SNP_E_INTERNAL);
+	assert_int_equal(gctx_add_repeated(&a, SNP_PAGE_TYPE_VMSA, 0, pages, 0, &err), 0);
+	assert_int_equal(a.npages, 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(gctx_step_matches_hand_built_page_info),
 		cmocka_unit_test(gctx_zero_types_ignore_contents_and_order_matters),
+		cmocka_unit_test(gctx_batches_equal_single_steps),
 	};
 
 	return cmocka_run_group_tests_name("measure/gctx", tests, NULL, NULL);

@@ -5,7 +5,7 @@
  * VMSA per vCPU — and the sim's MEASUREMENT equals sev-snp-measure's for every
  * `--mode snp` vector in tests/data/measure/vectors.json without a kernel.
  * Firmware parsing and VMSA contents come from measure/ (firmware.c,
- * vmsa-build.c); the digest is the sim's. Skipped while measure/ lacks them.
+ * vmsa-build.c); the digest is the sim's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,9 +17,6 @@
 
 #include <cmocka.h>
 
-#if __has_include("measure/firmware.h") && __has_include("measure/vmsa-build.h") && \
-	__has_include("measure/cpu-sig.h")
-#define HAVE_MEASURE 1
 #include <jansson.h>
 
 #include "abi/cpuid-page.h"
@@ -30,12 +27,9 @@
 #include "sim/cpuid.h"
 #include "sim/sp.h"
 #include "tests/sim/simtest.h"
-#include "util/hex.h"
-#endif
-
 #include "tests/common/testutil.h"
+#include "util/hex.h"
 
-#ifdef HAVE_MEASURE
 struct vec {
 	enum vmm_type vmm;
 	unsigned vcpus;
@@ -227,13 +221,6 @@ static void launch_reproduces_snp_vectors(void **state)
 	rm_rf(dir);
 	free(dir);
 }
-#else
-static void launch_reproduces_snp_vectors(void **state)
-{
-	(void)state;
-	skip(); /* measure/firmware.h and measure/vmsa-build.h are not in this tree yet */
-}
-#endif
 
 int main(void)
 {

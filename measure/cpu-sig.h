@@ -1,0 +1,37 @@
+/*
+ * vCPU signatures: CPUID Fn0000_0001_EAX of the guest CPU model, which a
+ * VMM puts in RDX at reset (reference/snp-launch-digest.md §7.6; AMD CPUID
+ * specification pub. 25481). The table maps QEMU CPU model names.
+ */
+#ifndef SNPVM_MEASURE_CPU_SIG_H
+#define SNPVM_MEASURE_CPU_SIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct cpu_sig_model {
+	const char *name; /* QEMU -cpu model, e.g. "EPYC-Milan" */
+	unsigned family;
+	unsigned model;
+	unsigned stepping;
+};
+
+/*
+ * Packs family/model/stepping into a signature. Fails with SNP_E_INVALID
+ * unless 1 <= family <= 0x10E, model <= 0xFF and stepping <= 0xF.
+ */
+int cpu_sig_pack(unsigned family, unsigned model, unsigned stepping, uint32_t *sig,
+		 struct snp_err *err) SNP_MUST_CHECK;
+
+/*
+ * The signature of a QEMU CPU model (exact, case-sensitive name). Fails with
+ * SNP_E_UNSUPPORTED naming the model and listing the known ones.
+ */
+int cpu_sig_lookup(const char *name, uint32_t *sig, struct snp_err *err) SNP_MUST_CHECK;
+
+/* The model table, for --help and tests: *n entries. */
+const struct cpu_sig_model *cpu_sig_models(size_t *n);
+
+#endif
