@@ -93,7 +93,7 @@ int sim_kds_start(const struct sim_store *st, const char *listen, struct sim_kds
 	if ((kds = calloc(1, sizeof(*kds))) == NULL)
 		return snp_errf(err, SNP_E_NOMEM, "out of memory");
 	kds->st = st;
-	kds->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
+	kds->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL,
 				       NULL, handle, kds, MHD_OPTION_SOCK_ADDR, &sa,
 				       MHD_OPTION_CONNECTION_LIMIT, 64u,
 				       MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u,
