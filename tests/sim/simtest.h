@@ -10,6 +10,10 @@
 #define SNPVM_TESTS_SIM_SIMTEST_H
 
 #include <libgen.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cmocka.h>
+
+#include "sim/sp.h"
 #include "sim/store.h"
 #include "tests/common/testutil.h"
 
@@ -71,6 +78,18 @@ static inline char *simtest_dir(enum snp_product product, enum snp_signing_key s
 		abort();
 	}
 	return dir;
+}
+
+/* LAUNCH_UPDATE that must succeed; fails the test naming the page type, GPA and status. */
+static inline void simtest_update(struct sim_guest *g, uint64_t gpa, uint8_t *data, size_t len,
+				  enum snp_page_type t)
+{
+	struct snp_err err = { 0 };
+	uint32_t st = 0xff;
+
+	if (sim_launch_update(g, gpa, data, len, t, &st, &err) != 0 || st != 0)
+		fail_msg("LAUNCH_UPDATE %s at 0x%llx: status %u: %s", snp_page_type_name(t),
+			 (unsigned long long)gpa, st, err.msg);
 }
 
 #endif

@@ -105,17 +105,6 @@ static bool vec_parse(json_t *args, struct vec *v)
 	return v->ovmf && v->vcpus > 0 && (have_sig || v->vmm == VMM_EC2);
 }
 
-static void update(struct sim_guest *g, uint64_t gpa, uint8_t *data, size_t len,
-		   enum snp_page_type t)
-{
-	struct snp_err err = { 0 };
-	uint32_t st = 0;
-
-	if (sim_launch_update(g, gpa, data, len, t, &st, &err) != 0)
-		fail_msg("LAUNCH_UPDATE %s at 0x%llx: %s", snp_page_type_name(t),
-			 (unsigned long long)gpa, err.msg);
-}
-
 static void map_section(struct sim_guest *g, const struct vmm_profile *p,
 			const struct ovmf_sev_section *s)
 {
@@ -124,20 +113,20 @@ static void map_section(struct sim_guest *g, const struct vmm_profile *p,
 
 	switch (s->type) {
 	case OVMF_SECTION_SNP_SECRETS:
-		update(g, s->gpa, page, sizeof(page), SNP_PAGE_TYPE_SECRETS);
+		simtest_update(g, s->gpa, page, sizeof(page), SNP_PAGE_TYPE_SECRETS);
 		return;
 	case OVMF_SECTION_CPUID: {
 		struct snp_cpuid_page c;
 
 		sim_cpuid_fill(sim_sp_platform(g->sp), &c);
 		cpuid_page_write(&c, page);
-		update(g, s->gpa, page, sizeof(page), SNP_PAGE_TYPE_CPUID);
+		simtest_update(g, s->gpa, page, sizeof(page), SNP_PAGE_TYPE_CPUID);
 		return;
 	}
 	default:
 		zero = calloc(1, s->size);
 		assert_non_null(zero);
-		update(g, s->gpa, zero, s->size,
+		simtest_update(g, s->gpa, zero, s->size,
 		       s->type == OVMF_SECTION_SNP_SEC_MEM ? p->sec_mem_type : SNP_PAGE_TYPE_ZERO);
 		free(zero);
 	}
@@ -162,7 +151,7 @@ static struct sim_guest *launch(struct sim_sp *sp, const struct vec *v, const ui
 	if (sim_launch_start(sp, 0x30000, NULL, &g, &st, &err) != 0)
 		fail_msg("LAUNCH_START: %s", err.msg);
 	memcpy(copy, img, len);
-	update(g, fw.gpa, copy, len, SNP_PAGE_TYPE_NORMAL);
+	simtest_update(g, fw.gpa, copy, len, SNP_PAGE_TYPE_NORMAL);
 	for (size_t i = 0; fw.has_metadata && i < fw.md.n; i++)
 		if (!(p->cpuid_last && fw.md.s[i].type == OVMF_SECTION_CPUID))
 			map_section(g, p, &fw.md.s[i]);
@@ -172,7 +161,7 @@ static struct sim_guest *launch(struct sim_sp *sp, const struct vec *v, const ui
 	for (unsigned cpu = 0; cpu < v->vcpus; cpu++) {
 		vmsa_build_page(p, cpu == 0, cpu == 0 ? VMSA_RESET_VECTOR : fw.ap_reset_addr, v->sig,
 				v->features, vmsa);
-		update(g, SIM_VMSA_GPA, vmsa, sizeof(vmsa), SNP_PAGE_TYPE_VMSA);
+		simtest_update(g, SIM_VMSA_GPA, vmsa, sizeof(vmsa), SNP_PAGE_TYPE_VMSA);
 	}
 	if (sim_launch_finish(g, NULL, NULL, false, NULL, &st, &err) != 0)
 		fail_msg("LAUNCH_FINISH: %s", err.msg);

@@ -99,18 +99,6 @@ static void finish(struct sim_guest *g, const uint8_t *host_data)
 	assert_int_equal(st, SNP_FW_SUCCESS);
 }
 
-static void update(struct sim_guest *g, uint64_t gpa, uint8_t *data, size_t len,
-		   enum snp_page_type t)
-{
-	struct snp_err err = { 0 };
-	uint32_t st = 0xff;
-
-	if (sim_launch_update(g, gpa, data, len, t, &st, &err) != 0)
-		fail_msg("LAUNCH_UPDATE %s at 0x%llx: %s", snp_page_type_name(t),
-			 (unsigned long long)gpa, err.msg);
-	assert_int_equal(st, SNP_FW_SUCCESS);
-}
-
 static uint8_t *read_vector_file(const char *arg, size_t *len)
 {
 	char rel[512];
@@ -145,7 +133,7 @@ static void sp_reproduces_ovmf_hash_vectors(void **state)
 			continue;
 		fw = read_vector_file(json_string_value(json_array_get(args, 3)), &len);
 		g = start(f->sp, POLICY);
-		update(g, GIB4 - len, fw, len, SNP_PAGE_TYPE_NORMAL);
+		simtest_update(g, GIB4 - len, fw, len, SNP_PAGE_TYPE_NORMAL);
 		finish(g, NULL);
 		hex_encode(g->measurement, SNP_MEASUREMENT_SIZE, got);
 		if (strcmp(got, expect) != 0)
@@ -178,7 +166,7 @@ static void sp_digest_equals_snpvm_measure(void **state)
 		struct sim_guest *g = start(f->sp, POLICY);
 
 		snprintf(path, sizeof(path), "%s", tdata_path(images[i]));
-		update(g, GIB4 - len, fw, len, SNP_PAGE_TYPE_NORMAL);
+		simtest_update(g, GIB4 - len, fw, len, SNP_PAGE_TYPE_NORMAL);
 		finish(g, NULL);
 		hex_encode(g->measurement, SNP_MEASUREMENT_SIZE, got);
 		run_snpvm(argv, NULL, &res);
@@ -206,15 +194,15 @@ static void sp_order_and_type_change_digest(void **state)
 
 	assert_int_equal(hex_decode(expect, want, sizeof(want), "expect", &err), 0);
 	g = start(f->sp, POLICY);
-	update(g, base + len / 2, fw + len / 2, len / 2, SNP_PAGE_TYPE_NORMAL);
-	update(g, base, fw, len / 2, SNP_PAGE_TYPE_NORMAL);
+	simtest_update(g, base + len / 2, fw + len / 2, len / 2, SNP_PAGE_TYPE_NORMAL);
+	simtest_update(g, base, fw, len / 2, SNP_PAGE_TYPE_NORMAL);
 	finish(g, NULL);
 	assert_memory_not_equal(g->measurement, want, sizeof(want));
 	sim_guest_free(g);
 
 	g = start(f->sp, POLICY);
-	update(g, base, fw, SNP_PAGE_SIZE, SNP_PAGE_TYPE_UNMEASURED);
-	update(g, base + SNP_PAGE_SIZE, fw + SNP_PAGE_SIZE, len - SNP_PAGE_SIZE,
+	simtest_update(g, base, fw, SNP_PAGE_SIZE, SNP_PAGE_TYPE_UNMEASURED);
+	simtest_update(g, base + SNP_PAGE_SIZE, fw + SNP_PAGE_SIZE, len - SNP_PAGE_SIZE,
 	       SNP_PAGE_TYPE_NORMAL);
 	finish(g, NULL);
 	assert_memory_not_equal(g->measurement, want, sizeof(want));
@@ -241,13 +229,13 @@ static void sp_digest_equals_gctx_chain(void **state)
 	cpuid_page_write(&cpuid, cpage);
 
 	g = start(f->sp, POLICY);
-	update(g, 0xffffd000, normal, sizeof(normal), SNP_PAGE_TYPE_NORMAL);
-	update(g, 0x800000, zero, sizeof(zero), SNP_PAGE_TYPE_ZERO);
-	update(g, 0x80a000, NULL, SNP_PAGE_SIZE, SNP_PAGE_TYPE_UNMEASURED);
-	update(g, 0x80b000, secrets, SNP_PAGE_SIZE, SNP_PAGE_TYPE_SECRETS);
-	update(g, 0x80c000, cpage, SNP_PAGE_SIZE, SNP_PAGE_TYPE_CPUID);
-	update(g, SIM_VMSA_GPA, vmsa, SNP_PAGE_SIZE, SNP_PAGE_TYPE_VMSA);
-	update(g, SIM_VMSA_GPA, vmsa, SNP_PAGE_SIZE, SNP_PAGE_TYPE_VMSA);
+	simtest_update(g, 0xffffd000, normal, sizeof(normal), SNP_PAGE_TYPE_NORMAL);
+	simtest_update(g, 0x800000, zero, sizeof(zero), SNP_PAGE_TYPE_ZERO);
+	simtest_update(g, 0x80a000, NULL, SNP_PAGE_SIZE, SNP_PAGE_TYPE_UNMEASURED);
+	simtest_update(g, 0x80b000, secrets, SNP_PAGE_SIZE, SNP_PAGE_TYPE_SECRETS);
+	simtest_update(g, 0x80c000, cpage, SNP_PAGE_SIZE, SNP_PAGE_TYPE_CPUID);
+	simtest_update(g, SIM_VMSA_GPA, vmsa, SNP_PAGE_SIZE, SNP_PAGE_TYPE_VMSA);
+	simtest_update(g, SIM_VMSA_GPA, vmsa, SNP_PAGE_SIZE, SNP_PAGE_TYPE_VMSA);
 	finish(g, NULL);
 
 	gctx_init(&want);
@@ -285,7 +273,7 @@ static void sp_out_of_order_commands_fail(void **state)
 	assert_int_equal(st, SNP_FW_INVALID_GUEST_STATE);
 	assert_int_equal(sim_hv_report(g, rd, rep, &st, &err), SNP_E_STATE);
 	assert_int_equal(st, SNP_FW_INVALID_GUEST_STATE);
-	update(g, 0x1000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL);
+	simtest_update(g, 0x1000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL);
 	finish(g, NULL);
 	assert_int_equal(sim_launch_update(g, 0x2000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL, &st,
 					   &err),
@@ -305,7 +293,7 @@ static void sp_each_gpa_once(void **state)
 	uint32_t st = 0;
 	struct sim_guest *g = start(f->sp, POLICY);
 
-	update(g, 0x10000, pages, sizeof(pages), SNP_PAGE_TYPE_NORMAL);
+	simtest_update(g, 0x10000, pages, sizeof(pages), SNP_PAGE_TYPE_NORMAL);
 	assert_int_equal(sim_launch_update(g, 0x11000, pages, SNP_PAGE_SIZE, SNP_PAGE_TYPE_ZERO, &st,
 					   &err),
 			 SNP_E_STATE);
@@ -402,7 +390,7 @@ static void sp_cpuid_rejection_returns_corrected_page(void **state)
 	assert_int_equal(back.entries[leaf1].eax, 0x00a00f11);
 	assert_int_equal(back.entries[leaf1].ecx & (1u << 24), 0);
 	/* The page was not consumed: the corrected page goes in at the same GPA. */
-	update(g, 0x5000, buf, sizeof(buf), SNP_PAGE_TYPE_CPUID);
+	simtest_update(g, 0x5000, buf, sizeof(buf), SNP_PAGE_TYPE_CPUID);
 	sim_guest_free(g);
 }
 
@@ -451,7 +439,7 @@ static void check_report(struct fixture *f, const char *vek, uint32_t want_versi
 		rd[i] = (uint8_t)(0xa0 + i);
 	memset(hd, 0x42, sizeof(hd));
 	memset(ff, 0xff, sizeof(ff));
-	update(g, 0xfffff000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL);
+	simtest_update(g, 0xfffff000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL);
 	finish(g, hd);
 	if (sim_guest_report(g, rd, 2, buf, &err) != 0)
 		fail_msg("report: %s", err.msg);
@@ -522,7 +510,7 @@ static void sp_guest_request_protocol(void **state)
 	uint32_t st = 0, status = 0;
 	struct sim_guest *g = start(f->sp, POLICY);
 
-	update(g, 0x3000, page, sizeof(page), SNP_PAGE_TYPE_SECRETS);
+	simtest_update(g, 0x3000, page, sizeof(page), SNP_PAGE_TYPE_SECRETS);
 	finish(g, NULL);
 	assert_int_equal(secrets_page_parse(page, sizeof(page), &sec, &err), 0);
 	assert_int_equal(sec.version, 3);
@@ -605,7 +593,7 @@ static void sp_hv_report_is_host_requested(void **state)
 	char path[1200];
 	struct sim_guest *g = start(f->sp, POLICY);
 
-	update(g, 0x1000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL);
+	simtest_update(g, 0x1000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL);
 	finish(g, NULL);
 	assert_int_equal(sim_hv_report(g, rd, buf, &st, &err), 0);
 	assert_int_equal(st, SNP_FW_SUCCESS);
@@ -634,7 +622,7 @@ static void sp_finish_checks_id_block(void **state)
 	assert_int_equal(hex_decode(IDV_AUTHOR_DIGEST_HEX, want_author, 48, "author", &err), 0);
 	assert_int_equal(idblock_key_load(tdata_path(IDV_ID_KEY), &idk, &err), 0);
 	assert_int_equal(idblock_key_load(tdata_path(IDV_AUTHOR_KEY), &ak, &err), 0);
-	update(g, 0x1000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL);
+	simtest_update(g, 0x1000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL);
 
 	/* The expected digest of another launch: BAD_MEASUREMENT. */
 	idblock_init(&b, g->gctx.ld);
@@ -690,8 +678,8 @@ static void sp_two_sims_in_one_process(void **state)
 	setup_turin((void **)&t);
 	a = start(f->sp, POLICY);
 	b = start(t->sp, POLICY);
-	update(a, 0x1000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL);
-	update(b, 0x1000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL);
+	simtest_update(a, 0x1000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL);
+	simtest_update(b, 0x1000, page, sizeof(page), SNP_PAGE_TYPE_NORMAL);
 	finish(a, NULL);
 	finish(b, NULL);
 	assert_memory_equal(a->measurement, b->measurement, 48);
