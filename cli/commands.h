@@ -11,11 +11,13 @@
 int cmd_idblock(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 #define SNPVM_COMMANDS \
 	/* rows: { "name", cmd_name, "summary" }, */ \
 	{ "id-block", cmd_idblock, "sign an ID block and ID auth block for SNP_LAUNCH_FINISH" }, \
 	{ "measure", cmd_measure, "predict the SNP launch digest (sev-snp-measure's flags)" }, \
-	{ "verify", cmd_verify, "verify an attestation report against AMD's roots" },
+	{ "verify", cmd_verify, "verify an attestation report against AMD's roots" }, \
+	{ "sim", cmd_sim, "simulated AMD secure processor: init, status, report, kds" },
 
 #endif

@@ -1,0 +1,54 @@
+/*
+ * The SNP CPUID page (SNP ABI spec 56860, "CPUID Function Structure";
+ * reference/kvm-snp-api.md §9.1): a u32 count, 12 reserved bytes, then up to
+ * 64 entries of 48 bytes. Passed to SNP_LAUNCH_UPDATE with page type CPUID;
+ * the firmware checks every entry against the real CPU and, when it refuses
+ * the page, writes the values it would accept back into it.
+ */
+#ifndef SNPVM_ABI_CPUID_PAGE_H
+#define SNPVM_ABI_CPUID_PAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+#define SNP_CPUID_PAGE_SIZE 4096
+#define SNP_CPUID_MAX_ENTRIES 64
+#define SNP_CPUID_HDR_SIZE 16
+#define SNP_CPUID_ENTRY_SIZE 48
+
+struct snp_cpuid_entry_layout {
+	uint8_t eax_in[4];   /* 0x00 */
+	uint8_t ecx_in[4];   /* 0x04 */
+	uint8_t xcr0_in[8];  /* 0x08 */
+	uint8_t xss_in[8];   /* 0x10 */
+	uint8_t eax[4];      /* 0x18 */
+	uint8_t ebx[4];      /* 0x1C */
+	uint8_t ecx[4];      /* 0x20 */
+	uint8_t edx[4];      /* 0x24 */
+	uint8_t reserved[8]; /* 0x28 */
+};
+
+struct snp_cpuid_entry {
+	uint32_t eax_in, ecx_in;
+	uint64_t xcr0_in, xss_in;
+	uint32_t eax, ebx, ecx, edx;
+};
+
+struct snp_cpuid_page {
+	uint32_t count;
+	struct snp_cpuid_entry entries[SNP_CPUID_MAX_ENTRIES];
+};
+
+/* Serialises page (count entries) as 4096 bytes; reserved bytes are zero. */
+void cpuid_page_write(const struct snp_cpuid_page *page, uint8_t out[SNP_CPUID_PAGE_SIZE]);
+
+/*
+ * Parses exactly 4096 bytes: count <= 64, reserved fields and the bytes after
+ * the last entry zero. On failure *out is zeroed.
+ */
+int cpuid_page_parse(const uint8_t *buf, size_t len, struct snp_cpuid_page *out,
+		     struct snp_err *err) SNP_MUST_CHECK;
+
+#endif

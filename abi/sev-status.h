@@ -1,0 +1,56 @@
+/*
+ * SEV firmware status codes (SNP ABI spec 56860, "Status Codes" table; the
+ * same numbers as the kernel's SEV_RET_* in linux/psp-sev.h). A firmware
+ * command returns one of these; KVM passes it to userspace in
+ * kvm_sev_cmd.error, and the simulated firmware returns it the same way.
+ */
+#ifndef SNPVM_ABI_SEV_STATUS_H
+#define SNPVM_ABI_SEV_STATUS_H
+
+#include <stdint.h>
+
+enum snp_fw_status {
+	SNP_FW_SUCCESS = 0x00,
+	SNP_FW_INVALID_PLATFORM_STATE = 0x01,
+	SNP_FW_INVALID_GUEST_STATE = 0x02,
+	SNP_FW_INVALID_CONFIG = 0x03,
+	SNP_FW_INVALID_LEN = 0x04,
+	SNP_FW_ALREADY_OWNED = 0x05,
+	SNP_FW_INVALID_CERTIFICATE = 0x06,
+	SNP_FW_POLICY_FAILURE = 0x07,
+	SNP_FW_INACTIVE = 0x08,
+	SNP_FW_INVALID_ADDRESS = 0x09,
+	SNP_FW_BAD_SIGNATURE = 0x0A,
+	SNP_FW_BAD_MEASUREMENT = 0x0B,
+	SNP_FW_ASID_OWNED = 0x0C,
+	SNP_FW_INVALID_ASID = 0x0D,
+	SNP_FW_WBINVD_REQUIRED = 0x0E,
+	SNP_FW_DFFLUSH_REQUIRED = 0x0F,
+	SNP_FW_INVALID_GUEST = 0x10,
+	SNP_FW_INVALID_COMMAND = 0x11,
+	SNP_FW_ACTIVE = 0x12,
+	SNP_FW_HWERROR_PLATFORM = 0x13,
+	SNP_FW_HWERROR_UNSAFE = 0x14,
+	SNP_FW_UNSUPPORTED = 0x15,
+	SNP_FW_INVALID_PARAM = 0x16,
+	SNP_FW_RESOURCE_LIMIT = 0x17,
+	SNP_FW_SECURE_DATA_INVALID = 0x18,
+	SNP_FW_INVALID_PAGE_SIZE = 0x19,
+	SNP_FW_INVALID_PAGE_STATE = 0x1A,
+	SNP_FW_INVALID_MDATA_ENTRY = 0x1B,
+	SNP_FW_INVALID_PAGE_OWNER = 0x1C,
+	SNP_FW_AEAD_OFLOW = 0x1D,
+	SNP_FW_RMP_INIT_REQUIRED = 0x20,
+	SNP_FW_BAD_SVN = 0x21,
+	SNP_FW_BAD_VERSION = 0x22,
+	SNP_FW_SHUTDOWN_REQUIRED = 0x23,
+	SNP_FW_UPDATE_FAILED = 0x24,
+	SNP_FW_RESTORE_REQUIRED = 0x25,
+	SNP_FW_RMP_INITIALIZATION_FAILED = 0x26,
+	SNP_FW_INVALID_KEY = 0x27,
+};
+
+/* "INVALID_GUEST_STATE" etc., or "UNKNOWN" for a number this table lacks. */
+const char *snp_fw_status_name(uint32_t status);
+
+#endif

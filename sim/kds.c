@@ -1,0 +1,119 @@
+#include "sim/kds.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+
+#include "sim/kds-routes.h"
+
+struct sim_kds {
+	struct MHD_Daemon *daemon;
+	const struct sim_store *st;
+};
+
+static const char *query_arg(void *ctx, const char *key)
+{
+	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_data_size, void **req_cls)
+{
+	struct sim_kds *kds = cls;
+	struct sim_kds_response rsp;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	(void)version;
+	(void)upload_data;
+	/* First call: headers only. A KDS request has no body; drop any. */
+	if (*req_cls == NULL) {
+		*req_cls = kds;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	sim_kds_route(kds->st, method, url, query_arg, conn, &rsp);
+	r = MHD_create_response_from_buffer(rsp.len, rsp.body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(rsp.body);
+		return MHD_NO;
+	}
+	if (rsp.content_type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rsp.content_type);
+	ret = MHD_queue_response(conn, rsp.status ? rsp.status : 500, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa, struct snp_err *err)
+{
+	const char *colon = strrchr(listen, ':');
+	char host[64];
+	char *end = NULL;
+	unsigned long port;
+
+	memset(sa, 0, sizeof(*sa));
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host))
+		goto bad;
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || port > 65535 ||
+	    inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+		goto bad;
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	return 0;
+bad:
+	return snp_errf(err, SNP_E_INVALID, "--listen '%s': want IPv4:PORT, e.g. 127.0.0.1:8080",
+			listen);
+}
+
+int sim_kds_start(const struct sim_store *st, const char *listen, struct sim_kds **out,
+		  uint16_t *port, struct snp_err *err)
+{
+	struct sim_kds *kds = NULL;
+	struct sockaddr_in sa;
+	const union MHD_DaemonInfo *info;
+	int ret;
+
+	*out = NULL;
+	if ((ret = parse_listen(listen, &sa, err)) != 0)
+		return ret;
+	if ((kds = calloc(1, sizeof(*kds))) == NULL)
+		return snp_errf(err, SNP_E_NOMEM, "out of memory");
+	kds->st = st;
+	kds->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL,
+				       NULL, handle, kds, MHD_OPTION_SOCK_ADDR, &sa,
+				       MHD_OPTION_CONNECTION_LIMIT, 64u,
+				       MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u,
+				       MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+				       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+				       MHD_OPTION_END);
+	if (kds->daemon == NULL) {
+		free(kds);
+		return snp_errf(err, SNP_E_SYS, "sim kds: cannot listen on %s", listen);
+	}
+	info = MHD_get_daemon_info(kds->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	*port = info ? info->port : ntohs(sa.sin_port);
+	*out = kds;
+	return 0;
+}
+
+void sim_kds_stop(struct sim_kds *kds)
+{
+	if (kds == NULL)
+		return;
+	MHD_stop_daemon(kds->daemon);
+	free(kds);
+}
