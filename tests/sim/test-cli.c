@@ -173,6 +173,17 @@ static void check_verify(const char *dir, const char *signer, const char *produc
 				       "--trust-sim-root", root, NULL };
 		char want[64];
 
+		if (host) {
+			/*
+			 * The signature and chain verify, but a host-requested report
+			 * (VMPL 0xFFFFFFFF, REPORT_DATA chosen by the host) is not guest
+			 * evidence: the default appraisal refuses it, naming VMPL.
+			 */
+			run(argv, 1, &res);
+			assert_non_null(strstr(res.err, "appraise: VMPL 4294967295 is not allowed"));
+			run_result_free(&res);
+			return;
+		}
 		run(argv, 0, &res);
 		snprintf(want, sizeof(want), "%s %s-signed", product, signer);
 		if (!strstr(res.out, want))
