@@ -18,7 +18,6 @@
 #include "measure/kernel-hashes.h"
 #include "measure/measure.h"
 #include "util/hex.h"
-#include "util/log.h"
 
 struct measure_cli {
 	struct measure_args m;
