@@ -1,8 +1,8 @@
 /*
  * The launch plan on the sim (sim/launch.c): every vector of
- * tests/data/measure/vectors.json that describes a whole launch — QEMU, EC2
- * and GCE profiles, measured direct boot on the AmdSev firmware, the legacy
- * SVSM layout, firmware without SEV metadata with --allow-no-sev-metadata —
+ * tests/data/measure/vectors.json that describes a whole launch — QEMU and
+ * EC2 profiles, measured direct boot on the AmdSev firmware, the legacy SVSM
+ * layout, firmware without SEV metadata with --allow-no-sev-metadata —
  * launched through sim_launch_measured() gives the vector's MEASUREMENT. The
  * expected digests come only from vectors.json; the digest is the sim's.
  */
