@@ -105,6 +105,30 @@ static void check_steps(const struct recorder *r, size_t fw_len, const struct wa
 	}
 }
 
+/*
+ * Runs the plan for the firmware at rel (tests/data) under vmm with vcpus and
+ * kh, checks its steps against want[] and returns the recording (free it).
+ */
+static struct recorder *plan_check(const char *rel, enum vmm_type vmm, unsigned vcpus,
+				   const struct sev_hashes *kh, const struct want *want,
+				   size_t nwant)
+{
+	struct snp_err err = { 0 };
+	struct measure_opts o;
+	struct recorder *r = calloc(1, sizeof(*r));
+	size_t len;
+	uint8_t *buf = tdata_read(rel, &len);
+
+	assert_non_null(r);
+	opts_init(&o, vmm, vcpus, buf, len);
+	o.kernel_hashes = kh;
+	if (launch_plan_run(&o, &(struct launch_sink){ record, r }, &err) != 0)
+		fail_msg("launch_plan_run: %s", err.msg);
+	check_steps(r, len, want, nwant, vcpus);
+	free(buf);
+	return r;
+}
+
 /* EC2 measures CPUID after every other section (§6.3): only the order differs from QEMU. */
 static void plan_ec2_moves_cpuid_last(void **state)
 {
@@ -114,18 +138,9 @@ static void plan_ec2_moves_cpuid_last(void **state)
 		{ SNP_PAGE_TYPE_ZERO, 0x810000, 0x1000 },   { SNP_PAGE_TYPE_ZERO, 0x811000, 0xF000 },
 		{ SNP_PAGE_TYPE_CPUID, 0x80E000, 0x1000 },
 	};
-	struct snp_err err = { 0 };
-	struct measure_opts o;
-	struct recorder *r = calloc(1, sizeof(*r));
-	size_t len;
-	uint8_t *buf = tdata_read(SUFFIX, &len);
 
 	(void)state;
-	opts_init(&o, VMM_EC2, 1, buf, len);
-	assert_int_equal(launch_plan_run(&o, &(struct launch_sink){ record, r }, &err), 0);
-	check_steps(r, len, want, sizeof(want) / sizeof(want[0]), 1);
-	free(r);
-	free(buf);
+	free(plan_check(SUFFIX, VMM_EC2, 1, NULL, want, sizeof(want) / sizeof(want[0])));
 }
 
 /* GCE measures SNP_SEC_MEM as UNMEASURED pages (§6.2). */
@@ -138,18 +153,9 @@ static void plan_gce_sec_mem_is_unmeasured(void **state)
 		{ SNP_PAGE_TYPE_CPUID, 0x80E000, 0x1000 },
 		{ SNP_PAGE_TYPE_UNMEASURED, 0x80F000, 0x11000 },
 	};
-	struct snp_err err = { 0 };
-	struct measure_opts o;
-	struct recorder *r = calloc(1, sizeof(*r));
-	size_t len;
-	uint8_t *buf = tdata_read(DEBIAN, &len);
 
 	(void)state;
-	opts_init(&o, VMM_GCE, 2, buf, len);
-	assert_int_equal(launch_plan_run(&o, &(struct launch_sink){ record, r }, &err), 0);
-	check_steps(r, len, want, sizeof(want) / sizeof(want[0]), 2);
-	free(r);
-	free(buf);
+	free(plan_check(DEBIAN, VMM_GCE, 2, NULL, want, sizeof(want) / sizeof(want[0])));
 }
 
 /* QEMU on the AmdSev suffix with a kernel: the hashes page is one NORMAL page (§6.1). */
@@ -162,44 +168,33 @@ static void plan_kernel_hashes_page_is_normal(void **state)
 		{ SNP_PAGE_TYPE_ZERO, 0x811000, 0xF000 },
 	};
 	struct snp_err err = { 0 };
-	struct measure_opts o;
 	struct sev_hashes h;
-	struct recorder *r = calloc(1, sizeof(*r));
-	size_t len;
-	uint8_t *buf = tdata_read(SUFFIX, &len), zero[SNP_PAGE_SIZE] = { 0 };
+	struct recorder *r;
+	uint8_t zero[SNP_PAGE_SIZE] = { 0 };
 
 	(void)state;
 	assert_int_equal(kernel_hashes_compute(NULL, 0, NULL, 0, NULL, &h, &err), 0);
-	opts_init(&o, VMM_QEMU, 1, buf, len);
-	o.kernel_hashes = &h;
-	assert_int_equal(launch_plan_run(&o, &(struct launch_sink){ record, r }, &err), 0);
-	check_steps(r, len, want, sizeof(want) / sizeof(want[0]), 1);
+	r = plan_check(SUFFIX, VMM_QEMU, 1, &h, want, sizeof(want) / sizeof(want[0]));
 	assert_memory_not_equal(r->s[6].page, zero, SNP_PAGE_SIZE);
 	free(r);
-	free(buf);
 }
 
-/* One VMSA update per vCPU: the BSP's differs from the APs', which are identical. */
+/* QEMU on Debian's OVMF.fd, 4 vCPUs: one VMSA update each, the BSP's differs from the APs'. */
 static void plan_one_vmsa_per_vcpu(void **state)
 {
-	struct snp_err err = { 0 };
-	struct measure_opts o;
-	struct recorder *r = calloc(1, sizeof(*r));
-	size_t len;
-	uint8_t *buf = tdata_read(DEBIAN, &len);
+	static const struct want want[] = {
+		{ SNP_PAGE_TYPE_ZERO, 0x800000, 0x9000 },    { SNP_PAGE_TYPE_ZERO, 0x80A000, 0x3000 },
+		{ SNP_PAGE_TYPE_SECRETS, 0x80D000, 0x1000 }, { SNP_PAGE_TYPE_CPUID, 0x80E000, 0x1000 },
+		{ SNP_PAGE_TYPE_ZERO, 0x80F000, 0x11000 },
+	};
+	struct recorder *r;
 
 	(void)state;
-	opts_init(&o, VMM_QEMU, 4, buf, len);
-	assert_int_equal(launch_plan_run(&o, &(struct launch_sink){ record, r }, &err), 0);
-	assert_true(r->n > 4);
-	for (size_t i = r->n - 4; i < r->n; i++)
-		assert_int_equal(r->s[i].type, SNP_PAGE_TYPE_VMSA);
-	assert_int_not_equal(r->s[r->n - 5].type, SNP_PAGE_TYPE_VMSA);
+	r = plan_check(DEBIAN, VMM_QEMU, 4, NULL, want, sizeof(want) / sizeof(want[0]));
 	assert_memory_not_equal(r->s[r->n - 4].page, r->s[r->n - 3].page, SNP_PAGE_SIZE);
 	assert_memory_equal(r->s[r->n - 3].page, r->s[r->n - 2].page, SNP_PAGE_SIZE);
 	assert_memory_equal(r->s[r->n - 2].page, r->s[r->n - 1].page, SNP_PAGE_SIZE);
 	free(r);
-	free(buf);
 }
 
 /* snp:ovmf-hash is the firmware step alone; a sink error stops the walk and comes back. */
