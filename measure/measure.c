@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "measure/gctx.h"
 #include "measure/plan.h"
 
 const char *measure_mode_name(enum measure_mode mode)

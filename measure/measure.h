@@ -12,8 +12,6 @@
 
 #include "abi/page-info.h"
 #include "abi/sev-hashes.h"
-#include "measure/firmware.h"
-#include "measure/gctx.h"
 #include "measure/vmm-profile.h"
 #include "util/err.h"
 

@@ -19,6 +19,8 @@
 #include <jansson.h>
 
 #include "measure/cpu-sig.h"
+#include "measure/firmware.h"
+#include "measure/gctx.h"
 #include "measure/input.h"
 #include "measure/kernel-hashes.h"
 #include "measure/measure.h"
