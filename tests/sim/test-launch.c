@@ -88,7 +88,7 @@ static void launch_measured_refusals(void **state)
 	char *dir = simtest_dir(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK);
 	struct snp_err err = { 0 };
 	struct sim_sp *sp = NULL;
-	struct sim_guest *g = (struct sim_guest *)&err;
+	struct sim_guest *g = (struct sim_guest *)&err; /* any non-NULL: a failure clears it */
 	struct measure_opts o = { .mode = MEASURE_MODE_OVMF_HASH, .vcpus = 1 };
 	uint8_t seed[SNP_LD_SIZE] = { 0 }, block[0x60] = { 0 }, auth[0x1000] = { 0 };
 	uint32_t st = 0xff;
