@@ -3,8 +3,6 @@
  * block (docs/id-block.md), and print them with the key digests an
  * attestation report will carry.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "abi/policy.h"
+#include "cli/args.h"
 #include "cli/cmd.h"
 #include "cli/commands.h"
 #include "measure/idblock.h"
@@ -60,31 +59,6 @@ static void usage(FILE *f)
 		"  --json              print a JSON object (digests in hex and base64)\n"
 		"  --help              this help\n\n"
 		"VERSION is always 1. Exit status: 0 done, 2 bad usage or input, 3 other.\n");
-}
-
-/*
- * Strict unsigned parsing: decimal, or hex after 0x; the whole string, no
- * sign or blanks, no octal surprise for a leading 0, and at most max.
- */
-static int parse_unsigned(const char *flag, const char *s, uint64_t max, uint64_t *out,
-			  struct snp_err *err)
-{
-	bool is_hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-	const char *digits = is_hex ? s + 2 : s;
-	unsigned long long v;
-	char *end = NULL;
-
-	if (!(is_hex ? isxdigit((unsigned char)digits[0]) : isdigit((unsigned char)digits[0])))
-		return snp_errf(err, SNP_E_INVALID, "%s: '%s' is not an unsigned number", flag, s);
-	errno = 0;
-	v = strtoull(digits, &end, is_hex ? 16 : 10);
-	if (*end != '\0')
-		return snp_errf(err, SNP_E_INVALID, "%s: '%s' is not an unsigned number", flag, s);
-	if (errno == ERANGE || v > max)
-		return snp_errf(err, SNP_E_INVALID, "%s: %s is out of range (max %" PRIu64 ")",
-				flag, s, max);
-	*out = v;
-	return 0;
 }
 
 enum { OPT_MEAS = 256, OPT_IDKEY, OPT_AUTHKEY, OPT_FAMILY, OPT_IMAGE, OPT_SVN, OPT_POLICY,
@@ -138,12 +112,12 @@ static int opts_parse(int argc, char **argv, struct idblock_opts *o, struct snp_
 				return ret;
 			break;
 		case OPT_SVN:
-			if ((ret = parse_unsigned("--guest-svn", optarg, UINT32_MAX, &v, err)) != 0)
+			if ((ret = cli_parse_u64("--guest-svn", optarg, UINT32_MAX, &v, err)) != 0)
 				return ret;
 			o->block.guest_svn = (uint32_t)v;
 			break;
 		case OPT_POLICY:
-			if ((ret = parse_unsigned("--policy", optarg, UINT64_MAX, &v, err)) != 0 ||
+			if ((ret = cli_parse_u64("--policy", optarg, UINT64_MAX, &v, err)) != 0 ||
 			    (ret = snp_policy_check(v, "--policy", err)) != 0)
 				return ret;
 			o->block.policy = v;

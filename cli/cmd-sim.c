@@ -2,7 +2,8 @@
  * snpvm sim: the simulated AMD secure processor (docs/sim.md).
  *   sim init    create a sim state directory (keys, certificates, CRL)
  *   sim status  print the platform (SNP_PLATFORM_STATUS)
- *   sim report  launch a tiny guest and get a signed report from it
+ *   sim report  launch a guest (what `snpvm measure` predicts, or a tiny demo)
+ *               and get a signed report from it
  *   sim kds     serve the certificates under AMD KDS's URL layout
  */
 #include <errno.h>
@@ -18,11 +19,15 @@
 
 #include <jansson.h>
 
+#include "abi/idblock.h"
 #include "abi/policy.h"
+#include "cli/args.h"
 #include "cli/cmd.h"
 #include "cli/commands.h"
+#include "cli/measure-args.h"
 #include "sim/demo.h"
 #include "sim/kds.h"
+#include "sim/launch.h"
 #include "sim/sp.h"
 #include "sim/store.h"
 #include "util/file.h"
@@ -40,7 +45,9 @@ static void usage(FILE *f)
 		"       snpvm sim status --dir DIR [--json]\n"
 		"       snpvm sim report --dir DIR --report-data HEX --out FILE [--vmpl N]\n"
 		"                        [--host] [--policy N] [--host-data HEX]\n"
-		"                        [--firmware FILE] [--cert-table FILE] [--json]\n"
+		"                        [--firmware FILE | --ovmf FILE --vcpus N ...]\n"
+		"                        [--id-block FILE --id-auth FILE [--author-key-en]]\n"
+		"                        [--cert-table FILE] [--json]\n"
 		"       snpvm sim kds --dir DIR --listen IP:PORT\n\n"
 		"A software model of the AMD secure processor's SNP firmware, with an AMD-format\n"
 		"key hierarchy (ARK -> ASK/ASVK -> VCEK/VLEK) whose root is NOT trusted by\n"
@@ -80,20 +87,35 @@ static void usage_report(FILE *f)
 	fprintf(f,
 		"usage: snpvm sim report --dir DIR --report-data HEX --out FILE [--vmpl N]\n"
 		"                        [--host] [--policy N] [--host-data HEX]\n"
-		"                        [--firmware FILE] [--cert-table FILE] [--json]\n\n"
-		"Launches a tiny guest on the sim (LAUNCH_START, LAUNCH_UPDATE of the firmware\n"
-		"or one demo page, a SECRETS, a CPUID and a VMSA page, LAUNCH_FINISH) and asks\n"
-		"for a signed attestation report through the encrypted guest request\n"
-		"(MSG_REPORT_REQ with VMPCK[N]), or with --host through SNP_HV_REPORT_REQ.\n\n"
+		"                        [--firmware FILE | --ovmf FILE --vcpus N ...]\n"
+		"                        [--id-block FILE --id-auth FILE [--author-key-en]]\n"
+		"                        [--cert-table FILE] [--json]\n\n"
+		"Launches a guest on the sim and asks for a signed attestation report through\n"
+		"the encrypted guest request (MSG_REPORT_REQ with VMPCK[N]), or with --host\n"
+		"through SNP_HV_REPORT_REQ. With --ovmf and the other `snpvm measure` flags the\n"
+		"launch is the one `snpvm measure` predicts for them (same flags, same digest):\n"
+		"the firmware, its SEV metadata sections, a CPUID page the sim accepts, the\n"
+		"secrets page and one VMSA per vCPU. Without them it is a tiny demo launch\n"
+		"(LAUNCH_UPDATE of the --firmware or one demo page, a SECRETS, a CPUID and a\n"
+		"VMSA page).\n\n"
 		"  --report-data HEX  REPORT_DATA: up to 64 bytes of hex, zero-padded\n"
 		"  --out FILE         where to write the 1184-byte report\n"
 		"  --vmpl N           VMPL of the request, 0..3 (default 0)\n"
 		"  --host             a host-requested report (VMPL 0xFFFFFFFF)\n"
 		"  --policy N         guest policy (default 0x30000)\n"
 		"  --host-data HEX    HOST_DATA, 32 bytes of hex (default zero)\n"
-		"  --firmware FILE    launch FILE as NORMAL pages ending at 4 GiB\n"
+		"  --firmware FILE    demo launch: FILE as NORMAL pages ending at 4 GiB\n"
+		"  --id-block FILE    the raw 96-byte ID block for LAUNCH_FINISH (as written by\n"
+		"                     `snpvm id-block --id-block-out`; needs --ovmf)\n"
+		"  --id-auth FILE     the raw 4096-byte ID auth block (--id-auth-out)\n"
+		"  --author-key-en    the ID auth block carries an author key\n"
 		"  --cert-table FILE  also write the extended-request certificate table\n"
-		"  --json             print the measurement and paths as JSON\n");
+		"  --json             print the measurement and paths as JSON\n"
+		"\n"
+		"The launch flags of `snpvm measure` (see its --help):\n");
+	measure_args_usage(f);
+	fprintf(f, "\nA refused launch (e.g. an ID block for another digest) names the firmware\n"
+		   "status, e.g. BAD_MEASUREMENT, and exits 1.\n");
 }
 
 static void usage_kds(FILE *f)
@@ -109,7 +131,8 @@ static void usage_kds(FILE *f)
 
 enum {
 	O_DIR = 1000, O_PRODUCT, O_TCB, O_SIGNER, O_SEED, O_JSON, O_HELP, O_RD, O_OUT, O_VMPL,
-	O_HOST, O_POLICY, O_HOSTDATA, O_FIRMWARE, O_TABLE, O_LISTEN,
+	O_HOST, O_POLICY, O_HOSTDATA, O_FIRMWARE, O_TABLE, O_LISTEN, O_IDBLOCK, O_IDAUTH,
+	O_AUTHOR_EN,
 };
 
 static const struct option longopts[] = {
@@ -129,21 +152,32 @@ static const struct option longopts[] = {
 	{ "firmware", required_argument, NULL, O_FIRMWARE },
 	{ "cert-table", required_argument, NULL, O_TABLE },
 	{ "listen", required_argument, NULL, O_LISTEN },
+	{ "id-block", required_argument, NULL, O_IDBLOCK },
+	{ "id-auth", required_argument, NULL, O_IDAUTH },
+	{ "author-key-en", no_argument, NULL, O_AUTHOR_EN },
+	MEASURE_ARGS_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
 struct sim_args {
 	const char *dir, *product, *tcb, *signer, *seed, *report_data, *out, *vmpl, *policy,
-		*host_data, *firmware, *table, *listen;
-	bool json, host, help;
+		*host_data, *firmware, *table, *listen, *id_block, *id_auth;
+	bool json, host, help, author_key_en;
 };
 
-/* Parses argv (argv[0] is the subcommand); returns 0 or EXIT_USAGE after printing why. */
-static int parse(int argc, char **argv, struct sim_args *a, void (*sub_usage)(FILE *))
+/*
+ * Parses argv (argv[0] is the subcommand); returns 0 or EXIT_USAGE after
+ * printing why. m (report only, else NULL) takes the measure flags.
+ */
+static int parse(int argc, char **argv, struct sim_args *a, void (*sub_usage)(FILE *),
+		 struct measure_args *m)
 {
+	struct snp_err err = { 0 };
 	int c;
 
 	memset(a, 0, sizeof(*a));
+	if (m)
+		measure_args_init(m);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -164,7 +198,17 @@ static int parse(int argc, char **argv, struct sim_args *a, void (*sub_usage)(FI
 		case O_FIRMWARE: a->firmware = optarg; break;
 		case O_TABLE: a->table = optarg; break;
 		case O_LISTEN: a->listen = optarg; break;
+		case O_IDBLOCK: a->id_block = optarg; break;
+		case O_IDAUTH: a->id_auth = optarg; break;
+		case O_AUTHOR_EN: a->author_key_en = true; break;
 		default:
+			if (m && measure_args_is_option(c)) {
+				if (measure_args_option(m, c, optarg, &err) == 0)
+					break;
+				cli_print_error("sim report", &err, false);
+				sub_usage(stderr);
+				return EXIT_USAGE;
+			}
 			fprintf(stderr, "snpvm sim %s: unknown or incomplete option '%s'\n", argv[0],
 				argv[optind - 1]);
 			sub_usage(stderr);
@@ -208,21 +252,6 @@ static int hex_upto(const char *s, uint8_t *out, size_t len, const char *what,
 		return snp_errf(err, SNP_E_INVALID, "%s: want up to %zu bytes of hex (got %zu digits)",
 				what, len, n);
 	return n ? hex_decode(s, out, n / 2, what, err) : 0;
-}
-
-static int parse_u64(const char *s, const char *what, uint64_t max, uint64_t *out,
-		     struct snp_err *err)
-{
-	char *end = NULL;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-' || v > max)
-		return snp_errf(err, SNP_E_INVALID, "%s: '%s' is not a number <= %llu", what, s,
-				(unsigned long long)max);
-	*out = v;
-	return 0;
 }
 
 static void tcb_print(const char *name, enum snp_product p, const struct snp_tcb *t)
@@ -298,7 +327,7 @@ static int sim_init(int argc, char **argv)
 	uint8_t seed[MAX_SEED];
 	int ret;
 
-	if ((ret = parse(argc, argv, &a, usage_init)) != 0 || a.help)
+	if ((ret = parse(argc, argv, &a, usage_init, NULL)) != 0 || a.help)
 		return ret;
 	if (a.product == NULL) {
 		fprintf(stderr, "snpvm sim init: --product is required\n");
@@ -352,7 +381,7 @@ static int sim_status(int argc, char **argv)
 	struct sim_store st;
 	int ret;
 
-	if ((ret = parse(argc, argv, &a, usage_status)) != 0 || a.help)
+	if ((ret = parse(argc, argv, &a, usage_status, NULL)) != 0 || a.help)
 		return ret;
 	if ((ret = sim_store_load(a.dir, &st, &err)) != 0)
 		return fail("status", &err, a.json);
@@ -361,38 +390,84 @@ static int sim_status(int argc, char **argv)
 	return EXIT_DONE;
 }
 
+/* Reads the raw ID block and ID auth block for LAUNCH_FINISH. */
+static int read_id_files(const struct sim_args *a, uint8_t **block, uint8_t **auth,
+			 struct snp_err *err)
+{
+	size_t blen = 0, alen = 0;
+	int ret;
+
+	if ((ret = file_read(a->id_block, SNP_ID_BLOCK_SIZE, block, &blen, err)) != 0 ||
+	    (ret = file_read(a->id_auth, SNP_ID_AUTH_SIZE, auth, &alen, err)) != 0)
+		return ret;
+	if (blen != SNP_ID_BLOCK_SIZE)
+		return snp_errf(err, SNP_E_INVALID, "--id-block %s: %zu bytes, want %d", a->id_block,
+				blen, SNP_ID_BLOCK_SIZE);
+	if (alen != SNP_ID_AUTH_SIZE)
+		return snp_errf(err, SNP_E_INVALID, "--id-auth %s: %zu bytes, want %d", a->id_auth,
+				alen, SNP_ID_AUTH_SIZE);
+	return 0;
+}
+
+/* Flags that cannot go together are refused before anything runs. */
+static int report_check(const struct sim_args *a, struct measure_args *m, struct snp_err *err)
+{
+	if (a->report_data == NULL || a->out == NULL)
+		return snp_errf(err, SNP_E_INVALID, "--report-data and --out are required");
+	if (m->any && a->firmware)
+		return snp_errf(err, SNP_E_INVALID,
+				"--firmware (demo launch) and the measure flags (--ovmf ...) "
+				"exclude each other");
+	if ((a->id_block || a->id_auth || a->author_key_en) && !(a->id_block && a->id_auth))
+		return snp_errf(err, SNP_E_INVALID, "--id-block and --id-auth go together");
+	if (a->id_block && !m->any)
+		return snp_errf(err, SNP_E_INVALID, "--id-block needs a measured launch (--ovmf ...)");
+	return m->any ? measure_args_check(m, err) : 0;
+}
+
 static int sim_report(int argc, char **argv)
 {
 	struct sim_args a;
+	struct measure_args m;
 	struct snp_err err = { 0 };
 	struct sim_demo_opts o = { .policy = 0x30000 };
 	struct sim_sp *sp = NULL;
 	struct sim_guest *g = NULL;
 	uint8_t rd[64], report[SNP_REPORT_SIZE], *fw = NULL, *table = NULL;
+	uint8_t *id_block = NULL, *id_auth = NULL;
 	size_t fw_len = 0, table_len = 0;
 	uint64_t vmpl = 0;
 	char meas[2 * SNP_MEASUREMENT_SIZE + 1];
 	int ret, status = EXIT_USAGE;
 
-	if ((ret = parse(argc, argv, &a, usage_report)) != 0 || a.help)
+	if ((ret = parse(argc, argv, &a, usage_report, &m)) != 0 || a.help)
 		return ret;
-	if (a.report_data == NULL || a.out == NULL) {
-		fprintf(stderr, "snpvm sim report: --report-data and --out are required\n");
+	if ((ret = report_check(&a, &m, &err)) != 0) {
+		cli_print_error("sim report", &err, a.json);
 		usage_report(stderr);
 		return EXIT_USAGE;
 	}
 	if ((ret = hex_upto(a.report_data, rd, sizeof(rd), "--report-data", &err)) != 0 ||
 	    (a.host_data &&
 	     (ret = hex_upto(a.host_data, o.host_data, 32, "--host-data", &err)) != 0) ||
-	    (a.vmpl && (ret = parse_u64(a.vmpl, "--vmpl", 3, &vmpl, &err)) != 0) ||
-	    (a.policy && (ret = parse_u64(a.policy, "--policy", UINT64_MAX, &o.policy, &err)) != 0) ||
-	    (a.firmware && (ret = file_read(a.firmware, MAX_FIRMWARE, &fw, &fw_len, &err)) != 0))
+	    (a.vmpl && (ret = cli_parse_u64("--vmpl", a.vmpl, 3, &vmpl, &err)) != 0) ||
+	    (a.policy &&
+	     (ret = cli_parse_u64("--policy", a.policy, UINT64_MAX, &o.policy, &err)) != 0) ||
+	    (a.firmware && (ret = file_read(a.firmware, MAX_FIRMWARE, &fw, &fw_len, &err)) != 0) ||
+	    (a.id_block && (ret = read_id_files(&a, &id_block, &id_auth, &err)) != 0) ||
+	    (m.any && (ret = measure_args_open(&m, &err)) != 0))
 		goto fail;
 	o.firmware = fw;
 	o.firmware_len = fw_len;
 	status = EXIT_FAILURE_;
-	if ((ret = sim_sp_open(a.dir, &sp, &err)) != 0 ||
-	    (ret = sim_demo_launch(sp, &o, &g, &err)) != 0)
+	if ((ret = sim_sp_open(a.dir, &sp, &err)) != 0)
+		goto fail;
+	if (m.any)
+		ret = sim_launch_measured(sp, &m.o, o.policy, id_block, id_auth, a.author_key_en,
+					  o.host_data, &g, NULL, &err);
+	else
+		ret = sim_demo_launch(sp, &o, &g, &err);
+	if (ret != 0)
 		goto fail;
 	if (a.host)
 		ret = sim_hv_report(g, rd, report, NULL, &err);
@@ -425,8 +500,11 @@ fail:
 	if (status != EXIT_USAGE || ret != SNP_E_INVALID)
 		status = cli_exit_status(err.code);
 out:
+	free(id_auth);
+	free(id_block);
 	free(table);
 	free(fw);
+	measure_args_close(&m);
 	sim_guest_free(g);
 	sim_sp_close(sp);
 	return status;
@@ -442,7 +520,7 @@ static int sim_kds(int argc, char **argv)
 	uint16_t port = 0;
 	int sig = 0, ret;
 
-	if ((ret = parse(argc, argv, &a, usage_kds)) != 0 || a.help)
+	if ((ret = parse(argc, argv, &a, usage_kds, NULL)) != 0 || a.help)
 		return ret;
 	if (a.listen == NULL) {
 		fprintf(stderr, "snpvm sim kds: --listen IP:PORT is required\n");

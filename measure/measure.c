@@ -2,9 +2,8 @@
 
 #include <string.h>
 
-#include "abi/vmsa.h"
-#include "measure/kernel-hashes.h"
-#include "measure/vmsa-build.h"
+#include "measure/gctx.h"
+#include "measure/plan.h"
 
 const char *measure_mode_name(enum measure_mode mode)
 {
@@ -19,200 +18,64 @@ const char *measure_mode_name(enum measure_mode mode)
 	return "unknown";
 }
 
-int measure_firmware_pages(struct gctx *g, const struct firmware *fw, struct snp_err *err)
-{
-	return gctx_add_range(g, fw->gpa, fw->data, fw->len, err);
-}
+/* The launch plan into a gctx chain: what the firmware would compute. */
+struct digest_sink {
+	struct gctx g;
+	const uint8_t *resume; /* the snp:ovmf-hash seed replacing the first step, or NULL */
+	bool past_first;
+	uint8_t ovmf_hash[SNP_LD_SIZE];
+};
 
-static int section_measure(struct gctx *g, const struct firmware *fw, const struct vmm_profile *p,
-			   const struct ovmf_sev_section *s, const struct sev_hashes *kh,
-			   struct snp_err *err)
+static int digest_update(void *ctx, enum snp_page_type type, uint64_t gpa, const uint8_t *data,
+			 size_t len, struct snp_err *err)
 {
-	uint8_t page[SNP_PAGE_SIZE];
-	uint32_t off;
+	struct digest_sink *s = ctx;
 	int ret;
 
-	switch (s->type) {
-	case OVMF_SECTION_SNP_SEC_MEM:
-		return gctx_add_zero_range(g, p->sec_mem_type, s->gpa, s->size, err);
-	case OVMF_SECTION_SNP_SECRETS:
-		return gctx_update(g, SNP_PAGE_TYPE_SECRETS, s->gpa, (const uint8_t[SNP_LD_SIZE]){ 0 },
-				   err);
-	case OVMF_SECTION_CPUID:
-		return gctx_update(g, SNP_PAGE_TYPE_CPUID, s->gpa, (const uint8_t[SNP_LD_SIZE]){ 0 },
-				   err);
-	case OVMF_SECTION_SVSM_CAA:
-		return gctx_add_zero_range(g, SNP_PAGE_TYPE_ZERO, s->gpa, s->size, err);
-	case OVMF_SECTION_SNP_KERNEL_HASHES:
-		if (!kh)
-			return gctx_add_zero_range(g, SNP_PAGE_TYPE_ZERO, s->gpa, s->size, err);
-		if ((ret = firmware_kernel_hashes_offset(fw, &off, err)) != 0 ||
-		    (ret = kernel_hashes_page(kh, off, page, err)) != 0)
+	if (!s->past_first) {
+		/* The plan's first step is the whole OVMF: the seed is the chain after it. */
+		s->past_first = true;
+		if (s->resume)
+			gctx_init_from(&s->g, s->resume);
+		else if ((ret = gctx_add_range(&s->g, gpa, data, len, err)) != 0)
 			return ret;
-		return gctx_add_page(g, SNP_PAGE_TYPE_NORMAL, s->gpa, page, err);
-	}
-	/* firmware_parse() refuses other types. */
-	return snp_errf(err, SNP_E_INTERNAL, "%s: SEV metadata section type 0x%x at 0x%zx",
-			fw->what, s->type, s->desc_off);
-}
-
-int measure_sections(struct gctx *g, const struct firmware *fw, const struct vmm_profile *p,
-		     const struct sev_hashes *kernel_hashes, struct snp_err *err)
-{
-	int ret;
-
-	for (size_t i = 0; i < fw->md.n; i++) {
-		if (p->cpuid_last && fw->md.s[i].type == OVMF_SECTION_CPUID)
-			continue;
-		if ((ret = section_measure(g, fw, p, &fw->md.s[i], kernel_hashes, err)) != 0)
-			return ret;
-	}
-	if (p->cpuid_last)
-		for (size_t i = 0; i < fw->md.n; i++)
-			if (fw->md.s[i].type == OVMF_SECTION_CPUID &&
-			    (ret = section_measure(g, fw, p, &fw->md.s[i], kernel_hashes, err)) != 0)
-				return ret;
-	return 0;
-}
-
-int measure_vmsas(struct gctx *g, const struct vmm_profile *p, uint32_t bsp_eip, uint32_t ap_eip,
-		  uint32_t vcpu_sig, uint64_t guest_features, unsigned vcpus, struct snp_err *err)
-{
-	uint8_t page[SNP_VMSA_SIZE];
-	int ret;
-
-	if (vcpus < 1 || vcpus > MEASURE_MAX_VCPUS)
-		return snp_errf(err, SNP_E_INVALID, "vCPU count %u is outside 1..%d", vcpus,
-				MEASURE_MAX_VCPUS);
-	vmsa_build_page(p, true, bsp_eip, vcpu_sig, guest_features, page);
-	if ((ret = gctx_add_page(g, SNP_PAGE_TYPE_VMSA, SNP_VMSA_GPA, page, err)) != 0)
-		return ret;
-	vmsa_build_page(p, false, ap_eip, vcpu_sig, guest_features, page);
-	return gctx_add_repeated(g, SNP_PAGE_TYPE_VMSA, SNP_VMSA_GPA, page, vcpus - 1, err);
-}
-
-/* The OVMF image with what snp and snp:ovmf-hash need of it. */
-static int ovmf_open(const struct measure_opts *o, struct firmware *fw, struct snp_err *err)
-{
-	int ret;
-
-	if (!o->ovmf)
-		return snp_errf(err, SNP_E_INVALID, "no OVMF image given");
-	if ((ret = firmware_parse("OVMF", o->ovmf, o->ovmf_len, FIRMWARE_END_GPA, fw, err)) != 0 ||
-	    (ret = firmware_require_reset_block(fw, err)) != 0)
-		return ret;
-	if (!o->allow_no_sev_metadata && (ret = firmware_require_metadata(fw, err)) != 0)
-		return ret;
-	if (o->kernel_hashes) {
-		uint32_t off;
-
-		if ((ret = firmware_kernel_hashes_offset(fw, &off, err)) != 0)
-			return ret;
-	}
-	return 0;
-}
-
-static int run_snp(const struct measure_opts *o, struct gctx *g, struct measure_result *res,
-		   struct snp_err *err)
-{
-	const struct vmm_profile *p = vmm_profile_get(o->vmm);
-	struct firmware fw;
-	int ret;
-
-	if (!p || o->vmm == VMM_QEMU_SVSM)
-		return snp_errf(err, SNP_E_INVALID, "VMM type %d is not qemu, ec2 or gce", o->vmm);
-	if ((ret = ovmf_open(o, &fw, err)) != 0)
-		return ret;
-	if (o->ovmf_hash) {
-		gctx_init_from(g, o->ovmf_hash);
-	} else if ((ret = measure_firmware_pages(g, &fw, err)) != 0) {
-		return ret;
-	}
-	memcpy(res->ovmf_hash, g->ld, SNP_LD_SIZE);
-	if (o->mode == MEASURE_MODE_OVMF_HASH)
+		memcpy(s->ovmf_hash, s->g.ld, SNP_LD_SIZE);
 		return 0;
-	if ((ret = measure_sections(g, &fw, p, o->kernel_hashes, err)) != 0)
-		return ret;
-	return measure_vmsas(g, p, VMSA_RESET_VECTOR, fw.ap_reset_addr, o->vcpu_sig,
-			     o->guest_features, o->vcpus, err);
-}
-
-static int run_svsm(const struct measure_opts *o, struct gctx *g, struct measure_result *res,
-		    struct snp_err *err)
-{
-	const struct vmm_profile *p = vmm_profile_get(VMM_QEMU_SVSM);
-	struct firmware svsm;
-	uint64_t ovmf_gpa, svsm_end, eip;
-	int ret;
-
-	if (o->vmm != VMM_QEMU)
-		return snp_errf(err, SNP_E_UNSUPPORTED, "SVSM mode is defined for QEMU only");
-	if (o->kernel_hashes || o->ovmf_hash)
-		return snp_errf(err, SNP_E_UNSUPPORTED,
-				"SVSM mode measures neither a kernel nor a saved OVMF hash");
-	if (!o->ovmf || !o->svsm)
-		return snp_errf(err, SNP_E_INVALID, "SVSM mode needs an OVMF and an SVSM image");
-	if (o->ovmf_len == 0 || o->ovmf_len % SNP_PAGE_SIZE || o->ovmf_len >= FIRMWARE_END_GPA)
-		return snp_errf(err, SNP_E_INVALID,
-				"OVMF: size %zu (0x%zx) is not a positive multiple of 4096 below 4 GiB",
-				o->ovmf_len, o->ovmf_len);
-	ovmf_gpa = FIRMWARE_END_GPA - o->ovmf_len;
-	if (o->vars_size % SNP_PAGE_SIZE || o->vars_size >= ovmf_gpa)
-		return snp_errf(err, SNP_E_INVALID,
-				"VARS size 0x%llx is not a multiple of 4096 below the OVMF at 0x%llx",
-				(unsigned long long)o->vars_size, (unsigned long long)ovmf_gpa);
-	svsm_end = ovmf_gpa - o->vars_size;
-	if ((ret = firmware_parse("SVSM", o->svsm, o->svsm_len, svsm_end, &svsm, err)) != 0 ||
-	    (ret = firmware_require_metadata(&svsm, err)) != 0)
-		return ret;
-	if (!svsm.has_svsm_info)
-		return snp_errf(err, SNP_E_INVALID,
-				"SVSM: footer table at 0x%zx: no SVSM info entry: the entry point is "
-				"unknown",
-				svsm.table.start);
-	if (svsm.svsm_entry_offset >= svsm.len)
-		return snp_errf(err, SNP_E_INVALID,
-				"SVSM: SVSM info entry offset 0x%x is outside the 0x%zx-byte image",
-				svsm.svsm_entry_offset, svsm.len);
-	eip = svsm.gpa + svsm.svsm_entry_offset;
-	if ((ret = gctx_add_range(g, ovmf_gpa, o->ovmf, o->ovmf_len, err)) != 0)
-		return ret;
-	memcpy(res->ovmf_hash, g->ld, SNP_LD_SIZE);
-	if ((ret = measure_firmware_pages(g, &svsm, err)) != 0 ||
-	    (ret = measure_sections(g, &svsm, p, NULL, err)) != 0)
-		return ret;
-	return measure_vmsas(g, p, (uint32_t)eip, (uint32_t)eip, o->vcpu_sig, o->guest_features,
-			     o->vcpus, err);
+	}
+	switch (type) {
+	case SNP_PAGE_TYPE_NORMAL:
+		return gctx_add_range(&s->g, gpa, data, len, err);
+	case SNP_PAGE_TYPE_ZERO:
+	case SNP_PAGE_TYPE_UNMEASURED:
+		return gctx_add_zero_range(&s->g, type, gpa, len, err);
+	case SNP_PAGE_TYPE_VMSA:
+	case SNP_PAGE_TYPE_SECRETS:
+	case SNP_PAGE_TYPE_CPUID:
+		if (len % SNP_PAGE_SIZE)
+			break;
+		for (size_t off = 0; off < len; off += SNP_PAGE_SIZE)
+			if ((ret = gctx_add_page(&s->g, type, gpa + off, data ? data + off : NULL,
+						 err)) != 0)
+				return ret;
+		return 0;
+	}
+	return snp_errf(err, SNP_E_INTERNAL, "launch plan: %s update of 0x%zx bytes at 0x%llx",
+			snp_page_type_name(type), len, (unsigned long long)gpa);
 }
 
 int measure_run(const struct measure_opts *o, struct measure_result *res, struct snp_err *err)
 {
 	int ret = SNP_E_INTERNAL;
-	struct gctx g;
+	struct digest_sink s = { .resume = o->ovmf_hash };
+	const struct launch_sink sink = { .update = digest_update, .ctx = &s };
 
 	memset(res, 0, sizeof(*res));
-	gctx_init(&g);
-	if (o->mode != MEASURE_MODE_OVMF_HASH && (o->vcpus < 1 || o->vcpus > MEASURE_MAX_VCPUS)) {
-		ret = snp_errf(err, SNP_E_INVALID, "vCPU count %u is outside 1..%d", o->vcpus,
-			       MEASURE_MAX_VCPUS);
+	gctx_init(&s.g);
+	if ((ret = launch_plan_run(o, &sink, err)) != 0)
 		goto out;
-	}
-	switch (o->mode) {
-	case MEASURE_MODE_SNP:
-	case MEASURE_MODE_OVMF_HASH:
-		ret = run_snp(o, &g, res, err);
-		break;
-	case MEASURE_MODE_SVSM:
-		ret = run_svsm(o, &g, res, err);
-		break;
-	default:
-		ret = snp_errf(err, SNP_E_INVALID, "measure mode %d is unknown", o->mode);
-		break;
-	}
-	if (ret)
-		goto out;
-	memcpy(res->ld, g.ld, SNP_LD_SIZE);
-	res->npages = g.npages;
+	memcpy(res->ld, s.g.ld, SNP_LD_SIZE);
+	memcpy(res->ovmf_hash, s.ovmf_hash, SNP_LD_SIZE);
+	res->npages = s.g.npages;
 	ret = 0;
 out:
 	if (ret)

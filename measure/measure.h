@@ -1,8 +1,7 @@
 /*
- * The launch-digest driver: sequences firmware pages, metadata sections and
- * VMSAs into a gctx chain for the sev-snp-measure profiles
- * (reference/snp-launch-digest.md §1). The steps are exported so that a
- * launcher can run the same plan against SNP_LAUNCH_UPDATE.
+ * The launch-digest driver: runs the launch plan (measure/plan.h) into a gctx
+ * chain for the sev-snp-measure profiles (reference/snp-launch-digest.md §1).
+ * The options also drive the plan a launcher runs against SNP_LAUNCH_UPDATE.
  */
 #ifndef SNPVM_MEASURE_MEASURE_H
 #define SNPVM_MEASURE_MEASURE_H
@@ -13,8 +12,6 @@
 
 #include "abi/page-info.h"
 #include "abi/sev-hashes.h"
-#include "measure/firmware.h"
-#include "measure/gctx.h"
 #include "measure/vmm-profile.h"
 #include "util/err.h"
 
@@ -63,23 +60,6 @@ struct measure_result {
  */
 int measure_run(const struct measure_opts *o, struct measure_result *res,
 		struct snp_err *err) SNP_MUST_CHECK;
-
-/* Step 1: every page of the image, NORMAL, lowest GPA first. */
-int measure_firmware_pages(struct gctx *g, const struct firmware *fw,
-			   struct snp_err *err) SNP_MUST_CHECK;
-
-/*
- * Step 2: the metadata sections in list order under profile p (EC2: CPUID
- * last). kernel_hashes non-NULL measures the hashes page as NORMAL; the
- * firmware must then pass firmware_kernel_hashes_offset().
- */
-int measure_sections(struct gctx *g, const struct firmware *fw, const struct vmm_profile *p,
-		     const struct sev_hashes *kernel_hashes, struct snp_err *err) SNP_MUST_CHECK;
-
-/* Step 3: the BSP's VMSA at bsp_eip, then vcpus - 1 identical AP VMSAs at ap_eip. */
-int measure_vmsas(struct gctx *g, const struct vmm_profile *p, uint32_t bsp_eip, uint32_t ap_eip,
-		  uint32_t vcpu_sig, uint64_t guest_features, unsigned vcpus,
-		  struct snp_err *err) SNP_MUST_CHECK;
 
 /* "snp", "snp:ovmf-hash", "snp:svsm". */
 const char *measure_mode_name(enum measure_mode mode);

@@ -87,58 +87,6 @@ static void measure_run_refuses_bad_options(void **state)
 	free(fw);
 }
 
-/* EC2 measures CPUID after every other section (§6.3): only the order differs from QEMU. */
-static void measure_sections_ec2_moves_cpuid_last(void **state)
-{
-	struct snp_err err = { 0 };
-	struct firmware fw;
-	struct gctx a, b;
-	size_t len;
-	uint8_t *buf = tdata_read(SUFFIX, &len);
-	const uint8_t zero[SNP_LD_SIZE] = { 0 };
-
-	(void)state;
-	assert_int_equal(firmware_parse("OVMF", buf, len, FIRMWARE_END_GPA, &fw, &err), 0);
-	gctx_init(&a);
-	assert_int_equal(measure_sections(&a, &fw, vmm_profile_get(VMM_EC2), NULL, &err), 0);
-	/* by hand: sections 0-2 and 4-6 as ZERO/SECRETS pages, then CPUID at 0x80e000 */
-	gctx_init(&b);
-	assert_int_equal(gctx_add_zero_range(&b, SNP_PAGE_TYPE_ZERO, 0x800000, 0x9000, &err), 0);
-	assert_int_equal(gctx_add_zero_range(&b, SNP_PAGE_TYPE_ZERO, 0x80A000, 0x3000, &err), 0);
-	assert_int_equal(gctx_update(&b, SNP_PAGE_TYPE_SECRETS, 0x80D000, zero, &err), 0);
-	assert_int_equal(gctx_add_zero_range(&b, SNP_PAGE_TYPE_ZERO, 0x80F000, 0x1000, &err), 0);
-	assert_int_equal(gctx_add_zero_range(&b, SNP_PAGE_TYPE_ZERO, 0x810000, 0x1000, &err), 0);
-	assert_int_equal(gctx_add_zero_range(&b, SNP_PAGE_TYPE_ZERO, 0x811000, 0xF000, &err), 0);
-	assert_int_equal(gctx_update(&b, SNP_PAGE_TYPE_CPUID, 0x80E000, zero, &err), 0);
-	assert_memory_equal(a.ld, b.ld, SNP_LD_SIZE);
-	assert_int_equal(a.npages, b.npages);
-	free(buf);
-}
-
-/* GCE measures SNP_SEC_MEM as UNMEASURED pages (§6.2). */
-static void measure_sections_gce_sec_mem_is_unmeasured(void **state)
-{
-	struct snp_err err = { 0 };
-	struct firmware fw;
-	struct gctx a, b;
-	size_t len;
-	uint8_t *buf = tdata_read("debian-ovmf/usr/share/ovmf/OVMF.fd", &len);
-	const uint8_t zero[SNP_LD_SIZE] = { 0 };
-
-	(void)state;
-	assert_int_equal(firmware_parse("OVMF", buf, len, FIRMWARE_END_GPA, &fw, &err), 0);
-	gctx_init(&a);
-	assert_int_equal(measure_sections(&a, &fw, vmm_profile_get(VMM_GCE), NULL, &err), 0);
-	gctx_init(&b);
-	assert_int_equal(gctx_add_zero_range(&b, SNP_PAGE_TYPE_UNMEASURED, 0x800000, 0x9000, &err), 0);
-	assert_int_equal(gctx_add_zero_range(&b, SNP_PAGE_TYPE_UNMEASURED, 0x80A000, 0x3000, &err), 0);
-	assert_int_equal(gctx_update(&b, SNP_PAGE_TYPE_SECRETS, 0x80D000, zero, &err), 0);
-	assert_int_equal(gctx_update(&b, SNP_PAGE_TYPE_CPUID, 0x80E000, zero, &err), 0);
-	assert_int_equal(gctx_add_zero_range(&b, SNP_PAGE_TYPE_UNMEASURED, 0x80F000, 0x11000, &err), 0);
-	assert_memory_equal(a.ld, b.ld, SNP_LD_SIZE);
-	free(buf);
-}
-
 /* --- the CLI --- */
 
 static void run(const char *const argv[], int want_status, const char *want_err)
@@ -358,8 +306,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(measure_run_refuses_bad_options),
-		cmocka_unit_test(measure_sections_ec2_moves_cpuid_last),
-		cmocka_unit_test(measure_sections_gce_sec_mem_is_unmeasured),
 		cmocka_unit_test(cli_refuses_unusable_firmware),
 		cmocka_unit_test(cli_refuses_bad_flags),
 		cmocka_unit_test(cli_accepts_flag_spellings),

@@ -1,0 +1,21 @@
+/*
+ * Argument helpers shared by the subcommands: one strict number parser for
+ * every numeric flag.
+ */
+#ifndef SNPVM_CLI_ARGS_H
+#define SNPVM_CLI_ARGS_H
+
+#include <stdint.h>
+
+#include "util/err.h"
+
+/*
+ * Parses s as an unsigned number: decimal or 0x/0X-hex digits, the whole
+ * string, no sign, blank or other text, at most max. Returns 0 and sets *out,
+ * or SNP_E_INVALID with a message naming flag (e.g. "--vcpus") and s; *out
+ * is 0 then.
+ */
+int cli_parse_u64(const char *flag, const char *s, uint64_t max, uint64_t *out,
+		  struct snp_err *err) SNP_MUST_CHECK;
+
+#endif
