@@ -41,9 +41,8 @@ int cpuid_page_parse(const uint8_t *buf, size_t len, struct snp_cpuid_page *out,
 	int ret = SNP_E_INTERNAL;
 
 	memset(out, 0, sizeof(*out));
-	if (len != SNP_CPUID_PAGE_SIZE)
-		return snp_errf(err, len < SNP_CPUID_PAGE_SIZE ? SNP_E_TRUNCATED : SNP_E_TRAILING,
-				"CPUID page: length %zu, want %u", len, SNP_CPUID_PAGE_SIZE);
+	if ((ret = rd_expect_len(&r, SNP_CPUID_PAGE_SIZE, err)) != 0)
+		return ret;
 	if ((ret = rd_le32(&r, "COUNT", &out->count, err)) != 0 ||
 	    (ret = rd_zero(&r, "reserved", 12, err)) != 0)
 		goto out;

@@ -137,6 +137,15 @@ int rd_view(const struct rd *outer, const char *what, size_t off, size_t len, st
 	return 0;
 }
 
+int rd_expect_len(const struct rd *r, size_t want, struct snp_err *err)
+{
+	if (r->len != want)
+		return snp_errf(err, r->len < want ? SNP_E_TRUNCATED : SNP_E_TRAILING,
+				"%s: length %zu, want exactly %zu (0x%zx)", r->what, r->len, want,
+				want);
+	return 0;
+}
+
 int rd_end(const struct rd *r, struct snp_err *err)
 {
 	if (r->off != r->len)

@@ -66,6 +66,12 @@ int rd_seek(struct rd *r, size_t off, const char *field, struct snp_err *err) SN
 int rd_view(const struct rd *outer, const char *what, size_t off, size_t len,
 	    struct rd *inner, struct snp_err *err) SNP_MUST_CHECK;
 
+/*
+ * For fixed-size structures: fails unless the slice is exactly want bytes
+ * (SNP_E_TRUNCATED when shorter, SNP_E_TRAILING when longer), naming both.
+ */
+int rd_expect_len(const struct rd *r, size_t want, struct snp_err *err) SNP_MUST_CHECK;
+
 /* Fails with SNP_E_TRAILING unless every byte was consumed. */
 int rd_end(const struct rd *r, struct snp_err *err) SNP_MUST_CHECK;
 

@@ -92,10 +92,8 @@ int report_parse(const uint8_t *buf, size_t len, const struct report_parse_opts 
 	if (!opts)
 		opts = &strict;
 	lax = opts->lax_reserved;
-	if (len != SNP_REPORT_SIZE)
-		return snp_errf(err, len < SNP_REPORT_SIZE ? SNP_E_TRUNCATED : SNP_E_TRAILING,
-				"report: length %zu, want exactly %u (0x%x)", len,
-				SNP_REPORT_SIZE, SNP_REPORT_SIZE);
+	if ((ret = rd_expect_len(&r, SNP_REPORT_SIZE, err)) != 0)
+		return ret;
 
 	if ((ret = rd_le32(&r, "VERSION", &rep.version, err)) != 0 ||
 	    (ret = rd_le32(&r, "GUEST_SVN", &rep.guest_svn, err)) != 0 ||

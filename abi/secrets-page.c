@@ -42,9 +42,8 @@ int secrets_page_parse(const uint8_t *buf, size_t len, struct snp_secrets_page *
 	int ret = SNP_E_INTERNAL;
 
 	memset(out, 0, sizeof(*out));
-	if (len != SNP_SECRETS_PAGE_SIZE)
-		return snp_errf(err, len < SNP_SECRETS_PAGE_SIZE ? SNP_E_TRUNCATED : SNP_E_TRAILING,
-				"secrets page: length %zu, want %u", len, SNP_SECRETS_PAGE_SIZE);
+	if ((ret = rd_expect_len(&r, SNP_SECRETS_PAGE_SIZE, err)) != 0)
+		return ret;
 	if ((ret = rd_le32(&r, "VERSION", &out->version, err)) != 0 ||
 	    (ret = rd_le32(&r, "flags", &out->flags, err)) != 0 ||
 	    (ret = rd_le32(&r, "FMS", &out->fms, err)) != 0 ||

@@ -150,9 +150,8 @@ int vmsa_parse(const uint8_t *buf, size_t len, struct snp_vmsa *v, struct snp_er
 	struct rd r = rd_init(buf, len, "VMSA");
 
 	memset(v, 0, sizeof(*v));
-	if (len != SNP_VMSA_SIZE)
-		return snp_errf(err, len < SNP_VMSA_SIZE ? SNP_E_TRUNCATED : SNP_E_TRAILING,
-				"VMSA: %zu bytes, want %d", len, SNP_VMSA_SIZE);
+	if ((ret = rd_expect_len(&r, SNP_VMSA_SIZE, err)) != 0)
+		return ret;
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const struct vmsa_field *f = &fields[i];
 		uint16_t u16;

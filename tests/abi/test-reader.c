@@ -101,6 +101,18 @@ static void reader_end_and_peek(void **state)
 	assert_int_equal(rd_seek(&r, sizeof(bytes) + 1, "S", &err), SNP_E_TRUNCATED);
 }
 
+static void reader_expect_len_names_both_lengths(void **state)
+{
+	struct snp_err err = { 0 };
+	struct rd r = rd_init(bytes, sizeof(bytes), "page");
+
+	(void)state;
+	assert_int_equal(rd_expect_len(&r, sizeof(bytes), &err), 0);
+	assert_int_equal(rd_expect_len(&r, sizeof(bytes) + 1, &err), SNP_E_TRUNCATED);
+	assert_string_equal(err.msg, "page: length 12, want exactly 13 (0xd)");
+	assert_int_equal(rd_expect_len(&r, 4, &err), SNP_E_TRAILING);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +121,7 @@ int main(void)
 		cmocka_unit_test(reader_zero_names_first_nonzero_byte),
 		cmocka_unit_test(reader_view_is_confined_and_offsets_absolute),
 		cmocka_unit_test(reader_end_and_peek),
+		cmocka_unit_test(reader_expect_len_names_both_lengths),
 	};
 
 	return cmocka_run_group_tests_name("abi/reader", tests, NULL, NULL);
