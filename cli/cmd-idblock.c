@@ -233,12 +233,8 @@ static int print_json(const struct snp_id_block *b, const struct idblock_result 
 		      "author_key_enabled", r->author_key_en, "fields", "ld", ld, "family_id",
 		      fam, "image_id", img, "version", (int)b->version, "guest_svn",
 		      (json_int_t)b->guest_svn, "policy", policy);
-	if (!o)
-		goto out;
-	if (json_dumpf(o, stdout, JSON_INDENT(2)) != 0)
-		goto out;
-	fputc('\n', stdout);
-	ret = 0;
+	ret = cli_print_json(o, NULL);
+	o = NULL;
 out:
 	json_decref(o);
 	free(blk);

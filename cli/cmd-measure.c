@@ -175,11 +175,8 @@ static int print_json(const struct measure_cli *c,
 	}
 	json_object_set_new(root, "inputs", inputs);
 	inputs = NULL;
-	if (json_dumpf(root, stdout, JSON_INDENT(2)) != 0 || fputc('\n', stdout) == EOF) {
-		ret = snp_errf(err, SNP_E_SYS, "writing JSON to stdout");
-		goto out;
-	}
-	ret = 0;
+	ret = cli_print_json(root, err);
+	root = NULL;
 out:
 	if (ret == SNP_E_NOMEM)
 		snp_errf(err, SNP_E_NOMEM, "JSON output: out of memory");

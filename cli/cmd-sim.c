@@ -278,7 +278,8 @@ static json_t *tcb_json(enum snp_product p, const struct snp_tcb *t)
 	return o;
 }
 
-static void print_platform(const char *dir, const struct sim_platform *p, bool json)
+static int print_platform(const char *dir, const struct sim_platform *p, bool json,
+			  struct snp_err *err)
 {
 	char chip[2 * SNP_CHIP_ID_SIZE + 1];
 	size_t chip_len = snp_product_chip_id_len(p->product);
@@ -297,10 +298,7 @@ static void print_platform(const char *dir, const struct sim_platform *p, bool j
 				      tcb_json(p->product, &p->reported_tcb), "platform_info",
 				      (json_int_t)p->platform_info, "chip_id", chip,
 				      "report_version", (int)p->report_version);
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(o);
-		return;
+		return cli_print_json(o, err);
 	}
 	printf("dir            %s\n", dir);
 	printf("product        %s (CPUID family 0x%02x model 0x%02x stepping %u)\n",
@@ -315,6 +313,7 @@ static void print_platform(const char *dir, const struct sim_platform *p, bool j
 	printf("platform info  0x%" PRIx64 "\n", p->platform_info);
 	printf("chip id        %s\n", chip);
 	printf("report version %u\n", p->report_version);
+	return 0;
 }
 
 static int sim_init(int argc, char **argv)
@@ -369,9 +368,9 @@ static int sim_init(int argc, char **argv)
 	log_info("generating RSA-4096 keys (a few seconds)");
 	if ((ret = sim_store_init(&o, &err)) != 0 || (ret = sim_store_load(a.dir, &st, &err)) != 0)
 		return fail("init", &err, a.json);
-	print_platform(a.dir, &st.plat, a.json);
+	ret = print_platform(a.dir, &st.plat, a.json, &err);
 	sim_store_free(&st);
-	return EXIT_DONE;
+	return ret ? fail("init", &err, false) : EXIT_DONE;
 }
 
 static int sim_status(int argc, char **argv)
@@ -385,9 +384,9 @@ static int sim_status(int argc, char **argv)
 		return ret;
 	if ((ret = sim_store_load(a.dir, &st, &err)) != 0)
 		return fail("status", &err, a.json);
-	print_platform(a.dir, &st.plat, a.json);
+	ret = print_platform(a.dir, &st.plat, a.json, &err);
 	sim_store_free(&st);
-	return EXIT_DONE;
+	return ret ? fail("status", &err, false) : EXIT_DONE;
 }
 
 /* Reads the raw ID block and ID auth block for LAUNCH_FINISH. */
@@ -484,9 +483,8 @@ static int sim_report(int argc, char **argv)
 				      "cert_table", a.table,
 				      "vmpl", a.host ? (json_int_t)SIM_HV_REPORT_VMPL : (json_int_t)vmpl);
 
-		json_dumpf(j, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(j);
+		if ((ret = cli_print_json(j, &err)) != 0)
+			goto fail;
 	} else {
 		printf("report      %s\n", a.out);
 		printf("measurement %s\n", meas);

@@ -332,11 +332,13 @@ int cmd_verify(int argc, char **argv)
 		aret = appraise_report(&res->report, res->product, aopts, ares, &err);
 	}
 	if (a.json) {
-		json_t *o = result_json(res, ret, ret ? NULL : ares, aret, &err);
+		struct snp_err jerr;
 
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(o);
+		if (cli_print_json(result_json(res, ret, ret ? NULL : ares, aret, &err), &jerr) != 0) {
+			cli_print_error("verify", &jerr, false);
+			status = EXIT_FAILURE_;
+			goto out;
+		}
 	}
 	if (ret || aret) {
 		cli_print_error("verify", &err, false);

@@ -30,6 +30,15 @@ struct cmd {
  */
 void cli_print_error(const char *cmd, const struct snp_err *err, bool json);
 
+struct json_t;
+
+/*
+ * Prints o as indented JSON and a newline on stdout and releases it (o may be
+ * NULL, as jansson's constructors return on failure: that is SNP_E_NOMEM).
+ * Returns 0, SNP_E_NOMEM or SNP_E_SYS (stdout not writable).
+ */
+int cli_print_json(struct json_t *o, struct snp_err *err) SNP_MUST_CHECK;
+
 /* Maps an error code to the exit status of the table above (input errors -> 2). */
 int cli_exit_status(int code);
 

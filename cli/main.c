@@ -45,16 +45,28 @@ static const struct cmd *find(const char *name)
 void cli_print_error(const char *cmd, const struct snp_err *err, bool json)
 {
 	if (json) {
-		json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", snp_code_name(err->code),
-				      "message", err->msg);
+		struct snp_err ignore;
 
-		if (o) {
-			json_dumpf(o, stdout, JSON_INDENT(2));
-			fputc('\n', stdout);
-			json_decref(o);
-		}
+		/* Best effort: the line on stderr below is the error that counts. */
+		(void)!cli_print_json(json_pack("{s:{s:s,s:s}}", "error", "code",
+						snp_code_name(err->code), "message", err->msg),
+				      &ignore);
 	}
 	fprintf(stderr, "snpvm %s: %s\n", cmd, err->msg[0] ? err->msg : snp_strerror(err->code));
+}
+
+int cli_print_json(json_t *o, struct snp_err *err)
+{
+	int ret;
+
+	if (!o)
+		return snp_errf(err, SNP_E_NOMEM, "JSON output: out of memory");
+	ret = json_dumpf(o, stdout, JSON_INDENT(2)) != 0 || fputc('\n', stdout) == EOF ||
+			      fflush(stdout) != 0
+		      ? snp_errf(err, SNP_E_SYS, "writing JSON to stdout")
+		      : 0;
+	json_decref(o);
+	return ret;
 }
 
 int cli_exit_status(int code)
