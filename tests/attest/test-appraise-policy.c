@@ -275,21 +275,22 @@ static void policy_malformed_input_names_the_key(void **state)
 
 static void policy_too_many_entries_fail(void **state)
 {
-	char *doc = malloc(70 * 100 + 64);
+	const size_t cap = 70 * 100 + 64;
+	char *doc = malloc(cap);
 	struct appraise_opts o;
 	struct snp_err err = { 0 };
 	size_t n;
 
 	(void)state;
 	assert_non_null(doc);
-	n = (size_t)sprintf(doc, "{\"measurements\": [");
+	n = (size_t)snprintf(doc, cap, "{\"measurements\": [");
 	for (int i = 0; i < APPRAISE_MAX_MEASUREMENTS + 1; i++) {
-		n += (size_t)sprintf(doc + n, "%s\"", i ? "," : "");
+		n += (size_t)snprintf(doc + n, cap - n, "%s\"", i ? "," : "");
 		memset(doc + n, 'a', 96);
 		n += 96;
 		doc[n++] = '"';
 	}
-	strcpy(doc + n, "]}");
+	snprintf(doc + n, cap - n, "]}");
 	assert_int_equal(parse(doc, &o, &err), SNP_E_INVALID);
 	assert_string_equal(err.msg, "policy: measurements: 65 entries, at most 64");
 	free(doc);
