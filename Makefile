@@ -28,7 +28,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DSNPVM_VERSION='"$(VERSION)"' -I. $(WARN) \
-	$(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
+	$(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 LDLIBS := $(PKG_LIBS) -lpthread
 
@@ -58,7 +58,7 @@ all: $(BUILD)/snpvm
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 define lib_rule
 $(BUILD)/lib$(1).a: $(call objs,$(1))
