@@ -33,9 +33,8 @@ int kds_base_check(const char *base, size_t *len, struct snp_err *err)
 	for (const char *s = base; *s; s++)
 		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f || *s == '?' || *s == '#')
 			return snp_errf(err, SNP_E_INVALID,
-					"KDS: base URL '%.100s' has a character that is not allowed "
-					"(at %zu)",
-					base, (size_t)(s - base));
+					"KDS: base URL '%.100s': bad character at %zu", base,
+					(size_t)(s - base));
 	n = strlen(base);
 	while (n > scheme && base[n - 1] == '/')
 		n--;
@@ -108,7 +107,8 @@ int kds_url_vcek(const char *base, enum snp_product p, const struct snp_report *
 	if (p == SNP_PRODUCT_TURIN)
 		snprintf(fmc, sizeof(fmc), "&fmcSPL=%02u", t.fmc);
 	if (url_build(base, blen, p, "vcek", out, cap,
-		      "%s?blSPL=%02u&teeSPL=%02u&snpSPL=%02u&ucodeSPL=%02u%s", hwid, t.bootloader, t.tee, t.snp, t.microcode, fmc) != 0)
+		      "%s?blSPL=%02u&teeSPL=%02u&snpSPL=%02u&ucodeSPL=%02u%s", hwid, t.bootloader,
+		      t.tee, t.snp, t.microcode, fmc) != 0)
 		return too_long(out, cap, err);
 	return 0;
 }

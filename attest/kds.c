@@ -68,8 +68,8 @@ int kds_get(const struct kds_opts *o, const char *url, uint8_t **body, size_t *l
 			break;
 	}
 	if (status == 404) {
-		ret = snp_errf(err, SNP_E_CHAIN, "KDS: HTTP 404, no certificate for this chip/TCB: %s",
-			       url_path(url));
+		ret = snp_errf(err, SNP_E_CHAIN, "KDS: HTTP 404, no certificate for this chip/TCB: "
+			       "%s", url_path(url));
 		goto out;
 	}
 	if (status != 200) {
@@ -106,18 +106,17 @@ static int cache_path(const char *dir, const struct snp_report *rep, enum snp_pr
 		      bool chain, bool mkdirs, char *out, size_t cap, struct snp_err *err)
 {
 	char hwid[KDS_HWID_MAX], tcb[2 * SNP_TCB_SIZE + 1];
+	const char *parts[] = { dir, "/vcek", "/", snp_product_name(p), "/", hwid, "/", tcb,
+				".der" };
+	size_t nparts = chain ? 4 : sizeof(parts) / sizeof(parts[0]), n;
 	struct snp_tcb t;
-	size_t n;
 	int ret;
 
 	if ((ret = kds_hwid(p, rep->chip_id, hwid, err)) != 0)
 		return ret;
 	snp_tcb_decode(p, rep->reported_tcb, &t);
 	hex_encode(t.raw, sizeof(t.raw), tcb);
-	/* Build the path one component at a time, so mkdirs can create each prefix. */
-	const char *parts[] = { dir, "/vcek", "/", snp_product_name(p), "/", hwid, "/", tcb, ".der" };
-	size_t nparts = chain ? 4 : sizeof(parts) / sizeof(parts[0]);
-
+	/* Built one component at a time, so that mkdirs can create each directory prefix. */
 	out[0] = '\0';
 	for (size_t i = 0; i < nparts; i++) {
 		n = strlen(out);
@@ -153,7 +152,7 @@ static int cache_read(const struct kds_opts *o, const char *path, uint8_t **buf,
 	return file_read(path, o->max_body ? o->max_body : KDS_MAX_BODY, buf, len, err);
 }
 
-/* From the cache, else from KDS; SNP_E_CHAIN when offline and not cached. */
+/* From the cache, else from KDS; offline and not cached: SNP_E_INVALID (no VEK). */
 static int obtain(const struct kds_opts *o, const struct snp_report *rep, enum snp_product p,
 		  bool chain, uint8_t **buf, size_t *len, bool *cached, struct snp_err *err)
 {
@@ -172,7 +171,7 @@ static int obtain(const struct kds_opts *o, const struct snp_report *rep, enum s
 		}
 	}
 	if (o->base_url == NULL)
-		return snp_errf(err, SNP_E_CHAIN, "KDS cache: no %s for this chip/TCB: %s%s",
+		return snp_errf(err, SNP_E_INVALID, "KDS cache: no %s for this chip/TCB: %s%s",
 				chain ? "cert_chain" : "VCEK", o->cache_dir ? path : "no cache",
 				" (pass --kds URL to fetch it)");
 	ret = chain ? kds_url_chain(o->base_url, p, SNP_SIGNING_KEY_VCEK, url, sizeof(url), err)

@@ -80,7 +80,8 @@ struct kds_vek {
  * (the same way). Nothing is written to the cache here: the caller stores
  * with kds_vek_cache_put once the chain has verified. Fails with
  * SNP_E_UNSUPPORTED for a VLEK-signed report (KDS never serves VLEKs) and
- * with SNP_E_CHAIN when offline and the cache has no entry.
+ * with SNP_E_INVALID (no VEK, as verify's vek.present) when offline and the
+ * cache has no entry.
  */
 int kds_vek_get(const struct kds_opts *o, const struct snp_report *rep, enum snp_product p,
 		bool want_chain, struct kds_vek *out, struct snp_err *err) SNP_MUST_CHECK;

@@ -274,14 +274,16 @@ static int kds_load(const struct verify_args *a, const uint8_t *raw, size_t len,
 				"KDS: the product of a v%u report is unknown; pass --product",
 				k->rep.version);
 	if (need_vek) {
+		const struct kds_vek *kv = &k->vek;
+
 		if ((ret = kds_vek_get(&k->o, &k->rep, k->product, opts->n_allow_sim_roots > 0,
 				       &k->vek, err)) != 0 ||
-		    (ret = certs_add_buf(certs, k->vek.vcek, k->vek.vcek_len,
-					 k->vek.vcek_cached ? "KDS cache VCEK" : "KDS VCEK", err)) != 0 ||
-		    (k->vek.chain &&
-		     (ret = certs_add_buf(certs, k->vek.chain, k->vek.chain_len,
-					  k->vek.chain_cached ? "KDS cache cert_chain" : "KDS cert_chain",
-					  err)) != 0))
+		    (ret = certs_add_buf(certs, kv->vcek, kv->vcek_len,
+					 kv->vcek_cached ? "cached VCEK" : "KDS VCEK", err)) != 0 ||
+		    (kv->chain && (ret = certs_add_buf(certs, kv->chain, kv->chain_len,
+						       kv->chain_cached ? "cached cert_chain"
+									: "KDS cert_chain",
+						       err)) != 0))
 			return ret;
 		log_debug("VCEK from %s", k->vek.vcek_cached ? a->kds_cache : a->kds);
 	}

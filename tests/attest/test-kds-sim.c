@@ -213,12 +213,12 @@ static void kds_fetch_verify_cache_offline(void **state)
 		run_result_free(&res);
 	}
 	{
-		/* Offline with an empty cache: refused, naming the missing entry. */
+		/* Offline, empty cache: no VEK (exit 2, as vek.present), naming the entry. */
 		char *empty = tmpdir_make();
 		const char *a[] = { "--report", f->report, "--kds-cache", empty,
 				    "--trust-sim-root", f->root, NULL };
 
-		verify(1, &res, a);
+		verify(2, &res, a);
 		assert_non_null(strstr(res.err, "no VCEK for this chip/TCB"));
 		run_result_free(&res);
 		rm_rf(empty);
@@ -357,7 +357,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(kds_fetch_verify_cache_offline, setup_turin,
 						teardown),
 		cmocka_unit_test_setup_teardown(kds_corrupt_cache_refused, setup_milan, teardown),
-		cmocka_unit_test_setup_teardown(kds_other_chips_vcek_refused, setup_milan, teardown),
+		cmocka_unit_test_setup_teardown(kds_other_chips_vcek_refused, setup_milan,
+						teardown),
 		cmocka_unit_test_setup_teardown(kds_cli_errors, setup_milan, teardown),
 	};
 

@@ -388,12 +388,12 @@ static void kds_cache_write_hit_and_corruption(void **state)
 
 	/* Offline and not cached: refused, naming where it looked. */
 	rm_rf(path);
-	assert_int_equal(kds_vek_get(&o, &rep, SNP_PRODUCT_MILAN, false, &k, &err), SNP_E_CHAIN);
+	assert_int_equal(kds_vek_get(&o, &rep, SNP_PRODUCT_MILAN, false, &k, &err), SNP_E_INVALID);
 	assert_non_null(strstr(err.msg, KV_MILAN_TCB ".der"));
 	assert_non_null(strstr(err.msg, "--kds"));
 	/* No cache and no URL at all. */
 	o.cache_dir = NULL;
-	assert_int_equal(kds_vek_get(&o, &rep, SNP_PRODUCT_MILAN, false, &k, &err), SNP_E_CHAIN);
+	assert_int_equal(kds_vek_get(&o, &rep, SNP_PRODUCT_MILAN, false, &k, &err), SNP_E_INVALID);
 	rm_rf(dir);
 	free(dir);
 	free(der);
