@@ -65,11 +65,14 @@ static int url_build(const char *base, size_t blen, enum snp_product p, const ch
 	return 0;
 }
 
-/* Base and product checks shared by every URL; names the failure. */
-static int url_check(const char *base, enum snp_product p, size_t *blen, struct snp_err *err)
+/* Clears out; base and product checks shared by every URL, naming the failure. */
+static int url_check(const char *base, enum snp_product p, size_t *blen, char *out, size_t cap,
+		     struct snp_err *err)
 {
 	int ret;
 
+	if (cap)
+		out[0] = '\0';
 	if ((ret = kds_base_check(base, blen, err)) != 0)
 		return ret;
 	if (p != SNP_PRODUCT_MILAN && p != SNP_PRODUCT_GENOA && p != SNP_PRODUCT_TURIN)
@@ -93,9 +96,7 @@ int kds_url_vcek(const char *base, enum snp_product p, const struct snp_report *
 	size_t blen;
 	int ret;
 
-	if (cap)
-		out[0] = '\0';
-	if ((ret = url_check(base, p, &blen, err)) != 0)
+	if ((ret = url_check(base, p, &blen, out, cap, err)) != 0)
 		return ret;
 	if (report_signing_key(rep) != SNP_SIGNING_KEY_VCEK)
 		return snp_errf(err, SNP_E_UNSUPPORTED,
@@ -119,9 +120,7 @@ static int url_tree(const char *base, enum snp_product p, enum snp_signing_key s
 	size_t blen;
 	int ret;
 
-	if (cap)
-		out[0] = '\0';
-	if ((ret = url_check(base, p, &blen, err)) != 0)
+	if ((ret = url_check(base, p, &blen, out, cap, err)) != 0)
 		return ret;
 	if (signer != SNP_SIGNING_KEY_VCEK && signer != SNP_SIGNING_KEY_VLEK)
 		return snp_errf(err, SNP_E_UNSUPPORTED, "KDS: no %s for signing key %d", leaf,

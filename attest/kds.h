@@ -49,7 +49,7 @@ struct kds_opts {
 	struct kds_fetcher fetch; /* used when base_url is set */
 	size_t max_body;          /* 0: KDS_MAX_BODY */
 	unsigned tries;           /* 0 or more than KDS_TRIES: KDS_TRIES */
-	unsigned backoff_ms;      /* 0: KDS_BACKOFF_MS; at most 5000 */
+	unsigned backoff_ms;      /* first delay; 0: KDS_BACKOFF_MS; capped at 5000 */
 	void (*sleep_ms)(void *ctx, unsigned ms); /* NULL: nanosleep */
 	void *sleep_ctx;
 };

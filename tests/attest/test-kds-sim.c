@@ -232,8 +232,8 @@ static void kds_corrupt_cache_refused(void **state)
 	struct fixture *f = *state;
 	struct snp_err err = { 0 };
 	struct run_result res;
-	uint8_t *der;
-	size_t len;
+	uint8_t *der, *again;
+	size_t len, len2;
 	const char *a[] = { "--report", f->report, "--kds", f->url, "--kds-cache", f->cache,
 			    "--trust-sim-root", f->root, NULL };
 
@@ -244,8 +244,10 @@ static void kds_corrupt_cache_refused(void **state)
 	verify(1, &res, a); /* even with the KDS up: the cache entry is used and refused */
 	assert_non_null(strstr(res.err, "vek.signature"));
 	run_result_free(&res);
-	free(der);
-	assert_int_equal(file_read(f->vcek_path, 1 << 16, &der, &len, &err), 0);
+	assert_int_equal(file_read(f->vcek_path, 1 << 16, &again, &len2, &err), 0);
+	assert_int_equal(len2, len);
+	assert_memory_equal(again, der, len); /* left as it was, for the operator to see */
+	free(again);
 	free(der);
 }
 

@@ -15,24 +15,13 @@
 
 #define AMD "https://kdsintf.amd.com"
 
-static void load(const char *rel, struct snp_report *rep)
-{
-	struct snp_err err = { 0 };
-	size_t len;
-	uint8_t *buf = tdata_read(rel, &len);
-
-	if (report_parse(buf, len, NULL, rep, &err) != 0)
-		fail_msg("%s: %s", rel, err.msg);
-	free(buf);
-}
-
 static void check_vcek(const char *rel, const char *base, const char *want)
 {
 	struct snp_report rep;
 	struct snp_err err = { 0 };
 	char url[KDS_URL_MAX];
 
-	load(rel, &rep);
+	tdata_report(rel, &rep);
 	if (kds_url_vcek(base, report_product(&rep), &rep, url, sizeof(url), &err) != 0)
 		fail_msg("%s: %s", rel, err.msg);
 	assert_string_equal(url, want);
@@ -92,7 +81,7 @@ static void kds_url_vlek_refused(void **state)
 	char url[KDS_URL_MAX];
 
 	(void)state;
-	load("attest/trustee/test-vlek-report.bin", &rep);
+	tdata_report("attest/trustee/test-vlek-report.bin", &rep);
 	assert_int_equal(kds_url_vcek(AMD, SNP_PRODUCT_MILAN, &rep, url, sizeof(url), &err),
 			 SNP_E_UNSUPPORTED);
 	assert_non_null(strstr(err.msg, "VLEK"));
@@ -111,7 +100,7 @@ static void kds_url_bad_base_or_size(void **state)
 	char url[KDS_URL_MAX];
 
 	(void)state;
-	load("attest/mstav/milan_attestation_report.bin", &rep);
+	tdata_report("attest/mstav/milan_attestation_report.bin", &rep);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (kds_url_vcek(bad[i], SNP_PRODUCT_MILAN, &rep, url, sizeof(url), &err) !=
 		    SNP_E_INVALID)
