@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "attest/kds-curl.h"
+#include "attest/kds.h"
 #include "sim/kds.h"
 #include "sim/store.h"
 #include "tests/common/testutil.h"
@@ -308,6 +310,48 @@ static void kds_other_chips_vcek_refused(void **state)
 	free(both);
 }
 
+/* The libcurl fetcher itself: statuses and bodies as served, its size cap, http(s) only. */
+static void kds_curl_fetcher_limits(void **state)
+{
+	struct fixture *f = *state;
+	struct snp_err err = { 0 };
+	struct kds_curl c;
+	struct kds_fetcher fe;
+	char url[128];
+	uint8_t *body = NULL;
+	size_t len = 0;
+	long status = 0;
+
+	kds_curl_init(&c);
+	assert_int_equal(c.connect_timeout_ms, 5000);
+	assert_int_equal(c.timeout_ms, 20000);
+	assert_int_equal(c.max_body, 64 * 1024);
+	fe = kds_curl_fetcher(&c);
+	snprintf(url, sizeof(url), "%s/vcek/v1/%s/crl", f->url,
+		 snp_product_name(f->st.plat.product));
+	assert_int_equal(fe.get(fe.ctx, url, &body, &len, &status, &err), 0);
+	assert_int_equal(status, 200);
+	assert_int_equal(len, f->st.crl_len);
+	assert_memory_equal(body, f->st.crl_der, len);
+	free(body);
+	snprintf(url, sizeof(url), "%s/vcek/v1/Venice/crl", f->url);
+	assert_int_equal(fe.get(fe.ctx, url, &body, &len, &status, &err), 0);
+	assert_int_equal(status, 404);
+	free(body);
+	/* A body over the cap is refused while receiving. */
+	c.max_body = 100;
+	snprintf(url, sizeof(url), "%s/vcek/v1/%s/cert_chain", f->url,
+		 snp_product_name(f->st.plat.product));
+	assert_int_equal(fe.get(fe.ctx, url, &body, &len, &status, &err), SNP_E_INVALID);
+	assert_non_null(strstr(err.msg, "larger than 100 bytes"));
+	assert_null(body);
+	/* Only http and https. */
+	assert_int_equal(fe.get(fe.ctx, "file:///etc/hostname", &body, &len, &status, &err),
+			 SNP_E_SYS);
+	assert_non_null(strstr(err.msg, "\"file\" not supported"));
+	assert_null(body);
+}
+
 /* Usage and input errors: no network is touched (port 1 on loopback is never reached). */
 static void kds_cli_errors(void **state)
 {
@@ -362,6 +406,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(kds_other_chips_vcek_refused, setup_milan,
 						teardown),
 		cmocka_unit_test_setup_teardown(kds_cli_errors, setup_milan, teardown),
+		cmocka_unit_test_setup_teardown(kds_curl_fetcher_limits, setup_milan, teardown),
 	};
 
 	return cmocka_run_group_tests_name("attest/kds-sim", tests, NULL, NULL);
