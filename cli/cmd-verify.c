@@ -17,6 +17,8 @@
 #include "attest/appraise.h"
 #include "attest/certs.h"
 #include "attest/crl.h"
+#include "attest/kds-curl.h"
+#include "attest/kds.h"
 #include "attest/report-json.h"
 #include "attest/verify.h"
 #include "cli/cmd.h"
@@ -29,8 +31,17 @@
 
 struct verify_args {
 	const char *report, *certs_dir, *vcek, *cert_table, *ask, *product, *crl, *at, *policy;
-	const char *sim_root;
-	int lax, json, hcl;
+	const char *sim_root, *kds, *kds_cache;
+	int lax, json, hcl, kds_crl;
+};
+
+/* The KDS lookup of one run: what was obtained, to be cached once verified. */
+struct kds_run {
+	struct kds_curl curl;
+	struct kds_opts o;
+	struct kds_vek vek;
+	struct snp_report rep;
+	enum snp_product product;
 };
 
 static void usage(FILE *f)
@@ -38,8 +49,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: snpvm verify --report FILE [--certs DIR | --vcek FILE | --cert-table FILE]\n"
 		"                    [--ask FILE] [--product NAME] [--crl FILE] [--policy FILE]\n"
-		"                    [--at RFC3339]"
-		" [--trust-sim-root FILE] [--hcl] [--lax] [--json]\n\n"
+		"                    [--kds URL] [--kds-cache DIR] [--kds-crl] [--at RFC3339]\n"
+		"                    [--trust-sim-root FILE] [--hcl] [--lax] [--json]\n\n"
 		"Verifies an SEV-SNP attestation report against AMD's pinned roots: the\n"
 		"ARK -> ASK/ASVK -> VCEK/VLEK chain, the report signature, and the binding of\n"
 		"REPORTED_TCB and CHIP_ID to the certificate; then appraises it against a\n"
@@ -53,6 +64,12 @@ static void usage(FILE *f)
 		"  --product NAME        milan, genoa or turin (needed for v2 reports only when\n"
 		"                        the VEK issuer does not say)\n"
 		"  --crl FILE            check this ARK-signed CRL (DER or PEM)\n"
+		"  --kds URL             with no VEK given, fetch the VCEK from this AMD KDS\n"
+		"                        (AMD's: https://kdsintf.amd.com; never a default)\n"
+		"  --kds-cache DIR       look the VCEK up in DIR first and store fetched ones\n"
+		"                        there once verified; without --kds: offline, DIR only\n"
+		"  --kds-crl             fetch the CRL from --kds and check it; fail if it\n"
+		"                        cannot be fetched (fail-closed)\n"
 		"  --policy FILE         appraise against this verifier policy (JSON); without\n"
 		"                        it: the default policy (any measurement, no DEBUG,\n"
 		"                        no MIGRATE_MA)\n"
@@ -227,10 +244,59 @@ static int load_inputs(const struct verify_args *a, struct certs *certs,
 	return 0;
 }
 
+/*
+ * --kds / --kds-cache: when no VEK was given, the VCEK for the report (and,
+ * for simulated roots, whose intermediate is not built in, the cert_chain)
+ * from the cache or KDS; with --kds-crl the CRL. All of it goes to
+ * verify_report as untrusted evidence.
+ */
+static int kds_load(const struct verify_args *a, const uint8_t *raw, size_t len,
+		    struct certs *certs, struct verify_opts *opts, struct kds_run *k,
+		    struct snp_err *err)
+{
+	bool need_vek = !certs->vek && !certs->vcek && !certs->vlek;
+	int ret;
+
+	if (!a->kds && !a->kds_cache)
+		return 0;
+	kds_curl_init(&k->curl);
+	k->o.base_url = a->kds;
+	k->o.cache_dir = a->kds_cache;
+	k->o.fetch = kds_curl_fetcher(&k->curl);
+	if (!need_vek && !a->kds_crl)
+		return 0;
+	/* An unparseable report is left to verify_report, which names the field. */
+	if (report_parse(raw, len, &opts->parse, &k->rep, err) != 0)
+		return 0;
+	k->product = opts->product ? opts->product : report_product(&k->rep);
+	if (k->product == SNP_PRODUCT_UNKNOWN)
+		return snp_errf(err, SNP_E_INVALID,
+				"KDS: the product of a v%u report is unknown; pass --product",
+				k->rep.version);
+	if (need_vek) {
+		const struct kds_vek *kv = &k->vek;
+
+		if ((ret = kds_vek_get(&k->o, &k->rep, k->product, opts->n_allow_sim_roots > 0,
+				       &k->vek, err)) != 0 ||
+		    (ret = certs_add_buf(certs, kv->vcek, kv->vcek_len,
+					 kv->vcek_cached ? "cached VCEK" : "KDS VCEK", err)) != 0 ||
+		    (kv->chain && (ret = certs_add_buf(certs, kv->chain, kv->chain_len,
+						       kv->chain_cached ? "cached cert_chain"
+									: "KDS cert_chain",
+						       err)) != 0))
+			return ret;
+		log_debug("VCEK from %s", k->vek.vcek_cached ? a->kds_cache : a->kds);
+	}
+	if (a->kds_crl && (ret = kds_crl_get(&k->o, k->product, report_signing_key(&k->rep),
+					      &opts->crl, err)) != 0)
+		return ret;
+	return 0;
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	enum { O_REPORT = 256, O_CERTS, O_VCEK, O_TABLE, O_ASK, O_PRODUCT, O_CRL, O_AT, O_SIM,
-	       O_LAX, O_JSON, O_HCL, O_POLICY, O_HELP };
+	       O_LAX, O_JSON, O_HCL, O_POLICY, O_KDS, O_KDS_CACHE, O_KDS_CRL, O_HELP };
 	static const struct option longopts[] = {
 		{ "report", required_argument, NULL, O_REPORT },
 		{ "certs", required_argument, NULL, O_CERTS },
@@ -245,11 +311,15 @@ int cmd_verify(int argc, char **argv)
 		{ "json", no_argument, NULL, O_JSON },
 		{ "hcl", no_argument, NULL, O_HCL },
 		{ "policy", required_argument, NULL, O_POLICY },
+		{ "kds", required_argument, NULL, O_KDS },
+		{ "kds-cache", required_argument, NULL, O_KDS_CACHE },
+		{ "kds-crl", no_argument, NULL, O_KDS_CRL },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct verify_args a = { 0 };
 	struct verify_opts opts = { 0 };
+	struct kds_run kds = { 0 };
 	struct verify_result *res = NULL;
 	struct appraise_opts *aopts = calloc(1, sizeof(*aopts));
 	struct appraise_result *ares = NULL;
@@ -284,6 +354,9 @@ int cmd_verify(int argc, char **argv)
 		case O_JSON: a.json = 1; break;
 		case O_HCL: a.hcl = 1; break;
 		case O_POLICY: a.policy = optarg; break;
+		case O_KDS: a.kds = optarg; break;
+		case O_KDS_CACHE: a.kds_cache = optarg; break;
+		case O_KDS_CRL: a.kds_crl = 1; break;
 		case O_HELP:
 			usage(stdout);
 			status = EXIT_DONE;
@@ -295,9 +368,11 @@ int cmd_verify(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind != argc || !a.report) {
+	if (optind != argc || !a.report || (a.kds_crl && (!a.kds || a.crl))) {
 		fprintf(stderr, "snpvm verify: %s\n",
-			optind != argc ? "unexpected argument" : "--report FILE is required");
+			optind != argc ? "unexpected argument"
+			: !a.report    ? "--report FILE is required"
+				       : "--kds-crl needs --kds URL and excludes --crl");
 		usage(stderr);
 		goto out;
 	}
@@ -317,6 +392,11 @@ int cmd_verify(int argc, char **argv)
 			sim_roots[i] = sk_X509_value(sim, (int)i);
 		opts.allow_sim_roots = sim_roots;
 	}
+	if ((ret = kds_load(&a, raw, len, &certs, &opts, &kds, &err)) != 0) {
+		cli_print_error("verify", &err, a.json);
+		status = cli_exit_status(ret);
+		goto out;
+	}
 	res = calloc(1, sizeof(*res));
 	ares = calloc(1, sizeof(*ares));
 	if (!res || !ares || (ret = verifier_new(&v, &err)) != 0) {
@@ -329,6 +409,11 @@ int cmd_verify(int argc, char **argv)
 	/* parse -> verify -> appraise; appraisal only sees a verified report. */
 	ret = verify_report(v, raw, len, &certs, &opts, res, &err);
 	if (ret == 0) {
+		struct snp_err cerr = { 0 };
+
+		/* Only a verified VCEK (and its chain) reaches the cache. */
+		if (kds_vek_cache_put(&kds.o, &kds.rep, kds.product, &kds.vek, &cerr) != 0)
+			log_warn("not cached: %s", cerr.msg);
 		aret = appraise_report(&res->report, res->product, aopts, ares, &err);
 	}
 	if (a.json) {
@@ -352,6 +437,7 @@ int cmd_verify(int argc, char **argv)
 	status = EXIT_DONE;
 out:
 	verifier_free(v);
+	kds_vek_free(&kds.vek);
 	free(ares);
 	free(aopts);
 	free(res);

@@ -318,17 +318,6 @@ static void policy_from_file_names_the_file(void **state)
 	free(dir);
 }
 
-static void load(const char *rel, struct snp_report *rep)
-{
-	struct snp_err err = { 0 };
-	size_t len;
-	uint8_t *buf = tdata_read(rel, &len);
-
-	if (report_parse(buf, len, NULL, rep, &err) != 0)
-		fail_msg("%s: %s", rel, err.msg);
-	free(buf);
-}
-
 static int appraise_file(const char *policy, const char *report, enum snp_product p,
 			 struct snp_err *err)
 {
@@ -337,7 +326,7 @@ static int appraise_file(const char *policy, const char *report, enum snp_produc
 
 	if (appraise_opts_from_file(policy, &o, err) != 0)
 		fail_msg("%s: %s", policy, err->msg);
-	load(report, &rep);
+	tdata_report(report, &rep);
 	return appraise_report(&rep, p, &o, NULL, err);
 }
 

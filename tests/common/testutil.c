@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "abi/report.h"
 #include "util/file.h"
 
 const char *tdata_path(const char *rel)
@@ -33,6 +34,17 @@ uint8_t *tdata_read(const char *rel, size_t *len)
 	if (file_read(tdata_path(rel), 64u << 20, &buf, len, &err) != 0)
 		fail_msg("cannot read test data %s: %s", rel, err.msg);
 	return buf;
+}
+
+void tdata_report(const char *rel, struct snp_report *rep)
+{
+	struct snp_err err = { 0 };
+	size_t len;
+	uint8_t *buf = tdata_read(rel, &len);
+
+	if (report_parse(buf, len, NULL, rep, &err) != 0)
+		fail_msg("%s: %s", rel, err.msg);
+	free(buf);
 }
 
 static char *slurp_fd(int fd)

@@ -11,6 +11,11 @@
 /* Reads tests/data/<rel> into a malloc'd buffer; fails the test if missing. */
 uint8_t *tdata_read(const char *rel, size_t *len);
 
+struct snp_report;
+
+/* Reads and strictly parses the report tests/data/<rel> into *rep; fails the test otherwise. */
+void tdata_report(const char *rel, struct snp_report *rep);
+
 /* "tests/data/<rel>" in a static buffer (overwritten by the next call). */
 const char *tdata_path(const char *rel);
 
