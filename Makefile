@@ -21,16 +21,20 @@ BUILD ?= build
 SANFLAGS :=
 endif
 
-PKGS := libssl libcrypto jansson libmicrohttpd libcurl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libmicrohttpd and libcurl are loaded at run time by the one command that needs each
+# (util/dl.h): only their headers are used at build time; tests link libcurl as a client.
+PKGS := libssl libcrypto jansson
+PKGS_DL := libmicrohttpd libcurl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(PKGS_DL) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null) -lcmocka
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DSNPVM_VERSION='"$(VERSION)"' -I. $(WARN) \
 	$(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
-LDLIBS := $(PKG_LIBS) -lpthread
+LDLIBS := $(PKG_LIBS) -lpthread -ldl
 
 # Top of the graph first: a static library may only use those after it.
 LIBDIRS := sim attest measure abi util
@@ -74,12 +78,12 @@ $(BUILD)/snpvm: $(CLI_OBJS) $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON_OBJS) $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LIBS) $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LIBS) $(LDLIBS) $(TEST_LIBS)
 
 # Every fuzz target is also a corpus-replay test, so `make test` runs the corpus with gcc.
 $(BUILD)/tests/fuzz/replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/replay-main.o $(TEST_COMMON_OBJS) $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
 
 test: deps-check $(BUILD)/snpvm $(TEST_BINS) $(FUZZ_REPLAY_BINS)

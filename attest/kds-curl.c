@@ -7,6 +7,32 @@
 
 #include <curl/curl.h>
 
+#include "util/dl.h"
+
+static const char *const api_names[] = {
+	"curl_easy_init", "curl_easy_setopt", "curl_easy_perform",
+	"curl_easy_getinfo", "curl_easy_cleanup", "curl_easy_strerror",
+};
+
+static int api_load(struct kds_curl_api *a, struct snp_err *err)
+{
+	void *fn[sizeof(api_names) / sizeof(api_names[0])];
+	int ret;
+
+	if (a->handle)
+		return 0;
+	if ((ret = dl_open("libcurl.so.4", api_names, fn, sizeof(fn) / sizeof(fn[0]), &a->handle,
+			   err)) != 0)
+		return ret;
+	a->easy_init = (CURL * (*)(void)) fn[0];
+	a->easy_setopt = (CURLcode(*)(CURL *, CURLoption, ...))fn[1];
+	a->easy_perform = (CURLcode(*)(CURL *))fn[2];
+	a->easy_getinfo = (CURLcode(*)(CURL *, CURLINFO, ...))fn[3];
+	a->easy_cleanup = (void (*)(CURL *))fn[4];
+	a->easy_strerror = (const char *(*)(CURLcode))fn[5];
+	return 0;
+}
+
 struct body {
 	uint8_t *p;
 	size_t len, max;
@@ -37,7 +63,8 @@ static size_t collect(char *data, size_t size, size_t n, void *ctx)
 static int curl_get(void *ctx, const char *url, uint8_t **body, size_t *len, long *http_status,
 		    struct snp_err *err)
 {
-	const struct kds_curl *c = ctx;
+	struct kds_curl *c = ctx;
+	const struct kds_curl_api *a = &c->api;
 	struct body b = { .max = c->max_body ? c->max_body : KDS_MAX_BODY };
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURL *h = NULL;
@@ -47,41 +74,43 @@ static int curl_get(void *ctx, const char *url, uint8_t **body, size_t *len, lon
 	*body = NULL;
 	*len = 0;
 	*http_status = 0;
-	if ((h = curl_easy_init()) == NULL)
+	if ((ret = api_load(&c->api, err)) != 0)
+		return ret;
+	if ((h = a->easy_init()) == NULL)
 		return snp_errf(err, SNP_E_NOMEM, "curl_easy_init failed");
-	if (curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
+	if (a->easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
 #if LIBCURL_VERSION_NUM >= 0x075500
-	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    a->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 #else
-	    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) !=
+	    a->easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) !=
 		    CURLE_OK ||
 #endif
-	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1") != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+	    a->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    a->easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1") != CURLE_OK ||
+	    a->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 			     c->connect_timeout_ms ? c->connect_timeout_ms : KDS_CURL_CONNECT_MS) !=
 		    CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+	    a->easy_setopt(h, CURLOPT_TIMEOUT_MS,
 			     c->timeout_ms ? c->timeout_ms : KDS_CURL_TOTAL_MS) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b.max) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_USERAGENT, "snpvm/" SNPVM_VERSION) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b) != CURLE_OK) {
+	    a->easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b.max) != CURLE_OK ||
+	    a->easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    a->easy_setopt(h, CURLOPT_USERAGENT, "snpvm/" SNPVM_VERSION) != CURLE_OK ||
+	    a->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+	    a->easy_setopt(h, CURLOPT_WRITEFUNCTION, collect) != CURLE_OK ||
+	    a->easy_setopt(h, CURLOPT_WRITEDATA, &b) != CURLE_OK) {
 		ret = snp_errf(err, SNP_E_INTERNAL, "curl_easy_setopt failed");
 		goto out;
 	}
-	rc = curl_easy_perform(h);
+	rc = a->easy_perform(h);
 	if (b.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 		ret = snp_errf(err, SNP_E_INVALID, "response larger than %zu bytes", b.max);
 		goto out;
 	}
 	if (rc != CURLE_OK) {
-		ret = snp_errf(err, SNP_E_SYS, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		ret = snp_errf(err, SNP_E_SYS, "%s", errbuf[0] ? errbuf : a->easy_strerror(rc));
 		goto out;
 	}
-	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, http_status) != CURLE_OK) {
+	if (a->easy_getinfo(h, CURLINFO_RESPONSE_CODE, http_status) != CURLE_OK) {
 		ret = snp_errf(err, SNP_E_SYS, "no HTTP status");
 		goto out;
 	}
@@ -91,15 +120,23 @@ static int curl_get(void *ctx, const char *url, uint8_t **body, size_t *len, lon
 	ret = 0;
 out:
 	free(b.p);
-	curl_easy_cleanup(h);
+	if (h)
+		a->easy_cleanup(h);
 	return ret;
 }
 
 void kds_curl_init(struct kds_curl *c)
 {
+	memset(c, 0, sizeof(*c));
 	c->connect_timeout_ms = KDS_CURL_CONNECT_MS;
 	c->timeout_ms = KDS_CURL_TOTAL_MS;
 	c->max_body = KDS_MAX_BODY;
+}
+
+void kds_curl_free(struct kds_curl *c)
+{
+	dl_close(c->api.handle);
+	memset(&c->api, 0, sizeof(c->api));
 }
 
 struct kds_fetcher kds_curl_fetcher(struct kds_curl *c)

@@ -9,19 +9,36 @@
 
 #include <stddef.h>
 
+#include <curl/curl.h>
+
 #include "attest/kds.h"
 
 #define KDS_CURL_CONNECT_MS 5000L
 #define KDS_CURL_TOTAL_MS 20000L
 
+/* The libcurl calls used, resolved from libcurl.so.4 on the first fetch (util/dl.h). */
+struct kds_curl_api {
+	void *handle;
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
+	CURLcode (*easy_perform)(CURL *h);
+	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
+	void (*easy_cleanup)(CURL *h);
+	const char *(*easy_strerror)(CURLcode rc);
+};
+
 struct kds_curl {
 	long connect_timeout_ms; /* KDS_CURL_CONNECT_MS */
 	long timeout_ms;         /* KDS_CURL_TOTAL_MS */
 	size_t max_body;         /* KDS_MAX_BODY */
+	struct kds_curl_api api; /* loaded on first use */
 };
 
-/* Fills c with the defaults above. */
+/* Fills c with the defaults above; libcurl is not loaded yet. */
 void kds_curl_init(struct kds_curl *c);
+
+/* Unloads libcurl if a fetch loaded it. */
+void kds_curl_free(struct kds_curl *c);
 
 /* A fetcher using c (which must outlive it). */
 struct kds_fetcher kds_curl_fetcher(struct kds_curl *c);

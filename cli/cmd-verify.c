@@ -438,6 +438,7 @@ int cmd_verify(int argc, char **argv)
 out:
 	verifier_free(v);
 	kds_vek_free(&kds.vek);
+	kds_curl_free(&kds.curl);
 	free(ares);
 	free(aopts);
 	free(res);

@@ -350,6 +350,10 @@ static void kds_curl_fetcher_limits(void **state)
 			 SNP_E_SYS);
 	assert_non_null(strstr(err.msg, "\"file\" not supported"));
 	assert_null(body);
+	/* libcurl was loaded by the first fetch, and is unloaded on request. */
+	assert_non_null(c.api.handle);
+	kds_curl_free(&c);
+	assert_null(c.api.handle);
 }
 
 /* Usage and input errors: no network is touched (port 1 on loopback is never reached). */

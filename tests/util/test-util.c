@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "tests/common/testutil.h"
+#include "util/dl.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/hex.h"
@@ -125,6 +126,25 @@ static void secret_wipes_and_compares(void **state)
 	secret_free(&s); /* idempotent */
 }
 
+static void dl_names_library_and_symbol(void **state)
+{
+	const char *const good[] = { "deflate" }, *const bad[] = { "deflate", "no_such_fn" };
+	struct snp_err err = { 0 };
+	void *fn[2] = { NULL, NULL }, *h = NULL;
+
+	(void)state;
+	assert_int_equal(dl_open("libz.so.1", good, fn, 1, &h, &err), 0);
+	assert_non_null(h);
+	assert_non_null(fn[0]);
+	dl_close(h);
+	assert_int_equal(dl_open("libz.so.1", bad, fn, 2, &h, &err), SNP_E_UNSUPPORTED);
+	assert_null(h);
+	assert_string_equal(err.msg, "libz.so.1 has no no_such_fn");
+	assert_int_equal(dl_open("libsnpvm-none.so.9", good, fn, 1, &h, &err), SNP_E_UNSUPPORTED);
+	assert_non_null(strstr(err.msg, "cannot load libsnpvm-none.so.9"));
+	dl_close(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +153,7 @@ int main(void)
 		cmocka_unit_test(b64_round_trip_and_errors),
 		cmocka_unit_test(file_cap_and_atomic_write),
 		cmocka_unit_test(secret_wipes_and_compares),
+		cmocka_unit_test(dl_names_library_and_symbol),
 	};
 
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
