@@ -91,7 +91,7 @@ test: deps-check $(BUILD)/snpvm $(TEST_BINS) $(FUZZ_REPLAY_BINS)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 check: deps-check
-	$(MAKE) SANITIZE=1 test
+	$(MAKE) --no-print-directory SANITIZE=1 test
 
 deps:
 	scripts/deps.sh install
