@@ -371,6 +371,32 @@ static int check_key_matches(const struct sim_store *st, const char *path, struc
 	return 0;
 }
 
+/* Keys are unencrypted PEM: never let OpenSSL prompt on the terminal for a passphrase. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return 0;
+}
+
+/* A signing key must still be a private regular file (0600, no symlink) before it is used. */
+static int check_key_file(const char *path, struct snp_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return snp_err_sys(err, "sim: %s", path);
+	if (!S_ISREG(st.st_mode))
+		return snp_errf(err, SNP_E_INVALID, "sim: %s is not a regular file", path);
+	if (st.st_mode & 077)
+		return snp_errf(err, SNP_E_INVALID,
+				"sim: %s has mode %04o; a signing key must be 0600",
+				path, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 int sim_store_load(const char *dir, struct sim_store *st, struct snp_err *err)
 {
 	char path[4096];
@@ -414,10 +440,11 @@ int sim_store_load(const char *dir, struct sim_store *st, struct snp_err *err)
 		goto out;
 	path_join(path, sizeof(path), dir, "keys", sim_store_name(st->plat.signer, SIM_STORE_VEK),
 		  ".key");
-	if ((ret = file_read(path, MAX_FILE, &buf, &len, err)) != 0)
+	if ((ret = check_key_file(path, err)) != 0 ||
+	    (ret = file_read(path, MAX_FILE, &buf, &len, err)) != 0)
 		goto out;
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
-	    (st->vek_key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL) {
+	    (st->vek_key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)) == NULL) {
 		ret = snp_err_openssl(err, "sim: reading %s", path);
 		goto out;
 	}

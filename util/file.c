@@ -68,17 +68,20 @@ int file_write_atomic(const char *path, const void *buf, size_t len, unsigned mo
 	char tmp[4096];
 	const uint8_t *p = buf;
 	size_t done = 0;
-
 	struct stat st;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp))
 		return snp_errf(err, SNP_E_INVALID, "%s: path too long", path);
 	/* rename() would replace a device, FIFO or symlink with a plain file: refuse. */
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return snp_errf(err, SNP_E_INVALID, "%s: exists and is not a regular file", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/*
+	 * A fresh name created exclusively (O_EXCL, random suffix): a file or
+	 * symlink planted at a predictable temporary name is never followed.
+	 */
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return snp_err_sys(err, "%s", tmp);
+		return snp_err_sys(err, "%s: temporary file", path);
 	if (fchmod(fd, mode) != 0) {
 		ret = snp_err_sys(err, "%s: chmod", tmp);
 		goto out;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <openssl/evp.h>
@@ -397,6 +398,30 @@ static void chain_load_refuses_foreign_key(void **state)
 	free(b);
 }
 
+/* The signing key must stay 0600, and an encrypted key fails at once instead of prompting. */
+static void chain_load_refuses_loose_or_encrypted_key(void **state)
+{
+	char *a = simtest_dir(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK);
+	char key[1024], cmd[6 * 1024];
+	struct snp_err err = { 0 };
+	struct sim_store st;
+
+	(void)state;
+	snprintf(key, sizeof(key), "%s/keys/vcek.key", a);
+	assert_int_equal(chmod(key, 0644), 0);
+	assert_int_equal(sim_store_load(a, &st, &err), SNP_E_INVALID);
+	assert_non_null(strstr(err.msg, "mode 0644"));
+	assert_int_equal(chmod(key, 0600), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl pkey -in '%s' -aes256 -passout pass:x -out '%s.enc' </dev/null && "
+		 "mv '%s.enc' '%s' && chmod 600 '%s'", key, key, key, key, key);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(sim_store_load(a, &st, &err), SNP_E_CRYPTO);
+	assert_non_null(strstr(err.msg, "vcek.key"));
+	rm_rf(a);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +433,7 @@ int main(void)
 		cmocka_unit_test(chain_seed_is_deterministic),
 		cmocka_unit_test(chain_init_refuses_existing_sim),
 		cmocka_unit_test(chain_load_refuses_foreign_key),
+		cmocka_unit_test(chain_load_refuses_loose_or_encrypted_key),
 	};
 
 	return cmocka_run_group_tests_name("sim/chain", tests, NULL, NULL);

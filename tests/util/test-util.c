@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -104,6 +105,33 @@ static void file_cap_and_atomic_write(void **state)
 	snprintf(path, sizeof(path), "%s/link", dir);
 	assert_int_equal(symlink("/etc/hostname", path), 0);
 	assert_int_equal(file_write_atomic(path, "x", 1, 0600, &err), SNP_E_INVALID);
+	/* No temporary file is left behind, and a planted one is never followed. */
+	snprintf(path, sizeof(path), "%s/out", dir);
+	{
+		char planted[600], victim[600];
+		struct dirent *de;
+		size_t nfiles = 0;
+		DIR *d;
+
+		snprintf(victim, sizeof(victim), "%s/victim", dir);
+		assert_int_equal(file_write_atomic(victim, "keep", 4, 0600, &err), 0);
+		snprintf(planted, sizeof(planted), "%s/out.tmp.%ld", dir, (long)getpid());
+		assert_int_equal(symlink(victim, planted), 0);
+		assert_int_equal(file_write_atomic(path, "new", 3, 0644, &err), 0);
+		assert_int_equal(file_read(victim, 100, &buf, &len, &err), 0);
+		assert_memory_equal(buf, "keep", 4);
+		free(buf);
+		assert_int_equal(stat(victim, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		unlink(planted);
+		d = opendir(dir);
+		assert_non_null(d);
+		while ((de = readdir(d)) != NULL)
+			if (strstr(de->d_name, ".tmp."))
+				nfiles++;
+		closedir(d);
+		assert_int_equal(nfiles, 0);
+	}
 	snprintf(path, sizeof(path), "%s/missing", dir);
 	assert_int_equal(file_read(path, 100, &buf, &len, &err), SNP_E_SYS);
 	assert_non_null(strstr(err.msg, "No such file"));
