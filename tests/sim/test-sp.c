@@ -394,6 +394,35 @@ static void sp_cpuid_rejection_returns_corrected_page(void **state)
 	sim_guest_free(g);
 }
 
+/* A non-indexed leaf cannot dodge the check by claiming a sub-leaf (ECX_IN) the table lacks. */
+static void sp_cpuid_ecx_in_cannot_hide_a_leaf(void **state)
+{
+	struct fixture *f = *state;
+	struct snp_err err = { 0 };
+	struct snp_cpuid_page page, back;
+	uint8_t buf[SNP_PAGE_SIZE];
+	uint32_t st = 0;
+	struct sim_guest *g = start(f->sp, POLICY);
+	int leaf1 = -1;
+
+	sim_cpuid_fill(sim_sp_platform(f->sp), &page);
+	for (uint32_t i = 0; i < page.count; i++)
+		if (page.entries[i].eax_in == 1)
+			leaf1 = (int)i;
+	assert_true(leaf1 >= 0);
+	page.entries[leaf1].ecx_in = 1;
+	page.entries[leaf1].eax = 0xdeadbeef;
+	cpuid_page_write(&page, buf);
+	assert_int_equal(sim_launch_update(g, 0x5000, buf, sizeof(buf), SNP_PAGE_TYPE_CPUID, &st,
+					   &err),
+			 SNP_E_REFUSED);
+	assert_int_equal(st, SNP_FW_INVALID_PARAM);
+	assert_int_equal(cpuid_page_parse(buf, sizeof(buf), &back, &err), 0);
+	assert_int_equal(back.entries[leaf1].ecx_in, 0);
+	assert_int_equal(back.entries[leaf1].eax, 0x00a00f11);
+	sim_guest_free(g);
+}
+
 /* ECDSA P-384 over 0x000..0x29F with the public key of the certificate in path. */
 static void verify_report_signature(const uint8_t *rep, const char *path)
 {
@@ -705,6 +734,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sp_launch_start_checks_policy, setup_milan,
 						teardown),
 		cmocka_unit_test_setup_teardown(sp_cpuid_rejection_returns_corrected_page,
+						setup_milan, teardown),
+		cmocka_unit_test_setup_teardown(sp_cpuid_ecx_in_cannot_hide_a_leaf,
 						setup_milan, teardown),
 		cmocka_unit_test_setup_teardown(sp_report_milan_v3, setup_milan, teardown),
 		cmocka_unit_test_setup_teardown(sp_report_turin_v5, setup_turin, teardown),
