@@ -437,15 +437,34 @@ int idblock_verify_auth(const uint8_t id_block[SNP_ID_BLOCK_SIZE],
 {
 	/* The author signs the ID key structure exactly as it sits in the ID auth block. */
 	const uint8_t *id_key_bytes = id_auth + SNP_ID_AUTH_OFF(id_key);
+	uint8_t *masked = NULL;
 	struct snp_id_block b;
 	struct snp_id_auth a;
 	int ret = SNP_E_INTERNAL;
 
 	memset(id_key_digest, 0, SNP_ID_DIGEST_SIZE);
 	memset(author_key_digest, 0, SNP_ID_DIGEST_SIZE);
-	if ((ret = id_block_parse(id_block, SNP_ID_BLOCK_SIZE, &b, err)) != 0 ||
-	    (ret = id_auth_parse(id_auth, SNP_ID_AUTH_SIZE, &a, err)) != 0)
+	if ((ret = id_block_parse(id_block, SNP_ID_BLOCK_SIZE, &b, err)) != 0)
 		goto out;
+	if (author_key_en) {
+		if ((ret = id_auth_parse(id_auth, SNP_ID_AUTH_SIZE, &a, err)) != 0)
+			goto out;
+	} else {
+		/*
+		 * Without AUTHOR_KEY_EN the firmware ignores the author fields
+		 * (AUTH_KEY_ALGO, ID_KEY_SIG, AUTHOR_KEY): parse a copy with them
+		 * cleared, so only what is used must be well-formed.
+		 */
+		if ((masked = malloc(SNP_ID_AUTH_SIZE)) == NULL) {
+			ret = snp_errf(err, SNP_E_NOMEM, "ID auth: out of memory");
+			goto out;
+		}
+		memcpy(masked, id_auth, SNP_ID_AUTH_SIZE);
+		memset(masked + SNP_ID_AUTH_OFF(auth_key_algo), 0, 4);
+		memset(masked + SNP_ID_AUTH_OFF(id_key_sig), 0, SNP_ECDSA_SIG_SIZE + SNP_PUBKEY_SIZE);
+		if ((ret = id_auth_parse(masked, SNP_ID_AUTH_SIZE, &a, err)) != 0)
+			goto out;
+	}
 	/* The signed bytes are the caller's bytes, exactly as the firmware sees them. */
 	if ((ret = idblock_sig_verify(&a.id_key, id_block, SNP_ID_BLOCK_SIZE, &a.id_block_sig,
 				      ID_BLOCK_SIG_WHAT, err)) != 0)
@@ -468,6 +487,7 @@ int idblock_verify_auth(const uint8_t id_block[SNP_ID_BLOCK_SIZE],
 		goto out;
 	ret = 0;
 out:
+	free(masked);
 	if (ret) {
 		memset(id_key_digest, 0, SNP_ID_DIGEST_SIZE);
 		memset(author_key_digest, 0, SNP_ID_DIGEST_SIZE);

@@ -84,8 +84,10 @@ int idblock_sign(const struct snp_id_block *block, EVP_PKEY *id_key, EVP_PKEY *a
  * the ID block signature with the ID key; when author_key_en, the ID key
  * structure signature with the author key. Outputs the SHA-384 digests of
  * the ID and author public key structures (author digest zero when
- * !author_key_en). Returns 0, SNP_E_SIGNATURE (naming which signature), or a
- * parse error. On failure both digests are zeroed.
+ * !author_key_en). Without author_key_en the author fields (AUTH_KEY_ALGO,
+ * ID_KEY_SIG, AUTHOR_KEY) are ignored, as the firmware ignores them. Returns
+ * 0, SNP_E_SIGNATURE (naming which signature), or a parse error. On failure
+ * both digests are zeroed.
  */
 int idblock_verify_auth(const uint8_t id_block[SNP_ID_BLOCK_SIZE],
 			const uint8_t id_auth[SNP_ID_AUTH_SIZE], bool author_key_en,

@@ -326,6 +326,30 @@ static void idblock_verify_auth_parse_errors_pass_through(void **state)
 	assert_non_null(strstr(err.msg, "VERSION"));
 }
 
+/*
+ * Without AUTHOR_KEY_EN the firmware ignores the author fields: a malformed
+ * AUTHOR_KEY or ID_KEY_SIG does not matter then, and does with the bit set.
+ */
+static void idblock_verify_auth_ignores_author_fields_when_disabled(void **state)
+{
+	uint8_t d1[48], d2[48];
+	struct snp_err err = { 0 };
+	struct signed_pair p;
+
+	(void)state;
+	sign_vector(&p, true);
+	p.auth[0x880] = 3;            /* AUTHOR_KEY curve */
+	p.auth[0x680 + 0x48 + 60] = 1; /* ID_KEY_SIG S, a must-be-zero byte */
+	assert_int_equal(idblock_verify_auth(p.block, p.auth, false, d1, d2, &err), 0);
+	assert_int_equal(idblock_verify_auth(p.block, p.auth, true, d1, d2, &err),
+			 SNP_E_RESERVED);
+	/* The ID key's own fields still count. */
+	p.auth[0x240] = 3;
+	assert_int_equal(idblock_verify_auth(p.block, p.auth, false, d1, d2, &err),
+			 SNP_E_UNSUPPORTED);
+	assert_non_null(strstr(err.msg, "ID_KEY: CURVE"));
+}
+
 /* OpenSSL writes key as PKCS#8 PEM to dir/name; path receives the file name. */
 static void write_pem(const char *dir, const char *name, EVP_PKEY *key, char *path, size_t size)
 {
@@ -415,6 +439,7 @@ int main(void)
 		cmocka_unit_test(idblock_verify_auth_flipped_bytes_fail),
 		cmocka_unit_test(idblock_verify_auth_swapped_id_key_fails_author_sig),
 		cmocka_unit_test(idblock_verify_auth_parse_errors_pass_through),
+		cmocka_unit_test(idblock_verify_auth_ignores_author_fields_when_disabled),
 		cmocka_unit_test(idblock_key_load_pkcs8_and_errors),
 		cmocka_unit_test(idblock_make_checks_policy_and_self_verifies),
 	};
