@@ -39,7 +39,7 @@ int chain_check_pss_alg(const X509_ALGOR *alg, const char *what, struct snp_err 
 	RSA_PSS_PARAMS *pss = NULL;
 	X509_ALGOR *mgfhash = NULL;
 	int ptype, mptype;
-	int64_t v;
+	int64_t v = 0;
 	int ret = SNP_E_INTERNAL;
 
 	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
@@ -163,17 +163,22 @@ static void asn1_time_str(const ASN1_TIME *t, char *buf, size_t len)
 int chain_check_validity(const X509 *cert, const char *what, time_t now, struct snp_err *err)
 {
 	const ASN1_TIME *nb = X509_get0_notBefore(cert), *na = X509_get0_notAfter(cert);
+	int cb = nb ? ASN1_TIME_cmp_time_t(nb, now) : -2;
+	int ca = na ? ASN1_TIME_cmp_time_t(na, now) : -2;
 	char tnow[32], tb[32];
 
 	chain_format_time(now, tnow, sizeof(tnow));
-	/* X509_cmp_time returns -1 when the certificate time is before now, 0 on error. */
-	if (!nb || X509_cmp_time(nb, &now) != -1) {
+	/*
+	 * Valid when notBefore <= now <= notAfter (RFC 5280: both ends included).
+	 * ASN1_TIME_cmp_time_t gives -1, 0, 1 for before, equal, after, -2 on error.
+	 */
+	if (cb == -2 || cb > 0) {
 		if (nb)
 			asn1_time_str(nb, tb, sizeof(tb));
 		return snp_errf(err, SNP_E_CHAIN, "%s: not yet valid at %s (notBefore %s)", what,
 				tnow, nb ? tb : "absent");
 	}
-	if (!na || X509_cmp_time(na, &now) != 1) {
+	if (ca < 0) {
 		if (na)
 			asn1_time_str(na, tb, sizeof(tb));
 		return snp_errf(err, SNP_E_CHAIN, "%s: expired at %s (notAfter %s)", what, tnow,
