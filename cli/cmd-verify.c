@@ -3,13 +3,16 @@
  * (docs/verify.md). Exit 0 only when verified and appraised; 1 when refused;
  * 2 for unusable input.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "abi/report.h"
@@ -24,6 +27,7 @@
 #include "cli/cmd.h"
 #include "cli/commands.h"
 #include "util/file.h"
+#include "util/hex.h"
 #include "util/log.h"
 
 #define HCL_REPORT_OFFSET 0x20
@@ -37,6 +41,7 @@ struct verify_args {
 
 /* The KDS lookup of one run: what was obtained, to be cached once verified. */
 struct kds_run {
+	char sim_cache[4096]; /* the cache subtree for a simulated root */
 	struct kds_curl curl;
 	struct kds_opts o;
 	struct kds_vek vek;
@@ -250,6 +255,28 @@ static int load_inputs(const struct verify_args *a, struct certs *certs,
  * from the cache or KDS; with --kds-crl the CRL. All of it goes to
  * verify_report as untrusted evidence.
  */
+/*
+ * Entries verified under a simulated root live in DIR/sim-<sha256 of that ARK,
+ * 16 hex digits>/, apart from AMD-anchored ones: a sim VCEK is never offered to
+ * a verification without that root, and a regenerated sim starts afresh.
+ */
+static int sim_cache_dir(const char *dir, X509 *root, char *out, size_t cap,
+			 struct snp_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+
+	if (X509_digest(root, EVP_sha256(), md, &n) != 1 || n < 8)
+		return snp_err_openssl(err, "KDS cache: digest of the simulated root");
+	hex_encode(md, 8, hex);
+	if ((size_t)snprintf(out, cap, "%s/sim-%s", dir, hex) >= cap)
+		return snp_errf(err, SNP_E_INVALID, "--kds-cache %.100s: path too long", dir);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return snp_err_sys(err, "--kds-cache %s", dir);
+	return 0;
+}
+
 static int kds_load(const struct verify_args *a, const uint8_t *raw, size_t len,
 		    struct certs *certs, struct verify_opts *opts, struct kds_run *k,
 		    struct snp_err *err)
@@ -262,6 +289,12 @@ static int kds_load(const struct verify_args *a, const uint8_t *raw, size_t len,
 	kds_curl_init(&k->curl);
 	k->o.base_url = a->kds;
 	k->o.cache_dir = a->kds_cache;
+	if (a->kds_cache && opts->n_allow_sim_roots > 0 &&
+	    (ret = sim_cache_dir(a->kds_cache, opts->allow_sim_roots[0], k->sim_cache,
+				 sizeof(k->sim_cache), err)) != 0)
+		return ret;
+	if (k->sim_cache[0])
+		k->o.cache_dir = k->sim_cache;
 	k->o.fetch = kds_curl_fetcher(&k->curl);
 	if (!need_vek && !a->kds_crl)
 		return 0;

@@ -32,7 +32,8 @@ struct fixture {
 	struct sim_store st;
 	struct sim_kds *kds;
 	char url[64], report[P], root[P];
-	char vcek_path[P], chain_path[P]; /* where the cache must put them */
+	char sim_sub[P];                  /* the cache subtree for this sim's root */
+	char vcek_path[2 * P], chain_path[2 * P]; /* where the cache must put them */
 };
 
 /* snpvm verify ARGS...; fails unless it exits want. */
@@ -101,9 +102,26 @@ static int setup(void **state, enum snp_product product)
 	hex_encode(raw + 0x1a0, product == SNP_PRODUCT_TURIN ? 8 : 64, hwid);
 	hex_encode(raw + 0x180, 8, tcb);
 	free(raw);
-	snprintf(f->vcek_path, sizeof(f->vcek_path), "%s/vcek/%s/%s/%s.der", f->cache,
+	/*
+	 * Verified under a simulated root, the entries live in the subtree named by
+	 * that root's SHA-256 (first 8 bytes), computed here with the openssl CLI.
+	 */
+	{
+		char cmd[2048], line[256];
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd),
+			 "openssl x509 -in '%s' -outform DER | openssl dgst -sha256 -r", f->root);
+		p = popen(cmd, "r");
+		assert_non_null(p);
+		assert_non_null(fgets(line, sizeof(line), p));
+		assert_int_equal(pclose(p), 0);
+		line[16] = '\0';
+		snprintf(f->sim_sub, sizeof(f->sim_sub), "%s/sim-%s", f->cache, line);
+	}
+	snprintf(f->vcek_path, sizeof(f->vcek_path), "%s/vcek/%s/%s/%s.der", f->sim_sub,
 		 snp_product_name(product), hwid, tcb);
-	snprintf(f->chain_path, sizeof(f->chain_path), "%s/vcek/%s/cert_chain.pem", f->cache,
+	snprintf(f->chain_path, sizeof(f->chain_path), "%s/vcek/%s/cert_chain.pem", f->sim_sub,
 		 snp_product_name(product));
 	*state = f;
 	return 0;
@@ -183,6 +201,13 @@ static void kds_fetch_verify_cache_offline(void **state)
 		verify_free(0, a);
 		assert_true(exists(f->vcek_path));
 		assert_true(exists(f->chain_path));
+		{
+			/* Nothing verified under the sim root lands in the AMD-anchored tree. */
+			char amd_tree[P + 8];
+
+			snprintf(amd_tree, sizeof(amd_tree), "%s/vcek", f->cache);
+			assert_false(exists(amd_tree));
+		}
 	}
 	sim_kds_stop(f->kds);
 	f->kds = NULL;
