@@ -1,11 +1,13 @@
 #include "attest/crl.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "attest/chain.h"
 #include "util/file.h"
@@ -79,8 +81,55 @@ static int check_listed(X509_CRL *crl, X509 *x, const char *what, struct snp_err
 	return 0;
 }
 
+/*
+ * AMD signs the VCEK and the VLEK CRL with the same ARK under the same issuer
+ * name, so the signature cannot tell them apart. When the CRL names its
+ * issuing distribution point, it must be this tree's (".../vcek/v1/Milan/crl").
+ */
+static int check_idp(X509_CRL *crl, const char *tree, struct snp_err *err)
+{
+	ISSUING_DIST_POINT *idp;
+	const GENERAL_NAMES *names;
+	char want[64], got[160] = "(no URI)";
+	int crit = -1, ret = SNP_E_CHAIN;
+
+	if (!tree)
+		return 0;
+	idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit, NULL);
+	if (!idp) {
+		if (crit == -1)
+			return 0; /* no distribution point named: the caller chose the CRL */
+		return snp_errf(err, SNP_E_CHAIN,
+				"CRL: issuing distribution point %s", crit == -2 ? "repeated" :
+				"does not decode");
+	}
+	snprintf(want, sizeof(want), "/%s", tree);
+	names = idp->distpoint && idp->distpoint->type == 0 ? idp->distpoint->name.fullname : NULL;
+	for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+		const unsigned char *uri;
+		size_t n, w = strlen(want);
+
+		if (gn->type != GEN_URI)
+			continue;
+		uri = ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier);
+		n = (size_t)ASN1_STRING_length(gn->d.uniformResourceIdentifier);
+		snprintf(got, sizeof(got), "%.*s", (int)(n < 150 ? n : 150), (const char *)uri);
+		if (n >= w && memcmp(uri + n - w, want, w) == 0 && memchr(uri, 0, n) == NULL) {
+			ret = 0;
+			break;
+		}
+	}
+	if (ret)
+		snp_errf(err, SNP_E_CHAIN, "CRL: issuing distribution point %s is not the %s CRL",
+			 got, tree);
+	ISSUING_DIST_POINT_free(idp);
+	return ret;
+}
+
 int crl_check(X509_CRL *crl, X509 *ark, X509 *intermediate, const char *intermediate_what,
-	      X509 *vek, const char *vek_what, time_t now, struct snp_err *err)
+	      X509 *vek, const char *vek_what, const char *tree, time_t now,
+	      struct snp_err *err)
 {
 	const ASN1_TIME *tu = X509_CRL_get0_lastUpdate(crl), *nu = X509_CRL_get0_nextUpdate(crl);
 	const X509_ALGOR *alg;
@@ -115,6 +164,8 @@ int crl_check(X509_CRL *crl, X509 *ark, X509 *intermediate, const char *intermed
 			       tnow);
 		goto out;
 	}
+	if ((ret = check_idp(crl, tree, err)) != 0)
+		goto out;
 	if ((ret = check_listed(crl, intermediate, intermediate_what, err)) != 0 ||
 	    (ret = check_listed(crl, vek, vek_what, err)) != 0)
 		goto out;

@@ -24,10 +24,13 @@ int crl_load_file(const char *path, X509_CRL **out, struct snp_err *err) SNP_MUS
 /*
  * Checks crl against the chain: issuer name = ark's subject, RSASSA-PSS
  * SHA-384/salt 48 signature by ark, thisUpdate <= now < nextUpdate (a CRL
- * without nextUpdate fails), and neither intermediate's nor vek's serial is
- * listed. Returns 0, or SNP_E_CHAIN naming the check.
+ * without nextUpdate fails), that an issuing distribution point, when the
+ * CRL names one, ends with tree ("vcek/v1/Milan/crl"; NULL skips this), and
+ * neither intermediate's nor vek's serial is listed. Returns 0, or
+ * SNP_E_CHAIN naming the check.
  */
 int crl_check(X509_CRL *crl, X509 *ark, X509 *intermediate, const char *intermediate_what,
-	      X509 *vek, const char *vek_what, time_t now, struct snp_err *err) SNP_MUST_CHECK;
+	      X509 *vek, const char *vek_what, const char *tree, time_t now,
+	      struct snp_err *err) SNP_MUST_CHECK;
 
 #endif

@@ -232,6 +232,10 @@ static int choose_product(const struct snp_report *rep, X509 *vek, const struct 
 	enum snp_product rp = report_product(rep), ip = issuer_product(vek);
 	const char *src;
 
+	if (o->product != SNP_PRODUCT_UNKNOWN && o->product != SNP_PRODUCT_MILAN &&
+	    o->product != SNP_PRODUCT_GENOA && o->product != SNP_PRODUCT_TURIN)
+		return fail(res, err, SNP_E_INVALID, "product", "configured product %d is not valid",
+			    (int)o->product);
 	if (rep->version >= 3 && rp == SNP_PRODUCT_UNKNOWN)
 		return fail(res, err, SNP_E_UNSUPPORTED, "product",
 			    "CPUID family 0x%02x model 0x%02x is not Milan, Genoa or Turin",
@@ -719,13 +723,20 @@ int verify_report(struct verifier *v, const uint8_t *raw, size_t len, const stru
 	}
 	pass(res, "vek.validity", "valid at the verification time");
 	if (opts->crl) {
+		char tree[32];
+
+		snprintf(tree, sizeof(tree), "%s/v1/%s/crl", role == ROOT_ASK ? "vcek" : "vlek",
+			 snp_product_name(res->product));
 		if ((ret = crl_check(opts->crl, ark, inter, root_role_name(role), vek, vek_name,
-				     opts->now, err)) != 0) {
+				     tree, opts->now, err)) != 0) {
 			ret = fail_err(res, err, ret, "crl");
 			goto out;
 		}
 		pass(res, "crl", "ARK-signed, current, neither %s nor %s revoked",
 		     root_role_name(role), vek_name);
+	} else {
+		/* The choice is recorded in the verdict: no CRL means revocation was not checked. */
+		pass(res, "crl", "not checked: no CRL given (--crl or --kds-crl)");
 	}
 	if ((ret = check_report_signature(v, raw, &res->report, vek,
 					  entry ? entry->verify : NULL, res, err)) != 0 ||

@@ -529,6 +529,9 @@ static void binding_mismatches(void **state)
 	       "CHIP_ID byte 63");
 }
 
+/* When set, make_crl names this issuing distribution point (a URI). */
+static const char *crl_idp;
+
 static X509_CRL *make_crl(EVP_PKEY *key, const char *issuer_cn, time_t this_upd,
 			  time_t next_upd, const long *revoked, size_t nrevoked)
 {
@@ -557,6 +560,25 @@ static X509_CRL *make_crl(EVP_PKEY *key, const char *issuer_cn, time_t this_upd,
 		assert_int_equal(X509_REVOKED_set_revocationDate(r, t), 1);
 		assert_int_equal(X509_CRL_add0_revoked(crl, r), 1);
 		ASN1_INTEGER_free(s);
+	}
+	if (crl_idp) {
+		ISSUING_DIST_POINT *idp = ISSUING_DIST_POINT_new();
+		GENERAL_NAME *gn = GENERAL_NAME_new();
+		ASN1_IA5STRING *uri = ASN1_IA5STRING_new();
+
+		assert_true(idp && gn && uri);
+		assert_int_equal(ASN1_STRING_set(uri, crl_idp, -1), 1);
+		GENERAL_NAME_set0_value(gn, GEN_URI, uri);
+		idp->distpoint = DIST_POINT_NAME_new();
+		assert_non_null(idp->distpoint);
+		idp->distpoint->type = 0;
+		idp->distpoint->name.fullname = sk_GENERAL_NAME_new_null();
+		assert_non_null(idp->distpoint->name.fullname);
+		assert_true(sk_GENERAL_NAME_push(idp->distpoint->name.fullname, gn) > 0);
+		assert_int_equal(X509_CRL_add1_ext_i2d(crl, NID_issuing_distribution_point, idp, 1,
+						       X509V3_ADD_DEFAULT),
+				 1);
+		ISSUING_DIST_POINT_free(idp);
 	}
 	assert_int_equal(X509_CRL_sort(crl), 1);
 	assert_int_equal(EVP_DigestSignInit(m, &pc, EVP_sha384(), NULL, key), 1);
@@ -621,6 +643,24 @@ static void crl_checks(void **state)
 	expect(verify_sim(S.report, S.vek, true, crl, &res, &err), &err, SNP_E_CHAIN, "crl",
 	       "CRL of another ARK");
 	X509_CRL_free(crl);
+
+	/* A CRL that names its distribution point must be this chain's tree (VCEK, Milan). */
+	crl_idp = "https://kdsintf.amd.com/vcek/v1/Milan/crl";
+	crl = make_crl(S.ark_key, "ARK-Milan", NOW - DAY, NOW + DAY, other, 1);
+	expect(verify_sim(S.report, S.vek, true, crl, &res, &err), &err, 0, "", "the VCEK CRL");
+	X509_CRL_free(crl);
+	crl_idp = "https://kdsintf.amd.com/vlek/v1/Milan/crl";
+	crl = make_crl(S.ark_key, "ARK-Milan", NOW - DAY, NOW + DAY, other, 1);
+	expect(verify_sim(S.report, S.vek, true, crl, &res, &err), &err, SNP_E_CHAIN, "crl",
+	       "the VLEK CRL for a VCEK chain");
+	assert_non_null(strstr(err.msg, "is not the vcek/v1/Milan/crl CRL"));
+	X509_CRL_free(crl);
+	crl_idp = "https://kdsintf.amd.com/vcek/v1/Genoa/crl";
+	crl = make_crl(S.ark_key, "ARK-Milan", NOW - DAY, NOW + DAY, other, 1);
+	expect(verify_sim(S.report, S.vek, true, crl, &res, &err), &err, SNP_E_CHAIN, "crl",
+	       "another product's CRL");
+	X509_CRL_free(crl);
+	crl_idp = NULL;
 	EVP_PKEY_free(stranger);
 }
 

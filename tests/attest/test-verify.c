@@ -159,6 +159,16 @@ static void genuine_pairs_verify(void **state)
 			assert_false(res->sim_root);
 			assert_string_equal(res->checks[res->nchecks - 1].name, "vek.hwid");
 		}
+		/* Without a CRL the verdict says revocation was not checked. */
+		{
+			bool crl_recorded = false;
+
+			for (size_t k = 0; k < res->nchecks; k++)
+				if (strcmp(res->checks[k].name, "crl") == 0 &&
+				    strstr(res->checks[k].detail, "not checked"))
+					crl_recorded = true;
+			assert_true(crl_recorded);
+		}
 		free(rep);
 	}
 	free(res);
@@ -194,6 +204,20 @@ static void zero_time_is_strict(void **state)
 	ret = verify_report(f->v, rep, SNP_REPORT_SIZE, &c, NULL, &res, &err);
 	expect_fail(ret, &err, SNP_E_CHAIN, "ark.validity", "NULL opts");
 	certs_free(&c);
+	free(rep);
+}
+
+/* A product value outside the enum (a library caller's mistake) is refused, not indexed. */
+static void out_of_range_product_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct verify_result res;
+	struct snp_err err = { 0 };
+	uint8_t *rep = load_report("attest/trustee/test-report.bin", 0);
+	int ret = run(f->v, rep, "attest/trustee/test-vcek.der", NULL, NOW_2026_11_22,
+		      (enum snp_product)9, &res, &err);
+
+	expect_fail(ret, &err, SNP_E_INVALID, "product", "product 9 on a v2 report");
 	free(rep);
 }
 
@@ -410,6 +434,7 @@ int main(void)
 		cmocka_unit_test(genuine_pairs_verify),
 		cmocka_unit_test(vlek_expired_at_current_time),
 		cmocka_unit_test(zero_time_is_strict),
+		cmocka_unit_test(out_of_range_product_refused),
 		cmocka_unit_test(negatives_fail_with_reason),
 		cmocka_unit_test(modified_ask_is_refused),
 		cmocka_unit_test(debug_report_verifies),
