@@ -361,6 +361,17 @@ static void sp_launch_start_checks_policy(void **state)
 	sim_guest_free(g);
 }
 
+/* The page the simulated CPU accepts, and the index of its leaf 1 (family/model/stepping). */
+static int cpuid_fill_find_leaf1(struct sim_sp *sp, struct snp_cpuid_page *page)
+{
+	sim_cpuid_fill(sim_sp_platform(sp), page);
+	for (uint32_t i = 0; i < page->count; i++)
+		if (page->entries[i].eax_in == 1)
+			return (int)i;
+	fail_msg("the filled CPUID page has no leaf 1");
+	return -1;
+}
+
 static void sp_cpuid_rejection_returns_corrected_page(void **state)
 {
 	struct fixture *f = *state;
@@ -369,13 +380,9 @@ static void sp_cpuid_rejection_returns_corrected_page(void **state)
 	uint8_t buf[SNP_PAGE_SIZE];
 	uint32_t st = 0;
 	struct sim_guest *g = start(f->sp, POLICY);
-	int leaf1 = -1;
+	int leaf1;
 
-	sim_cpuid_fill(sim_sp_platform(f->sp), &page);
-	for (uint32_t i = 0; i < page.count; i++)
-		if (page.entries[i].eax_in == 1)
-			leaf1 = (int)i;
-	assert_true(leaf1 >= 0);
+	leaf1 = cpuid_fill_find_leaf1(f->sp, &page);
 	/* Milan B1 is family 0x19 model 0x01 stepping 1: CPUID(1).EAX 0x00A00F11. */
 	assert_int_equal(page.entries[leaf1].eax, 0x00a00f11);
 	page.entries[leaf1].eax = 0x00a10f11;    /* claims to be a Genoa */
@@ -403,13 +410,9 @@ static void sp_cpuid_ecx_in_cannot_hide_a_leaf(void **state)
 	uint8_t buf[SNP_PAGE_SIZE];
 	uint32_t st = 0;
 	struct sim_guest *g = start(f->sp, POLICY);
-	int leaf1 = -1;
+	int leaf1;
 
-	sim_cpuid_fill(sim_sp_platform(f->sp), &page);
-	for (uint32_t i = 0; i < page.count; i++)
-		if (page.entries[i].eax_in == 1)
-			leaf1 = (int)i;
-	assert_true(leaf1 >= 0);
+	leaf1 = cpuid_fill_find_leaf1(f->sp, &page);
 	page.entries[leaf1].ecx_in = 1;
 	page.entries[leaf1].eax = 0xdeadbeef;
 	cpuid_page_write(&page, buf);
