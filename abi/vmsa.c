@@ -29,8 +29,11 @@ _Static_assert(SNP_VMSA_OFF(dr7) == 0x160, "DR7");
 _Static_assert(SNP_VMSA_OFF(dr6) == 0x168, "DR6");
 _Static_assert(SNP_VMSA_OFF(rflags) == 0x170, "RFLAGS");
 _Static_assert(SNP_VMSA_OFF(rip) == 0x178, "RIP");
+_Static_assert(SNP_VMSA_OFF(rsp) == 0x1D8, "RSP");
 _Static_assert(SNP_VMSA_OFF(g_pat) == 0x268, "G_PAT");
 _Static_assert(SNP_VMSA_OFF(rdx) == 0x310, "RDX");
+_Static_assert(SNP_VMSA_OFF(rsi) == 0x330, "RSI");
+_Static_assert(SNP_VMSA_OFF(rdi) == 0x338, "RDI");
 _Static_assert(SNP_VMSA_OFF(sev_features) == 0x3B0, "SEV_FEATURES");
 _Static_assert(SNP_VMSA_OFF(xcr0) == 0x3E8, "XCR0");
 _Static_assert(SNP_VMSA_OFF(mxcsr) == 0x408, "MXCSR");
@@ -73,8 +76,11 @@ static const struct vmsa_field fields[] = {
 	F("DR6", dr6, 8),
 	F("RFLAGS", rflags, 8),
 	F("RIP", rip, 8),
+	F("RSP", rsp, 8),
 	F("G_PAT", g_pat, 8),
 	F("RDX", rdx, 8),
+	F("RSI", rsi, 8),
+	F("RDI", rdi, 8),
 	F("SEV_FEATURES", sev_features, 8),
 	F("XCR0", xcr0, 8),
 	F("MXCSR", mxcsr, 4),

@@ -49,11 +49,16 @@ struct snp_vmsa_layout {
 	uint8_t dr6[8];                  /* 0x168 */
 	uint8_t rflags[8];               /* 0x170 */
 	uint8_t rip[8];                  /* 0x178 */
-	uint8_t rsvd_180[0xE8];          /* 0x180: DR0-3, RSP 0x1D8, RAX 0x1F8, ..., CR2 */
+	uint8_t rsvd_180[0x58];          /* 0x180: DR0-3 and their address masks */
+	uint8_t rsp[8];                  /* 0x1D8 */
+	uint8_t rsvd_1e0[0x88];          /* 0x1E0: S_CET, SSP, RAX 0x1F8, STAR..CR2 */
 	uint8_t g_pat[8];                /* 0x268 */
 	uint8_t rsvd_270[0xA0];          /* 0x270: DBGCTL, LBR MSRs, PKRU, RCX 0x308 */
 	uint8_t rdx[8];                  /* 0x310 */
-	uint8_t rsvd_318[0x98];          /* 0x318: RBX..R15, GUEST_EXIT_*, NRIP */
+	uint8_t rsvd_318[0x18];          /* 0x318: RBX, reserved, RBP */
+	uint8_t rsi[8];                  /* 0x330 */
+	uint8_t rdi[8];                  /* 0x338 */
+	uint8_t rsvd_340[0x70];          /* 0x340: R8..R15, GUEST_EXIT_*, NRIP */
 	uint8_t sev_features[8];         /* 0x3B0 */
 	uint8_t rsvd_3b8[0x30];          /* 0x3B8: VINTR_CTRL .. EVENT_INJ */
 	uint8_t xcr0[8];                 /* 0x3E8 */
@@ -84,8 +89,11 @@ struct snp_vmsa {
 	uint64_t dr6;
 	uint64_t rflags;
 	uint64_t rip;
+	uint64_t rsp; /* zero for OVMF; the direct payload boot's stack (docs/launch-layout.md) */
 	uint64_t g_pat;
 	uint64_t rdx;
+	uint64_t rsi; /* zero for OVMF; the payload boot's boot-parameters GPA */
+	uint64_t rdi; /* zero for OVMF; the payload boot's vCPU index */
 	uint64_t sev_features;
 	uint64_t xcr0;
 	uint32_t mxcsr;

@@ -32,8 +32,11 @@ static void distinct(struct snp_vmsa *v)
 	v->dr6 = 0x4142434445464748ull;
 	v->rflags = 0x5152535455565758ull;
 	v->rip = 0x6162636465666768ull;
+	v->rsp = 0x6a6b6c6d6e6f6061ull;
 	v->g_pat = 0x7172737475767778ull;
 	v->rdx = 0x8182838485868788ull;
+	v->rsi = 0x8a8b8c8d8e8f8081ull;
+	v->rdi = 0x9a9b9c9d9e9f9091ull;
 	v->sev_features = 0x9192939495969798ull;
 	v->xcr0 = 0xa1a2a3a4a5a6a7a8ull;
 	v->mxcsr = 0xb1b2b3b4u;
@@ -76,6 +79,10 @@ static void vmsa_write_places_fields_at_table_b4_offsets(void **state)
 	assert_int_equal(le(page + 0x178, 8), v.rip);
 	assert_int_equal(le(page + 0x268, 8), v.g_pat);
 	assert_int_equal(le(page + 0x310, 8), v.rdx);
+	/* RSP, RSI, RDI: Linux arch/x86/include/asm/svm.h, struct sev_es_save_area */
+	assert_int_equal(le(page + 0x1D8, 8), v.rsp);
+	assert_int_equal(le(page + 0x330, 8), v.rsi);
+	assert_int_equal(le(page + 0x338, 8), v.rdi);
 	assert_int_equal(le(page + 0x3B0, 8), v.sev_features);
 	assert_int_equal(le(page + 0x3E8, 8), v.xcr0);
 	assert_int_equal(le(page + 0x408, 4), v.mxcsr);
@@ -85,12 +92,12 @@ static void vmsa_write_places_fields_at_table_b4_offsets(void **state)
 	/* little-endian: the low byte first */
 	assert_int_equal(page[0x178], 0x68);
 	assert_int_equal(page[0x17F], 0x61);
-	/* nothing else: with every field all ones, 10 segments * 16 + 11 * 8 + 4 + 3 * 2 bytes */
+	/* nothing else: with every field all ones, 10 segments * 16 + 14 * 8 + 4 + 3 * 2 bytes */
 	memset(&v, 0xff, sizeof(v));
 	vmsa_write(&v, page);
 	for (size_t i = 0; i < SNP_VMSA_SIZE; i++)
 		nonzero += page[i] != 0;
-	assert_int_equal(nonzero, 10 * 16 + 11 * 8 + 4 + 3 * 2);
+	assert_int_equal(nonzero, 10 * 16 + 14 * 8 + 4 + 3 * 2);
 }
 
 static void vmsa_parse_round_trips(void **state)
