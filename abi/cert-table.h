@@ -1,6 +1,6 @@
 /*
  * The extended-request certificate table (SNP_GET_EXT_REPORT, GHCB extended
- * guest request, configfs-tsm auxblob; reference/snp-attestation-report.md §9):
+ * guest request, configfs-tsm auxblob; AMD GHCB spec 56421, SNP Extended Guest Request):
  * an array of 24-byte entries { GUID (16 bytes, RFC 4122 byte order), u32
  * offset, u32 length } ending with an all-zero entry, followed by the blobs.
  * Offsets count from the start of the table.
@@ -24,7 +24,8 @@ struct snp_cert_entry {
 	uint32_t offset, len;
 };
 
-/* The GUIDs of §9, in wire (RFC 4122) byte order. */
+/* The GUIDs (GHCB spec 56421; CRL: virtee/sev; extra platform info: go-sev-guest abi/abi.go),
+ * in wire (RFC 4122) byte order. */
 extern const uint8_t SNP_CERT_GUID_VCEK[SNP_CERT_GUID_SIZE]; /* 63da758d-e664-4564-adc5-f4b93be8accd */
 extern const uint8_t SNP_CERT_GUID_VLEK[SNP_CERT_GUID_SIZE]; /* a8074bc2-a25a-483e-aae6-39c045a0b8a1 */
 extern const uint8_t SNP_CERT_GUID_ASK[SNP_CERT_GUID_SIZE];  /* 4ab7b379-...; also the ASVK */

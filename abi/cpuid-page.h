@@ -1,6 +1,6 @@
 /*
  * The SNP CPUID page (SNP ABI spec 56860, "CPUID Function Structure";
- * reference/kvm-snp-api.md §9.1): a u32 count, 12 reserved bytes, then up to
+ * QEMU target/i386/sev.c SnpCpuidInfo): a u32 count, 12 reserved bytes, then up to
  * 64 entries of 48 bytes. Passed to SNP_LAUNCH_UPDATE with page type CPUID;
  * the firmware checks every entry against the real CPU and, when it refuses
  * the page, writes the values it would accept back into it.

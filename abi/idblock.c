@@ -6,7 +6,7 @@
 #include "abi/policy.h"
 #include "abi/reader.h"
 
-/* SEV-SNP ABI spec 56860, ID Block Structure (reference §11.2). */
+/* SEV-SNP ABI spec 56860 §8.18 (SNP_LAUNCH_FINISH), ID Block Structure. */
 _Static_assert(sizeof(struct snp_id_block_layout) == SNP_ID_BLOCK_SIZE, "ID_BLOCK size");
 _Static_assert(offsetof(struct snp_id_block_layout, family_id) == 0x30, "FAMILY_ID");
 _Static_assert(offsetof(struct snp_id_block_layout, image_id) == 0x40, "IMAGE_ID");
@@ -14,18 +14,18 @@ _Static_assert(offsetof(struct snp_id_block_layout, version) == 0x50, "VERSION")
 _Static_assert(offsetof(struct snp_id_block_layout, guest_svn) == 0x54, "GUEST_SVN");
 _Static_assert(offsetof(struct snp_id_block_layout, policy) == 0x58, "POLICY");
 
-/* ECDSA P-384 with SHA-384 signature format (reference §11.4). */
+/* ECDSA P-384 with SHA-384 signature format (spec 56860, cryptographic formats). */
 _Static_assert(sizeof(struct snp_ecdsa_sig_layout) == SNP_ECDSA_SIG_SIZE, "signature size");
 _Static_assert(offsetof(struct snp_ecdsa_sig_layout, s) == 0x048, "signature S");
 _Static_assert(offsetof(struct snp_ecdsa_sig_layout, reserved) == 0x090, "signature rest");
 
-/* ECDSA public key format (reference §11.5). */
+/* ECDSA public key format (spec 56860, cryptographic formats). */
 _Static_assert(sizeof(struct snp_pubkey_layout) == SNP_PUBKEY_SIZE, "public key size");
 _Static_assert(offsetof(struct snp_pubkey_layout, qx) == 0x004, "QX");
 _Static_assert(offsetof(struct snp_pubkey_layout, qy) == 0x04C, "QY");
 _Static_assert(offsetof(struct snp_pubkey_layout, reserved) == 0x094, "public key rest");
 
-/* ID Authentication Information Structure (reference §11.3). */
+/* ID Authentication Information Structure (spec 56860 §8.18). */
 _Static_assert(sizeof(struct snp_id_auth_layout) == SNP_ID_AUTH_SIZE, "ID_AUTH size");
 _Static_assert(SNP_ID_AUTH_OFF(auth_key_algo) == 0x004, "AUTH_KEY_ALGO");
 _Static_assert(SNP_ID_AUTH_OFF(reserved0) == 0x008, "reserved 0x008");

@@ -3,9 +3,9 @@
  * ECDSA signature and public key formats they embed. SEV-SNP ABI spec 56860:
  * the "ID Block Structure" and "ID Authentication Information Structure"
  * tables of SNP_LAUNCH_FINISH, and the "ECDSA P-384 with SHA-384 Signature"
- * and "ECDSA Public Key" formats of the cryptographic-formats chapter; the
- * tables in reference/snp-launch-digest.md §11.2-11.5. Layout only: no crypto
- * (measure/idblock.h signs and verifies).
+ * and "ECDSA Public Key" formats of the cryptographic-formats chapter (tables
+ * also in docs/id-block.md). Layout only: no crypto (measure/idblock.h signs
+ * and verifies).
  */
 #ifndef SNPVM_ABI_IDBLOCK_H
 #define SNPVM_ABI_IDBLOCK_H

@@ -5,7 +5,7 @@
 
 #include "abi/reader.h"
 
-/* reference/snp-launch-digest.md §5.1 (footer table) and §6.1 (SEV metadata). */
+/* edk2 ResetVectorVtf0.asm (footer table) and OvmfSevMetadata.asm (SEV metadata). */
 _Static_assert(sizeof(struct ovmf_table_entry_tail_layout) == OVMF_TABLE_ENTRY_TAIL, "entry tail");
 _Static_assert(offsetof(struct ovmf_table_entry_tail_layout, guid) == 2, "entry GUID");
 _Static_assert(sizeof(struct ovmf_sev_es_reset_layout) == 4, "SEV-ES reset block");

@@ -1,6 +1,6 @@
 /*
  * OVMF firmware structures that the SNP launch digest reads
- * (reference/snp-launch-digest.md §5-§6): the GUIDed footer table at the end
+ * (docs/measure.md, "How the digest is computed"): the GUIDed footer table at the end
  * of the image (edk2 OvmfPkg/ResetVector/Ia16/ResetVectorVtf0.asm, parsed by
  * QEMU hw/i386/pc_sysfw_ovmf.c), the data of the entries SNP uses (SEV-ES
  * reset block, SEV metadata offset, SEV hash table, SVSM info), and the SEV
@@ -27,7 +27,7 @@
 #define OVMF_SEV_SECTION_SIZE 12
 #define OVMF_SEV_MAX_SECTIONS 64
 
-/* GUIDs in file byte order (EFI mixed endian), §5.2. */
+/* GUIDs in file byte order (EFI mixed endian), as ResetVectorVtf0.asm lays them out. */
 extern const uint8_t OVMF_GUID_TABLE_FOOTER[OVMF_GUID_SIZE];   /* 96b582de-... */
 extern const uint8_t OVMF_GUID_SEV_ES_RESET[OVMF_GUID_SIZE];   /* 00f771de-... */
 extern const uint8_t OVMF_GUID_SEV_METADATA[OVMF_GUID_SIZE];   /* dc886566-... */
@@ -40,13 +40,13 @@ extern const uint8_t OVMF_GUID_SVSM_INFO[OVMF_GUID_SIZE];      /* a789a612-... *
  * Wire layouts as byte arrays (no padding), for sizeof/offsetof and static
  * asserts only; untrusted bytes are never cast to them.
  */
-/* §5.1: what follows each entry's data; the footer entry is one of these. */
+/* ResetVectorVtf0.asm: what follows each entry's data; the footer entry is one of these. */
 struct ovmf_table_entry_tail_layout {
 	uint8_t length[2]; /* 0x00: data + 18 (footer: the whole table) */
 	uint8_t guid[16];  /* 0x02 */
 };
 
-/* §5.2: entry data. */
+/* Entry data (ResetVectorVtf0.asm; QEMU hw/i386/pc_sysfw_ovmf.c, target/i386/sev.c). */
 struct ovmf_sev_es_reset_layout {
 	uint8_t ap_reset_addr[4]; /* 0x00 */
 };
@@ -61,7 +61,7 @@ struct ovmf_svsm_info_layout {
 	uint8_t entry_offset[4]; /* 0x00: inside the SVSM image */
 };
 
-/* §6.1 */
+/* OvmfSevMetadata.asm: the "ASEV" header and its descriptors. */
 struct ovmf_sev_metadata_header_layout {
 	uint8_t signature[4];    /* 0x00: "ASEV" */
 	uint8_t size[4];         /* 0x04: 16 + 12 * count */
@@ -74,7 +74,7 @@ struct ovmf_sev_section_layout {
 	uint8_t type[4]; /* 0x08 */
 };
 
-/* §6.2 */
+/* OvmfSevMetadata.asm section types (QEMU include/hw/i386/pc.h ovmf_sev_metadata_desc_type). */
 enum ovmf_sev_section_type {
 	OVMF_SECTION_SNP_SEC_MEM = 1,
 	OVMF_SECTION_SNP_SECRETS = 2,

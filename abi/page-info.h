@@ -1,6 +1,6 @@
 /*
  * PAGE_INFO (SNP ABI spec 56860 §8.17, "Table 67" in rev 1.51;
- * reference/snp-launch-digest.md §2): the 112-byte record whose SHA-384 is
+ * its per-page-type rules in §8.17.2): the 112-byte record whose SHA-384 is
  * the next launch digest, and the page types SNP_LAUNCH_UPDATE accepts.
  */
 #ifndef SNPVM_ABI_PAGE_INFO_H

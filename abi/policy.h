@@ -1,6 +1,6 @@
 /*
  * Guest POLICY (u64) and PLATFORM_INFO (u64) bits: SNP ABI spec 56860 §4.3
- * and the PLATFORM_INFO table (reference/snp-attestation-report.md §4).
+ * and the PLATFORM_INFO field of the ATTESTATION_REPORT table (§7.3).
  */
 #ifndef SNPVM_ABI_POLICY_H
 #define SNPVM_ABI_POLICY_H

@@ -1,6 +1,6 @@
 /*
- * ATTESTATION_REPORT (SNP ABI spec 56860 §7.3, MSG_REPORT_RSP; the table in
- * reference/snp-attestation-report.md §1). One parser for versions 2-5 with
+ * ATTESTATION_REPORT (SNP ABI spec 56860 §7.3, MSG_REPORT_RSP, table
+ * "ATTESTATION_REPORT Structure"). One parser for versions 2-5 with
  * version-gated fields, and its inverse writer. Layout only: no crypto, no
  * policy beyond "is this a well-formed, signed report".
  */

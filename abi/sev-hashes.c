@@ -5,7 +5,7 @@
 #include "abi/endian.h"
 #include "abi/reader.h"
 
-/* reference/snp-launch-digest.md §8.1 (QEMU SevHashTable, PaddedSevHashTable). */
+/* QEMU target/i386/sev.c (SevHashTable, SevHashTableEntry, PaddedSevHashTable). */
 _Static_assert(sizeof(struct sev_hashes_entry_layout) == SEV_HASHES_ENTRY_LEN, "entry");
 _Static_assert(offsetof(struct sev_hashes_entry_layout, hash) == 0x12, "entry hash");
 _Static_assert(sizeof(struct sev_hashes_table_layout) == SEV_HASHES_TABLE_SIZE, "padded table");

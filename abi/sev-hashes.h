@@ -1,6 +1,7 @@
 /*
- * The SEV hashes table for measured direct boot (reference/snp-launch-digest.md
- * §8.1; byte-exact with QEMU target/i386/sev.c SevHashTable/PaddedSevHashTable):
+ * The SEV hashes table for measured direct boot (byte-exact with QEMU
+ * target/i386/sev.c SevHashTable/PaddedSevHashTable; read by edk2
+ * OvmfPkg/AmdSev/BlobVerifierLibSevHashes):
  * SHA-256 of the command line, initrd and kernel under GUIDs, padded to a
  * multiple of 16 bytes. OVMF compares what the VMM hands it against this table.
  */

@@ -1,6 +1,6 @@
 /*
  * Products and TCB_VERSION. The 8-byte TCB_VERSION has a per-product layout
- * (SNP ABI spec 56860, TCB_VERSION; reference/snp-attestation-report.md §2):
+ * (SNP ABI spec 56860, TCB_VERSION structure, which differs per product):
  * Milan and Genoa put BOOT_LOADER, TEE, 4 reserved, SNP, MICROCODE; Turin
  * puts FMC, BOOT_LOADER, TEE, SNP, 3 reserved, MICROCODE. One table describes
  * both; nothing else in the project knows the byte positions.

@@ -5,7 +5,7 @@
 #include "abi/endian.h"
 #include "abi/reader.h"
 
-/* AMD64 APM vol. 2 table B-4; reference/snp-launch-digest.md §7.2. */
+/* AMD64 APM vol. 2 table B-4; Linux struct sev_es_save_area (arch/x86/include/asm/svm.h). */
 _Static_assert(sizeof(struct snp_vmsa_seg_layout) == 16, "segment record");
 _Static_assert(offsetof(struct snp_vmsa_seg_layout, attrib) == 2, "segment attrib");
 _Static_assert(offsetof(struct snp_vmsa_seg_layout, limit) == 4, "segment limit");

@@ -1,7 +1,7 @@
 /*
  * The VMSA: a vCPU's save area in the SEV-ES layout (AMD64 APM vol. 2,
- * appendix B, table B-4; Linux struct sev_es_save_area;
- * reference/snp-launch-digest.md §7.2). Every field a launch digest touches
+ * appendix B, table B-4; Linux struct sev_es_save_area in
+ * arch/x86/include/asm/svm.h). Every field a launch digest touches
  * sits at its architectural offset; all other bytes of a launch VMSA are zero.
  */
 #ifndef SNPVM_ABI_VMSA_H
@@ -13,7 +13,7 @@
 #include "util/err.h"
 
 #define SNP_VMSA_SIZE 4096
-/* The GPA field of a VMSA page's PAGE_INFO: "-1" page-aligned, truncated to 52 bits (§7.1). */
+/* The GPA field of a VMSA page's PAGE_INFO: "-1" page-aligned, truncated to 52 bits (KVM sev.c). */
 #define SNP_VMSA_GPA 0x0000FFFFFFFFF000ull
 
 /* Segment register record (table B-4): attrib is the VMCB packed form. */

@@ -1,6 +1,6 @@
 /*
  * Appraisal of a verified report against tenant policy
- * (reference/snp-attestation-report.md §12 D). Every check runs and is
+ * (docs/verifier-policy.md). Every check runs and is
  * recorded, so an operator can fix a policy in one pass; the error names the
  * first failure. Report fields are public values (guest and host both know
  * them); only the exact-match fields (REPORT_DATA may hold a nonce binding)

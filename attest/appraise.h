@@ -1,7 +1,7 @@
 /*
- * Appraisal: the tenant-policy step that follows verify (style.md §3). It
+ * Appraisal: the tenant-policy step that follows verify (docs/architecture.md). It
  * checks a parsed, already verified ATTESTATION_REPORT against a struct
- * appraise_opts (reference/snp-attestation-report.md §12 D, items 13-21) and
+ * appraise_opts (docs/verifier-policy.md) and
  * lists every check with its outcome. It never calls OpenSSL and never sees
  * JSON; attest/appraise-policy.h is the one reader of the policy file.
  *
@@ -28,7 +28,7 @@
 #define APPRAISE_MAX_CHIP_IDS 64
 #define APPRAISE_MAX_CHECKS 48
 
-/* Guest POLICY requirements (report field POLICY, §4.1). */
+/* Guest POLICY requirements (report field POLICY, SNP ABI spec 56860 §4.3). */
 struct appraise_guest_policy {
 	bool allow_debug;        /* POLICY.DEBUG may be 1 */
 	bool allow_migrate_ma;   /* POLICY.MIGRATE_MA may be 1 */

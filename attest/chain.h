@@ -1,5 +1,5 @@
 /*
- * Single-link checks of the AMD certificate chain (reference §6): the
+ * Single-link checks of the AMD certificate chain (VCEK spec 57230): the
  * RSASSA-PSS parameters every AMD signature must carry, one issuer->subject
  * signature, validity at an injected time, and names. attest/verify.c strings
  * them together; nothing here caches or decides trust.

@@ -1,5 +1,5 @@
 /*
- * AMD certificate revocation lists (reference §11): an ARK-signed CRL
+ * AMD certificate revocation lists (VCEK spec 57230): an ARK-signed CRL
  * (RSASSA-PSS as every AMD signature), current at the injected time, that
  * must not list the intermediate or the VEK.
  */

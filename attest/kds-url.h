@@ -1,5 +1,5 @@
 /*
- * AMD Key Distribution Service URLs (reference/snp-attestation-report.md §8):
+ * AMD Key Distribution Service URLs (AMD VCEK certificate and KDS spec 57230):
  *   {base}/vcek/v1/{P}/{hwid}?blSPL=B&teeSPL=T&snpSPL=S&ucodeSPL=U[&fmcSPL=F on Turin]
  *   {base}/{vcek|vlek}/v1/{P}/cert_chain      ASK (ASVK) then ARK, PEM
  *   {base}/{vcek|vlek}/v1/{P}/crl             the ARK-signed CRL, DER

@@ -1,7 +1,7 @@
 /*
  * Obtaining a VCEK (and, for simulated roots, the cert_chain; and the CRL)
  * from AMD's Key Distribution Service or an on-disk cache, for hosts that
- * supply no certificates (reference §8, §9). Nothing obtained here is
+ * supply no certificates (docs/verify.md, "Fetching from KDS"). Nothing obtained here is
  * trusted: the caller hands it to verify_report(), which checks the chain
  * against the pinned roots every time. So a corrupted cache entry or a
  * hostile KDS can only cause a refusal.

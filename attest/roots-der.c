@@ -5,7 +5,7 @@
  * microsoft/TEE-Attestation-Verification) with:
  *   openssl x509 -in X.pem -outform der | od -An -v -tx1
  * Their SHA-256 digests are pinned in attest/roots.c and checked at start-up and
- * in tests/attest/test-roots.c against reference/snp-attestation-report.md §6.1.
+ * in tests/attest/test-roots.c against the digests listed in docs/verify.md.
  * Do not edit by hand.
  */
 #include "attest/roots-der.h"

@@ -2,7 +2,7 @@
 
 #include "attest/roots-der.h"
 
-/* SHA-256 values copied from reference/snp-attestation-report.md §6.1, not computed. */
+/* SHA-256 values of AMD's published certificates (docs/verify.md), typed in, not computed. */
 static const struct root_pin pins[] = {
 #define PIN(P, R, CN, NAME, HEX) { P, R, CN, roots_der_##NAME, sizeof(roots_der_##NAME), HEX }
 	PIN(SNP_PRODUCT_MILAN, ROOT_ARK, "ARK-Milan", ark_milan,

@@ -1,5 +1,5 @@
 /*
- * The pinned AMD certificates (reference/snp-attestation-report.md §6.1): the
+ * The pinned AMD certificates (as AMD KDS serves them under /{vcek,vlek}/v1/{P}/cert_chain): the
  * ARK, ASK and ASVK of Milan, Genoa and Turin, built in as DER and identified
  * by the SHA-256 of that DER. These are the only roots `snpvm verify` trusts
  * by default; a root that arrives with the evidence is only compared with them.
@@ -24,7 +24,7 @@ struct root_pin {
 	const char *cn;         /* "ARK-Milan", "SEV-Milan", "SEV-VLEK-Milan", ... */
 	const unsigned char *der;
 	size_t len;
-	const char *sha256_hex; /* lowercase hex of sha256(der), from the reference table */
+	const char *sha256_hex; /* lowercase hex of sha256(der), typed in, not computed */
 };
 
 /* "ARK", "ASK" or "ASVK". */

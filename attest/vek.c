@@ -16,7 +16,7 @@ const char *vek_spl_name(enum vek_spl i)
 	return (unsigned)i <= VEK_SPL_MAX && i > 0 ? spl_names[i] : "?";
 }
 
-/* Exactly 02 01 xx with xx < 0x80, or 02 02 00 xx with xx >= 0x80 (reference §7). */
+/* Exactly 02 01 xx with xx < 0x80, or 02 02 00 xx with xx >= 0x80 (DER, X.690 §8.3). */
 static int decode_u8(const ASN1_OCTET_STRING *os, const char *name, uint8_t *out,
 		     struct snp_err *err)
 {

@@ -1,5 +1,5 @@
 /*
- * The AMD extensions of a VCEK or VLEK certificate (reference §7, arc
+ * The AMD extensions of a VCEK or VLEK certificate (VCEK spec 57230, arc
  * 1.3.6.1.4.1.3704.1): structVersion, productName, the SPL integers, hwID and
  * cspID. Decoding checks encodings exactly; matching them against a report is
  * attest/verify.c's job.

@@ -1,5 +1,5 @@
 /*
- * VERIFY, the second of parse -> verify -> appraise (style §3): decides from
+ * VERIFY, the second of parse -> verify -> appraise (docs/architecture.md): decides from
  * a report and AMD's certificates alone whether the report was signed by a
  * genuine AMD secure processor, and binds it to its VCEK/VLEK. It never reads
  * tenant policy (attest/appraise*). Checks, in order, stopping at the first

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-/* §7.6; names as QEMU's x86 CPU models (and sev-snp-measure's table). */
+/* Names as QEMU's x86 CPU models (target/i386/cpu.c) and sevsnpmeasure/vcpu_types.py. */
 static const struct cpu_sig_model models[] = {
 	{ "EPYC", 23, 1, 2 },
 	{ "EPYC-v1", 23, 1, 2 },

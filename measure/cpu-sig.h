@@ -1,7 +1,8 @@
 /*
  * vCPU signatures: CPUID Fn0000_0001_EAX of the guest CPU model, which a
- * VMM puts in RDX at reset (reference/snp-launch-digest.md §7.6; AMD CPUID
- * specification pub. 25481). The table maps QEMU CPU model names.
+ * VMM puts in RDX at reset (AMD CPUID specification pub. 25481; QEMU
+ * target/i386/cpu.c; sev-snp-measure sevsnpmeasure/vcpu_types.py). The table
+ * maps QEMU CPU model names.
  */
 #ifndef SNPVM_MEASURE_CPU_SIG_H
 #define SNPVM_MEASURE_CPU_SIG_H

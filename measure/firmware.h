@@ -1,6 +1,6 @@
 /*
- * A firmware image as the launch digest sees it (reference/snp-launch-digest.md
- * §4-§6): placed so that it ends at a given GPA, with its footer table, the
+ * A firmware image as the launch digest sees it (docs/measure.md, "How the
+ * digest is computed"): placed so that it ends at a given GPA, with its footer table, the
  * entries SNP uses and the SEV metadata sections, checked for what a launch
  * needs: page-multiple size, known section types, page-aligned sections that
  * neither overlap each other nor reach into the firmware's own range.

@@ -1,6 +1,6 @@
 /*
  * Building, signing and verifying the SNP_LAUNCH_FINISH ID block and ID auth
- * block (reference/snp-launch-digest.md §11) with OpenSSL 3 EVP: ECDSA P-384
+ * block (SNP ABI spec 56860 §8.18; docs/id-block.md) with OpenSSL 3 EVP: ECDSA P-384
  * over SHA-384, keys in the SEV public key format, SHA-384 key digests.
  * Layouts live in abi/idblock.h; this file is the crypto on top of them.
  */

@@ -1,5 +1,5 @@
 /*
- * Measured direct boot (reference/snp-launch-digest.md §8): the SHA-256 of
+ * Measured direct boot (QEMU target/i386/sev.c, sev_add_kernel_loader_hashes): the SHA-256 of
  * the kernel, initrd and command line, and the 4 KiB page that carries their
  * table for the SNP_KERNEL_HASHES section.
  */

@@ -1,6 +1,6 @@
 /*
  * The launch-digest driver: runs the launch plan (measure/plan.h) into a gctx
- * chain for the sev-snp-measure profiles (reference/snp-launch-digest.md §1).
+ * chain for the sev-snp-measure profiles (docs/measure.md).
  * The options also drive the plan a launcher runs against SNP_LAUNCH_UPDATE.
  */
 #ifndef SNPVM_MEASURE_MEASURE_H
@@ -20,7 +20,7 @@
 enum measure_mode {
 	MEASURE_MODE_SNP,       /* full launch digest */
 	MEASURE_MODE_OVMF_HASH, /* the chain after the firmware pages only */
-	MEASURE_MODE_SVSM,      /* legacy coconut-SVSM layout (§9), QEMU only */
+	MEASURE_MODE_SVSM,      /* legacy coconut-SVSM layout (docs/measure.md), QEMU only */
 };
 
 /*

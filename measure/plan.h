@@ -1,7 +1,7 @@
 /*
  * The launch plan: which pages a VMM hands to SNP_LAUNCH_UPDATE, in which
- * order, with which page type and GPA (reference/snp-launch-digest.md §1,
- * §6-§9), written once. measure_run() feeds it to a digest sink; the sim
+ * order, with which page type and GPA (docs/measure.md, "How the digest is
+ * computed"), written once. measure_run() feeds it to a digest sink; the sim
  * (sim/launch.h) and the launcher feed it to the firmware.
  *
  *   snp:       the OVMF image as one NORMAL update ending at 4 GiB; its SEV

@@ -4,7 +4,7 @@
 
 #define SEG(sel, attr, lim, b) { .selector = (sel), .attrib = (attr), .limit = (lim), .base = (b) }
 
-/* Real-mode reset state shared by the three cloud/VMM profiles (§7.3). */
+/* Real-mode reset state shared by the three cloud/VMM profiles (sevsnpmeasure/vmsa.py). */
 #define REAL_MODE_COMMON                                  \
 	.flat_32bit = false,                              \
 	.es = SEG(0, 0x93, 0xFFFF, 0),                    \

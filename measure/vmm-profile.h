@@ -1,6 +1,6 @@
 /*
- * VMM launch profiles as versioned data (reference/snp-launch-digest.md
- * §7.3-§7.4, §9): the initial register state each VMM gives a vCPU, and how it
+ * VMM launch profiles as versioned data (sev-snp-measure sevsnpmeasure/vmsa.py
+ * and vmm_types.py; docs/measure.md): the initial register state each VMM gives a vCPU, and how it
  * measures SNP_SEC_MEM and CPUID sections. These constants have changed over
  * time; each profile says which releases it matches.
  */

@@ -1,6 +1,6 @@
 /*
  * Builds the launch VMSA of one vCPU from a VMM profile
- * (reference/snp-launch-digest.md §7): the BSP starts at the reset vector,
+ * (docs/measure.md, "Launch profiles"): the BSP starts at the reset vector,
  * APs at the SEV-ES reset block's address; under SVSM every vCPU starts at the
  * SVSM entry point.
  */

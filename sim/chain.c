@@ -38,7 +38,7 @@ void sim_chain_cn(enum snp_product p, enum sim_cert_role role, char *buf, size_t
 
 long sim_chain_serial(enum snp_product p, enum sim_cert_role role)
 {
-	/* The serials of AMD's real certificates (reference §6.1). */
+	/* The serials of AMD's real ARK/ASK/ASVK certificates (tests/data/attest/). */
 	long base = p == SNP_PRODUCT_MILAN ? 0x10000 : p == SNP_PRODUCT_GENOA ? 0x20000 : 0x30000;
 
 	switch (role) {

@@ -1,6 +1,6 @@
 /*
  * Minting the simulated AMD key hierarchy in AMD's certificate format
- * (reference/snp-attestation-report.md §6, §7, §11): ARK-<P> (RSA-4096,
+ * (AMD VCEK certificate and KDS interface spec 57230): ARK-<P> (RSA-4096,
  * self-signed) -> SEV-<P> (ASK) or SEV-VLEK-<P> (ASVK) -> SEV-VCEK or
  * SEV-VLEK (ECDSA P-384), every signature RSASSA-PSS SHA-384 / MGF1-SHA-384 /
  * salt 48. ARK, ASK and ASVK carry the PSS trailerField explicitly as AMD's

@@ -1,6 +1,6 @@
 /*
  * The sim's certificates under AMD KDS's URL layout
- * (reference/snp-attestation-report.md §8), as plain request -> response
+ * (AMD VCEK certificate and KDS interface spec 57230), as request -> response
  * functions so that tests can call them without a socket:
  *   GET /vcek/v1/{P}/cert_chain   ASK then ARK, PEM      (vlek: ASVK then ARK)
  *   GET /vcek/v1/{P}/crl          the ARK-signed CRL, DER (vlek: the same path under /vlek)

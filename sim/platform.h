@@ -2,8 +2,8 @@
  * The simulated platform: what SNP_PLATFORM_STATUS reports and what goes into
  * every report the platform signs (product, firmware version, TCBs, chip id,
  * CPUID identity, PLATFORM_INFO). Defaults per product come from real reports
- * (reference/snp-attestation-report.md §13: the Microsoft Milan/Genoa/Turin
- * triples).
+ * (microsoft/TEE-Attestation-Verification's Milan/Genoa/Turin triples in
+ * tests/data/attest/).
  */
 #ifndef SNPVM_SIM_PLATFORM_H
 #define SNPVM_SIM_PLATFORM_H

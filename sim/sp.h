@@ -1,7 +1,7 @@
 /*
  * The simulated AMD secure processor: the SNP firmware's guest commands and
  * state machine (SNP ABI spec 56860 §8), driven in the same order as the real
- * KVM path (reference/kvm-snp-api.md §2):
+ * KVM path (Linux Documentation/virt/kvm/x86/amd-memory-encryption.rst):
  *
  *   sim_sp_open(dir)                          the platform (SNP_PLATFORM_STATUS)
  *   sim_launch_start(sp, policy)              SNP_LAUNCH_START     -> guest in LAUNCH
@@ -34,7 +34,7 @@
 #include "sim/store.h"
 #include "util/err.h"
 
-/* The GPA KVM measures every VMSA page at (reference/kvm-snp-api.md §2 step 12). */
+/* The GPA KVM measures every VMSA page at (INITIAL_VMSA_GPA, Linux arch/x86/kvm/svm/sev.c). */
 #define SIM_VMSA_GPA 0xFFFFFFFFF000ull
 #define SIM_HV_REPORT_VMPL 0xFFFFFFFFu /* VMPL of a host-requested report */
 

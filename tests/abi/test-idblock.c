@@ -36,7 +36,7 @@ static void put32(uint8_t *p, uint32_t v)
 
 /*
  * A well-formed ID_AUTH built from the spec table by hand (offsets typed in
- * from reference §11.3-11.5): algorithms 1, curves 2, patterned R/S/QX/QY.
+ * from SNP ABI spec 56860 §8.18): algorithms 1, curves 2, patterned R/S/QX/QY.
  */
 static void handmade_auth(uint8_t a[SNP_ID_AUTH_SIZE], int with_author)
 {

@@ -1,6 +1,6 @@
 /*
  * abi/ovmf.c: the GUIDed footer table and SEV metadata wire formats
- * (reference/snp-launch-digest.md §5-§6). Offsets inside ovmf_AmdSev_suffix.bin
+ * (edk2 ResetVectorVtf0.asm, OvmfSevMetadata.asm). Offsets inside ovmf_AmdSev_suffix.bin
  * were read off the fixture by hand: table 0xf58..0xfe0 (136 bytes), footer
  * length at 0xfce, entries from the top: reset block (data 0xfb8, tail 0xfbc),
  * secret block (0xf9e), hash table (0xf84), metadata offset (0xf6e, GUID at

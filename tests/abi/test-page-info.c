@@ -1,4 +1,4 @@
-/* abi/page-info.c: PAGE_INFO bytes at the offsets of the spec table (reference §2). */
+/* abi/page-info.c: PAGE_INFO bytes at the offsets of the spec table (56860 §8.17). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* abi/policy.c: guest POLICY bits (reference §4.1). */
+/* abi/policy.c: guest POLICY bits (SNP ABI spec 56860 §4.3). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

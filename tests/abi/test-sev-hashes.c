@@ -1,6 +1,6 @@
 /*
  * abi/sev-hashes.c: the padded SEV hashes table, byte for byte as
- * reference/snp-launch-digest.md §8.1 (QEMU SevHashTable) lays it out.
+ * QEMU target/i386/sev.c (SevHashTable, PaddedSevHashTable) lays it out.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* abi/tcb.c: per-product layouts (reference §2), product mapping (§5), component-wise order. */
+/* abi/tcb.c: per-product layouts (56860 TCB_VERSION), product mapping, component-wise order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -63,7 +63,7 @@ static void vmsa_write_places_fields_at_table_b4_offsets(void **state)
 	(void)state;
 	distinct(&v);
 	vmsa_write(&v, page);
-	/* offsets from table B-4 / reference/snp-launch-digest.md §7.2 */
+	/* offsets from APM vol. 2 table B-4 / Linux struct sev_es_save_area */
 	for (unsigned i = 0; i < 10; i++) {
 		assert_int_equal(le(page + 0x10 * i, 2), 0x1100 + i);
 		assert_int_equal(le(page + 0x10 * i + 2, 2), 0x2200 + i);

@@ -1,7 +1,7 @@
 /*
  * KDS URLs of the real mstav reports, written by hand for tests/attest/test-kds*.c.
  * CHIP_ID read with `xxd -s 0x1a0 -l 64`, SPLs from REPORTED_TCB (xxd -s 0x180)
- * by the byte layout of reference §2; they equal the VCEKs' extensions
+ * by the TCB_VERSION layout (SNP ABI 56860); they equal the VCEKs' extensions
  * (`openssl asn1parse`) and tests/data/attest/README.md (Turin:
  * fmc1/bl1/tee1/snp4/ucode81).
  */

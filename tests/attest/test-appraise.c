@@ -4,7 +4,7 @@
  * collect-all, strict zero options, per-product TCB layouts and
  * component-wise TCB comparison. Expected values are the fixture README's
  * (tests/data/attest/README.md) or bytes read off the report at the
- * reference §1 offsets, never output of the code under test.
+ * SNP ABI spec 56860 ATTESTATION_REPORT offsets, never output of the code under test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -408,7 +408,7 @@ static void appraise_turin_tcb_layout(void **state)
 
 /*
  * Milan: REPORTED_TCB bytes db18000000000004 (u64 LE) are, in the Milan
- * layout (reference §2), BOOT_LOADER 4 (byte 0), SNP 0x18 = 24 (byte 6),
+ * layout (56860 TCB_VERSION), BOOT_LOADER 4 (byte 0), SNP 0x18 = 24 (byte 6),
  * MICROCODE 0xdb = 219 (byte 7; README: ucodeSPL 219).
  */
 static void appraise_milan_tcb_layout(void **state)

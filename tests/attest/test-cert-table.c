@@ -1,5 +1,5 @@
 /*
- * abi/cert-table.c: GUIDs as in the reference (§9), write/parse round trip,
+ * abi/cert-table.c: GUIDs as in GHCB spec 56421, write/parse round trip,
  * and every bounds rule of the parser; then a real VCEK delivered through a
  * table verifies. (Lives under tests/attest: the table's only consumer.)
  */

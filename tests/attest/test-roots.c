@@ -1,7 +1,8 @@
 /*
  * attest/roots.c: the built-in AMD certificates are exactly the fixture
- * copies, their SHA-256 equals the reference table (§6.1; the hex below is
- * copied from reference/snp-attestation-report.md, not from attest/roots.c),
+ * copies, their SHA-256 equals the digests of AMD's published certificates
+ * (listed in docs/verify.md; the hex below was typed in separately, not copied
+ * from attest/roots.c),
  * and each ARK self-signature and ARK -> ASK/ASVK signature verifies.
  */
 #include <setjmp.h>

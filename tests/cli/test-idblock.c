@@ -71,7 +71,7 @@ static void id_block_cli_base64_measurement_no_author(void **state)
 	run_snpvm(argv, NULL, &r);
 	if (r.status != 0)
 		fail_msg("status %d, stderr: %s", r.status, r.err);
-	/* Second vector (reference §11.7). */
+	/* Second vector (sev-snp-measure tests/test_id_block.py). */
 	expect_line(r.out, "id-block: " IDV2_BLOCK_B64);
 	expect_line(r.out, "id-key-digest: " IDV_ID_DIGEST_B64);
 	expect_line(r.out, "author-key-enabled: off");

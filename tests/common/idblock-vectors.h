@@ -1,6 +1,6 @@
 /*
- * The ID block reference vectors of tests/data/idblock/README.md (and
- * reference/snp-launch-digest.md §11.7), typed in once for every idblock
+ * The ID block reference vectors of tests/data/idblock/README.md (the second
+ * from sev-snp-measure's tests/test_id_block.py), typed in once for every idblock
  * test. Hex forms of the digests were decoded from the README's base64 with
  * Python, not with snpvm.
  */

@@ -1,4 +1,4 @@
-/* measure/cpu-sig.c: the vCPU signature table and packing (reference/snp-launch-digest.md §7.6). */
+/* measure/cpu-sig.c: the vCPU signature table and packing (AMD pub. 25481; vcpu_types.py). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /*
  * measure/firmware.c: placement, entries and SEV metadata sections as a launch
  * needs them, and the refusals that make snpvm stricter than sev-snp-measure.
- * Layout facts come from reference/snp-launch-digest.md §4-§6.4; the offsets
+ * Layout facts come from edk2 and docs/measure.md ("Firmware"); the offsets
  * inside ovmf_AmdSev_suffix.bin were read off the fixture by hand (metadata
  * at 0x1000 - 0x554 = 0xaac, descriptors from 0xabc, 12 bytes each).
  */
@@ -102,7 +102,7 @@ static void firmware_parse_svsm_image_below_vars_gap(void **state)
 
 	(void)state;
 	assert_int_equal(firmware_parse("SVSM", buf, len, end, &fw, &err), 0);
-	assert_int_equal(fw.gpa, 0xFFAEA000); /* §7.5: the SVSM RIP with entry offset 0 */
+	assert_int_equal(fw.gpa, 0xFFAEA000); /* the SVSM RIP with entry offset 0 */
 	assert_true(fw.has_svsm_info);
 	assert_int_equal(fw.svsm_entry_offset, 0);
 	assert_int_equal(fw.md.n, 3);
@@ -159,7 +159,7 @@ static void firmware_missing_metadata_and_reset_block_are_named(void **state)
 		     SNP_E_UNSUPPORTED, "SNP_KERNEL_HASHES", NULL);
 
 	free(buf);
-	/* Debian's OVMF_CODE_4M.fd really has none (§6.4) */
+	/* Debian's OVMF_CODE_4M.fd really has none (docs/measure.md) */
 	buf = tdata_read("debian-ovmf/usr/share/OVMF/OVMF_CODE_4M.fd", &len);
 	assert_int_equal(parse(buf, len, &fw, &err), 0);
 	expect_error(firmware_require_metadata(&fw, &err), &err, SNP_E_INVALID, "SEV metadata",

@@ -1,4 +1,4 @@
-/* measure/gctx.c: the launch digest chain step (reference/snp-launch-digest.md §2). */
+/* measure/gctx.c: the launch digest chain step (SNP ABI spec 56860 §8.17, PAGE_INFO). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /*
  * measure/kernel-hashes.c: the inputs QEMU hashes and the page that carries
- * the table (reference/snp-launch-digest.md §8.2-§8.3; hashes of K and I
- * from Appendix A.1).
+ * the table (QEMU target/i386/sev.c; hashes of K and I from
+ * tests/data/README.md).
  */
 #include <setjmp.h>
 #include <stdarg.h>

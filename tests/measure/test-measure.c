@@ -47,7 +47,7 @@ static void measure_run_refuses_bad_options(void **state)
 	memset(&h, 0, sizeof(h));
 	opts_init(&o, fw, len);
 	assert_int_equal(measure_run(&o, &r, &err), 0);
-	assert_int_equal(r.npages, 1 + 0x9 + 0x3 + 1 + 1 + 1 + 1 + 0xF + 1); /* §6.4 sections */
+	assert_int_equal(r.npages, 1 + 0x9 + 0x3 + 1 + 1 + 1 + 1 + 0xF + 1); /* metadata sections */
 
 	o.vcpus = 0;
 	assert_int_equal(measure_run(&o, &r, &err), SNP_E_INVALID);
@@ -60,7 +60,7 @@ static void measure_run_refuses_bad_options(void **state)
 	assert_int_equal(measure_run(&o, &r, &err), SNP_E_INVALID);
 	o.ovmf = fw;
 
-	/* a kernel on firmware without SNP_KERNEL_HASHES (§6.2, issue #26) */
+	/* a kernel on firmware without SNP_KERNEL_HASHES (sev-snp-measure issue #26) */
 	opts_init(&o, x64, len);
 	o.kernel_hashes = &h;
 	assert_int_equal(measure_run(&o, &r, &err), SNP_E_UNSUPPORTED);

@@ -1,7 +1,7 @@
 /*
  * measure/plan.c: the launch plan as a list of SNP_LAUNCH_UPDATE steps,
  * recorded by a sink and compared with the order, types and GPAs of
- * reference/snp-launch-digest.md §6-§7 written out by hand.
+ * docs/measure.md ("How the digest is computed") written out by hand.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -129,7 +129,7 @@ static struct recorder *plan_check(const char *rel, enum vmm_type vmm, unsigned 
 	return r;
 }
 
-/* EC2 measures CPUID after every other section (§6.3): only the order differs from QEMU. */
+/* EC2 measures CPUID after every other section (guest.py): only the order differs from QEMU. */
 static void plan_ec2_moves_cpuid_last(void **state)
 {
 	static const struct want want[] = {
@@ -143,7 +143,7 @@ static void plan_ec2_moves_cpuid_last(void **state)
 	free(plan_check(SUFFIX, VMM_EC2, 1, NULL, want, sizeof(want) / sizeof(want[0])));
 }
 
-/* GCE measures SNP_SEC_MEM as UNMEASURED pages (§6.2). */
+/* GCE measures SNP_SEC_MEM as UNMEASURED pages (sev-snp-measure guest.py). */
 static void plan_gce_sec_mem_is_unmeasured(void **state)
 {
 	static const struct want want[] = {
@@ -158,7 +158,7 @@ static void plan_gce_sec_mem_is_unmeasured(void **state)
 	free(plan_check(DEBIAN, VMM_GCE, 2, NULL, want, sizeof(want) / sizeof(want[0])));
 }
 
-/* QEMU on the AmdSev suffix with a kernel: the hashes page is one NORMAL page (§6.1). */
+/* QEMU on the AmdSev suffix with a kernel: the hashes page is one NORMAL page (QEMU sev.c). */
 static void plan_kernel_hashes_page_is_normal(void **state)
 {
 	static const struct want want[] = {

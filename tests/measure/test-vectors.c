@@ -161,7 +161,7 @@ static void vector_json_has_digest_and_input_hashes(void **state)
 	assert_string_equal(json_string_value(json_object_get(o, "measurement")), v->expect);
 	assert_string_equal(json_string_value(json_object_get(o, "vmm_type")), "qemu");
 	assert_int_equal(json_integer_value(json_object_get(o, "vcpus")), 1);
-	/* sha256 of AMDSEV-2025.02, K and I from reference/snp-launch-digest.md A.1 */
+	/* sha256 of AMDSEV-2025.02, K and I: tests/data/firmware/README.md, tests/data/README.md */
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(json_object_get(o, "inputs"), "ovmf"), "sha256")),
 			    "5e096d451c351f2c310b3f24bbf5a1487122407b61431f32f36465a6bb15e688");
@@ -178,7 +178,7 @@ static void vector_json_has_digest_and_input_hashes(void **state)
 	run_result_free(&res);
 }
 
-/* §1: all APs share one VMSA, so N+1 vCPUs is one more VMSA step from N. */
+/* All APs share one VMSA, so N+1 vCPUs is one more VMSA step from N. */
 static void extra_vcpu_is_one_more_chain_step(void **state)
 {
 	/* pairs of vector indices (N vCPUs, M vCPUs) that differ only in the count */
@@ -232,7 +232,7 @@ static void extra_vcpu_is_one_more_chain_step(void **state)
 	}
 }
 
-/* §1: the snp:ovmf-hash seed resumes to the full value (A#109 == A#18 style). */
+/* The snp:ovmf-hash seed resumes to the full value (as sev-snp-measure --snp-ovmf-hash). */
 static void ovmf_hash_seed_resumes_to_full_digest(void **state)
 {
 	/* seed vectors and, for each, a full vector on the same firmware */

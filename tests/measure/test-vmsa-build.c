@@ -1,7 +1,7 @@
 /*
  * measure/vmsa-build.c and measure/vmm-profile.c: the built VMSA pages against
- * the non-zero bytes and SHA-384 of the reference VMSAs in
- * reference/snp-launch-digest.md §7.5 (Debian OVMF.fd, AP reset 0x80B004,
+ * the non-zero bytes and SHA-384 of the VMSAs virtee/sev-snp-measure v0.0.13
+ * (sevsnpmeasure/vmsa.py) builds (Debian OVMF.fd, AP reset 0x80B004,
  * guest features 0x1, EPYC-Milan 0x00A00F11; SVSM: EPYC-v4, RIP 0xFFAEA000).
  */
 #include <setjmp.h>
@@ -122,7 +122,7 @@ static void vmsa_build_matches_reference_pages(void **state)
 	}
 }
 
-/* EC2/GCE fix RDX; SVSM fixes SEV_FEATURES (§7.4, §9). */
+/* EC2/GCE fix RDX; SVSM fixes SEV_FEATURES (sevsnpmeasure/vmsa.py). */
 static void vmsa_build_profiles_fix_what_they_say(void **state)
 {
 	struct snp_vmsa v;
