@@ -7,8 +7,9 @@
 # Fails if any of them fails. The mounts are undone on any exit; the root is removed after a
 # pass and kept for inspection after a failure. Needs root. Takes minutes (docs/development.md).
 #
-#   FRESH_CHECK_DIR   where the root and debootstrap's .deb cache live
-#                     (default /var/tmp/snpvm-fresh-check; never inside the repository)
+#   FRESH_CHECK_DIR       where the root and debootstrap's .deb cache live
+#                         (default /var/tmp/snpvm-fresh-check; never inside the repository)
+#   FRESH_CHECK_COMMANDS  other commands to run instead of the README's, one per line
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -132,18 +133,26 @@ in_root() {
 git clone -q --bare --no-local "$repo" "$root/tmp/snpvm.git"
 in_root 'cd /root && git clone -q /tmp/snpvm.git snpvm'
 
-# The README's commands: the `make ...` lines of its "Set up" section, as written, in order.
-cmds=$(awk '/^## / { in_setup = ($0 == "## Set up") } in_setup && /^```/ { code = !code; next }
-	in_setup && code && /^make / { print }' "$repo/README.md")
+# The README's commands: the `make ...` lines of its "Set up" section, as written, in order
+# (FRESH_CHECK_COMMANDS, one per line, replaces them to try another first command).
+cmds=${FRESH_CHECK_COMMANDS:-$(awk '/^## / { in_setup = ($0 == "## Set up") }
+	in_setup && /^```/ { code = !code; next } in_setup && code && /^make / { print }' "$repo/README.md")}
 [ -n "$cmds" ] || die "no make command in README.md's '## Set up' section"
+# MB of packages apt has downloaded into the root so far.
+fetched() {
+	find "$root/var/cache/apt/archives" -name '*.deb' -printf '%s\n' |
+		awk '{ s += $1 } END { printf "%.0f", s / 1e6 }'
+}
 times=""
 while IFS= read -r cmd; do
 	say "# $cmd"
 	t=$(date +%s)
+	mb=$(fetched)
 	in_root "cd /root/snpvm && $cmd" </dev/null || die "'$cmd' failed after $(mins "$(since "$t")")"
-	times="$times, ${cmd%%#*}$(mins "$(since "$t")")"
+	c=${cmd%%#*}
+	times="$times; ${c%"${c##*[! ]}"} $(mins "$(since "$t")") ($(($(fetched) - mb)) MB of packages)"
 done <<EOF
 $cmds
 EOF
-say "passed in $(mins "$(since "$start")"): debootstrap $(mins "$t_boot")$times (commit $commit)"
+say "passed in $(mins "$(since "$start")"): debootstrap $(mins "$t_boot")$times; commit $commit"
 status=passed
