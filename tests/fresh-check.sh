@@ -94,7 +94,10 @@ start=$(date +%s)
 since() { echo $(($(date +%s) - $1)); }
 mins() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
-commit=$(git -C "$repo" rev-parse HEAD)
+# The committed HEAD, taken now: a bare copy for the root's git to clone.
+rm -rf "$dir/snpvm.git"
+git clone -q --bare --no-local "$repo" "$dir/snpvm.git"
+commit=$(git -C "$dir/snpvm.git" rev-parse HEAD)
 say "checking commit $commit"
 git -C "$repo" diff --quiet HEAD || say "note: uncommitted changes are not part of the check"
 
@@ -129,8 +132,8 @@ in_root() {
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin sh -ec "$1"
 }
 
-# The clone: the committed HEAD, through a bare copy, cloned by the root's own git.
-git clone -q --bare --no-local "$repo" "$root/tmp/snpvm.git"
+# The clone, by the root's own git.
+mv "$dir/snpvm.git" "$root/tmp/snpvm.git"
 in_root 'cd /root && git clone -q /tmp/snpvm.git snpvm'
 
 # The README's commands: the `make ...` lines of its "Set up" section, as written, in order
