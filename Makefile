@@ -21,20 +21,49 @@ BUILD ?= build
 SANFLAGS :=
 endif
 
+# Dependencies. Nothing below runs pkg-config while this file is parsed: on a fresh machine the
+# packages are not there yet. Every compile and link waits for `deps-check` (an order-only
+# prerequisite), which installs the packages the goals on the command line need (scripts/deps.sh
+# names them per purpose: DEPS_<goal> below). The pkg-config flags are recursively expanded
+# variables, so they are computed when the first recipe that uses them runs (after deps-check,
+# also under -j, since make expands a recipe only when its prerequisites are done) and then kept
+# for the rest of the run (the $(eval) caches them). A module pkg-config does not know stops the
+# build naming the Debian package to install (deb.<module>).
+DEPS_test := test
+DEPS_check := test
+DEPS_demo := demo
+DEPS_bench := bench
+DEPS_fuzz := fuzz
+DEPS_SETS := build $(if $(findstring clang,$(CC)),clang) $(foreach g,$(MAKECMDGOALS),$(DEPS_$(g)))
+
 # libmicrohttpd and libcurl are loaded at run time by the one command that needs each
 # (util/dl.h): only their headers are used at build time; tests link libcurl as a client.
-PKGS := libssl libcrypto jansson
+PKGS := libssl libcrypto jansson unicorn
 PKGS_DL := libmicrohttpd libcurl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(PKGS_DL) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-TEST_LIBS := $(shell pkg-config --libs libcurl 2>/dev/null) -lcmocka
+PKGS_TEST := libcurl cmocka
+deb.libssl := libssl-dev
+deb.libcrypto := libssl-dev
+deb.jansson := libjansson-dev
+deb.unicorn := libunicorn-dev
+deb.libmicrohttpd := libmicrohttpd-dev
+deb.libcurl := libcurl4-openssl-dev
+deb.cmocka := libcmocka-dev
+
+# $(call pkg_config,--cflags|--libs,modules)
+pkg_config = $(if $(shell pkg-config --version 2>/dev/null),,$(error pkg-config not found: \
+	install the Debian package pkg-config))$(foreach m,$(2),$(if $(shell pkg-config --exists \
+	$(m) && echo y),,$(error pkg-config module '$(m)' not found: install the Debian package \
+	$(or $(deb.$(m)),that provides $(m).pc))))$(shell pkg-config $(1) $(2))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(call pkg_config,--cflags,$(PKGS) $(PKGS_DL)))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := $$(call pkg_config,--libs,$(PKGS)))$(PKG_LIBS)
+TEST_LIBS = $(eval TEST_LIBS := $$(call pkg_config,--libs,$(PKGS_TEST)))$(TEST_LIBS)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DSNPVM_VERSION='"$(VERSION)"' -I. $(WARN) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSNPVM_VERSION='"$(VERSION)"' -I. $(WARN) \
 	$(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
-LDLIBS := $(PKG_LIBS) -lpthread -ldl
+LDLIBS = $(PKG_LIBS) -lpthread -ldl
 
 # Top of the graph first: a static library may only use those after it.
 LIBDIRS := launcher sim attest measure abi util
@@ -50,16 +79,21 @@ TEST_SRCS := $(sort $(wildcard tests/*/test-*.c))
 TEST_BINS := $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_REPLAY_BINS := $(patsubst tests/fuzz/fuzz-%.c,$(BUILD)/tests/fuzz/replay-%,$(FUZZ_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%,$(FUZZ_SRCS))
+# Headers checked by hdrcheck: all but the tests' own.
+HDRS := $(sort $(wildcard $(addsuffix /*.h,$(LIBDIRS) cli)))
+HDRCHECK_STAMPS := $(patsubst %,$(BUILD)/hdrcheck/%.ok,$(HDRS))
 # Benchmark programs (tests/bench/bench-*.c), built for `make bench`, never part of snpvm.
 BENCH_BINS := $(patsubst %.c,$(BUILD)/%,$(sort $(wildcard tests/bench/bench-*.c)))
 
 .SECONDARY:
 
-.PHONY: all test check deps deps-check install uninstall clean hdrcheck fuzz bench demo tidy
+.PHONY: all test check deps deps-check install uninstall clean hdrcheck fuzz fuzz-bins bench demo \
+	fresh-check
 
 all: $(BUILD)/snpvm
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | deps-check
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -81,47 +115,59 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON_OBJS) $(LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LIBS) $(LDLIBS) $(TEST_LIBS)
 
 # Every fuzz target is also a corpus-replay test, so `make test` runs the corpus with gcc.
-$(BUILD)/tests/fuzz/replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/replay-main.o $(TEST_COMMON_OBJS) $(LIBS)
+$(BUILD)/tests/fuzz/replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/replay-main.o \
+		$(TEST_COMMON_OBJS) $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
+# The libFuzzer binaries: built by `make fuzz` with clang and the fuzzer flags (see there).
+$(BUILD)/tests/fuzz/fuzz-%: $(BUILD)/tests/fuzz/fuzz-%.o $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
-test: deps-check $(BUILD)/snpvm $(TEST_BINS) $(FUZZ_REPLAY_BINS)
+test: $(BUILD)/snpvm $(TEST_BINS) $(FUZZ_REPLAY_BINS) $(HDRCHECK_STAMPS) | deps-check
 	@SNPVM=$(BUILD)/snpvm tests/run.sh $(TEST_BINS) $(FUZZ_REPLAY_BINS)
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
-check: deps-check
+check: | deps-check
 	$(MAKE) --no-print-directory SANITIZE=1 test
 
-deps:
-	scripts/deps.sh install
-
+# The packages of the sets the goals need, installed if missing (scripts/deps.sh).
 deps-check:
-	@scripts/deps.sh check || scripts/deps.sh install
+	@scripts/deps.sh install $(DEPS_SETS)
 
-# Each public header must compile on its own.
-hdrcheck:
-	@set -e; for h in $$(git ls-files '*.h' | grep -v '^tests/'); do \
-		echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) -x c -fsyntax-only - || { echo "hdrcheck: $$h"; exit 1; }; \
-	done; echo "hdrcheck: all headers compile on their own"
+# `make deps`: all that building, the demo and the tests need.
+deps:
+	@scripts/deps.sh install $(sort $(DEPS_SETS) test demo)
 
-# libFuzzer builds (clang only); FUZZ_SECONDS per target.
+# Each public header compiles on its own (checked again when the header changes or anything
+# it includes does; part of `make test`).
+$(BUILD)/hdrcheck/%.h.ok: %.h | deps-check
+	@mkdir -p $(@D)
+	$(Q)echo '#include "$<"' | $(CC) $(ALL_CFLAGS) -x c -fsyntax-only -MMD -MP -MT $@ \
+		-MF $@.d - || { echo "hdrcheck: $< does not compile on its own"; exit 1; }
+	@touch $@
+hdrcheck: $(HDRCHECK_STAMPS)
+	@echo "hdrcheck: all $(words $(HDRS)) headers compile on their own"
+
+# libFuzzer builds (clang only); FUZZ_SECONDS per target, each with its corpus as the seed.
 FUZZ_SECONDS ?= 30
-fuzz:
+FUZZ_FLAGS := -fsanitize=address,undefined
+fuzz-bins: $(FUZZ_BINS)
+fuzz: | deps-check
+	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+		CFLAGS="-O1 -g $(FUZZ_FLAGS),fuzzer-no-link" LDFLAGS="$(FUZZ_FLAGS),fuzzer" fuzz-bins
 	@set -e; for f in $(FUZZ_SRCS); do \
 		n=$$(basename $$f .c); \
-		$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
-			CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libsim.a build-fuzz/libattest.a build-fuzz/libmeasure.a build-fuzz/libabi.a build-fuzz/libutil.a; \
-		clang -std=c11 -D_GNU_SOURCE -I. -O1 -g -fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$f \
-			$(foreach d,$(LIBDIRS),build-fuzz/lib$(d).a) $(LDLIBS); \
 		mkdir -p build-fuzz/corpus-$$n; \
-		./build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz-}; \
+		build-fuzz/tests/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$n \
+			tests/fuzz/corpus/$${n#fuzz-}; \
 	done
 
-bench: $(BUILD)/snpvm $(BENCH_BINS)
+bench: $(BUILD)/snpvm $(BENCH_BINS) | deps-check
 	@scripts/bench.sh $(BUILD)/snpvm
 
-demo: deps-check $(BUILD)/snpvm
+demo: $(BUILD)/snpvm | deps-check
 	@scripts/demo.sh $(BUILD)/snpvm
 
 install: $(BUILD)/snpvm
@@ -134,5 +180,11 @@ uninstall:
 
 clean:
 	rm -rf build build-san build-fuzz build-clang
+
+# The README's set-up commands on a debootstrap'ed Debian 12 (tests/fresh-check.sh): minutes,
+# so not part of `make test`. Run it when the build or the dependency lists change.
+fresh-check:
+	@scripts/deps.sh install fresh-check
+	@tests/fresh-check.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 
 #include "util/file.h"
+#include "util/pem.h"
 #include "util/secret.h"
 
 #define P384 SNP_ECDSA_P384_BYTES
@@ -34,16 +35,6 @@ void idblock_init(struct snp_id_block *b, const uint8_t ld[48])
 	memcpy(b->ld, ld, sizeof(b->ld));
 	b->version = SNP_ID_BLOCK_VERSION;
 	b->policy = IDBLOCK_DEFAULT_POLICY;
-}
-
-/* Never prompt for a passphrase: an encrypted key is an input error. */
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return 0;
 }
 
 /* 0 if key is an EC key on P-384; SNP_E_INVALID naming `what` otherwise. */
@@ -86,7 +77,7 @@ int idblock_key_from_pem(const char *pem, size_t len, const char *what, EVP_PKEY
 		ret = snp_err_openssl(err, "%s: BIO_new_mem_buf", what);
 		goto out;
 	}
-	key = PEM_read_bio_PrivateKey_ex(bio, NULL, no_passphrase, NULL, NULL, NULL);
+	key = PEM_read_bio_PrivateKey_ex(bio, NULL, pem_no_passphrase, NULL, NULL, NULL);
 	if (!key) {
 		snp_err_openssl(err, "%s: not a PEM private key (EC PRIVATE KEY or PKCS#8, "
 				     "unencrypted)", what);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "abi/vmsa.h"
 #include "sim/launch.h"
 
 #define GIB4 0x100000000ull
@@ -28,7 +29,7 @@ int sim_demo_launch(struct sim_sp *sp, const struct sim_demo_opts *o, struct sim
 				   SNP_PAGE_SIZE, NULL, err)) != 0 ||
 	    (ret = sim_launch_step(g, SNP_PAGE_TYPE_CPUID, SIM_DEMO_CPUID_GPA, NULL, SNP_PAGE_SIZE,
 				   NULL, err)) != 0 ||
-	    (ret = sim_launch_step(g, SNP_PAGE_TYPE_VMSA, SIM_VMSA_GPA, page, sizeof(page), NULL,
+	    (ret = sim_launch_step(g, SNP_PAGE_TYPE_VMSA, SNP_VMSA_GPA, page, sizeof(page), NULL,
 				   err)) != 0 ||
 	    (ret = sim_launch_finish(g, NULL, NULL, false, o->host_data, NULL, err)) != 0)
 		goto out;

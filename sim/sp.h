@@ -34,8 +34,6 @@
 #include "sim/store.h"
 #include "util/err.h"
 
-/* The GPA KVM measures every VMSA page at (INITIAL_VMSA_GPA, Linux arch/x86/kvm/svm/sev.c). */
-#define SIM_VMSA_GPA 0xFFFFFFFFF000ull
 #define SIM_HV_REPORT_VMPL 0xFFFFFFFFu /* VMPL of a host-requested report */
 
 struct sim_sp {
@@ -100,7 +98,7 @@ int sim_launch_start(struct sim_sp *sp, uint64_t policy, const uint8_t gosvw[16]
  * CPUID page overwritten with the corrected page (status INVALID_PARAM, page
  * not consumed). data may be NULL for ZERO, UNMEASURED and SECRETS. Each GPA
  * may be updated once (INVALID_PAGE_STATE); VMSA pages are exempt, as KVM
- * measures them all at SIM_VMSA_GPA. On failure the pages before the failing
+ * measures them all at SNP_VMSA_GPA (abi/vmsa.h). On failure the pages before the failing
  * one stay measured, as with KVM's partial progress.
  */
 int sim_launch_update(struct sim_guest *g, uint64_t gpa, uint8_t *data, size_t len,

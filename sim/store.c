@@ -19,6 +19,7 @@
 #include "sim/rng.h"
 #include "util/file.h"
 #include "util/hex.h"
+#include "util/pem.h"
 
 #define STATE_FORMAT 1
 #define MAX_FILE (1u << 20)
@@ -371,16 +372,6 @@ static int check_key_matches(const struct sim_store *st, const char *path, struc
 	return 0;
 }
 
-/* Keys are unencrypted PEM: never let OpenSSL prompt on the terminal for a passphrase. */
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return 0;
-}
-
 /* A signing key must still be a private regular file (0600, no symlink) before it is used. */
 static int check_key_file(const char *path, struct snp_err *err)
 {
@@ -444,7 +435,7 @@ int sim_store_load(const char *dir, struct sim_store *st, struct snp_err *err)
 	    (ret = file_read(path, MAX_FILE, &buf, &len, err)) != 0)
 		goto out;
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
-	    (st->vek_key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL)) == NULL) {
+	    (st->vek_key = PEM_read_bio_PrivateKey(bio, NULL, pem_no_passphrase, NULL)) == NULL) {
 		ret = snp_err_openssl(err, "sim: reading %s", path);
 		goto out;
 	}

@@ -22,6 +22,7 @@
 #include "abi/report.h"
 #include "abi/secrets-page.h"
 #include "abi/sev-status.h"
+#include "abi/vmsa.h"
 #include "measure/gctx.h"
 #include "measure/idblock.h"
 #include "sim/cpuid.h"
@@ -234,8 +235,8 @@ static void sp_digest_equals_gctx_chain(void **state)
 	simtest_update(g, 0x80a000, NULL, SNP_PAGE_SIZE, SNP_PAGE_TYPE_UNMEASURED);
 	simtest_update(g, 0x80b000, secrets, SNP_PAGE_SIZE, SNP_PAGE_TYPE_SECRETS);
 	simtest_update(g, 0x80c000, cpage, SNP_PAGE_SIZE, SNP_PAGE_TYPE_CPUID);
-	simtest_update(g, SIM_VMSA_GPA, vmsa, SNP_PAGE_SIZE, SNP_PAGE_TYPE_VMSA);
-	simtest_update(g, SIM_VMSA_GPA, vmsa, SNP_PAGE_SIZE, SNP_PAGE_TYPE_VMSA);
+	simtest_update(g, SNP_VMSA_GPA, vmsa, SNP_PAGE_SIZE, SNP_PAGE_TYPE_VMSA);
+	simtest_update(g, SNP_VMSA_GPA, vmsa, SNP_PAGE_SIZE, SNP_PAGE_TYPE_VMSA);
 	finish(g, NULL);
 
 	gctx_init(&want);
@@ -248,8 +249,8 @@ static void sp_digest_equals_gctx_chain(void **state)
 	assert_int_equal(gctx_add_page(&want, SNP_PAGE_TYPE_UNMEASURED, 0x80a000, NULL, &err), 0);
 	assert_int_equal(gctx_add_page(&want, SNP_PAGE_TYPE_SECRETS, 0x80b000, NULL, &err), 0);
 	assert_int_equal(gctx_add_page(&want, SNP_PAGE_TYPE_CPUID, 0x80c000, NULL, &err), 0);
-	assert_int_equal(gctx_add_page(&want, SNP_PAGE_TYPE_VMSA, SIM_VMSA_GPA, vmsa, &err), 0);
-	assert_int_equal(gctx_add_page(&want, SNP_PAGE_TYPE_VMSA, SIM_VMSA_GPA, vmsa, &err), 0);
+	assert_int_equal(gctx_add_page(&want, SNP_PAGE_TYPE_VMSA, SNP_VMSA_GPA, vmsa, &err), 0);
+	assert_int_equal(gctx_add_page(&want, SNP_PAGE_TYPE_VMSA, SNP_VMSA_GPA, vmsa, &err), 0);
 	assert_memory_equal(g->measurement, want.ld, SNP_LD_SIZE);
 	/* ZERO pages are zeroed in guest memory. */
 	for (size_t i = 0; i < sizeof(zero); i++)
