@@ -14,7 +14,6 @@
 #include <stdio.h>
 
 #include "abi/sev-hashes.h"
-#include "measure/input.h"
 #include "measure/measure.h"
 #include "util/err.h"
 
@@ -68,8 +67,13 @@ struct measure_args {
 	bool has_family, has_model, has_stepping;
 	unsigned family, model, stepping;
 	uint8_t ovmf_hash[SNP_LD_SIZE];
-	/* Opened by measure_args_open. */
-	struct input in_ovmf, in_svsm, in_kernel, in_initrd;
+	/*
+	 * Read by measure_args_open: the firmware images whole (they are parsed;
+	 * o.ovmf and o.svsm point here), the kernel and initrd only hashed, in
+	 * chunks, so only their sizes are kept.
+	 */
+	uint8_t *ovmf_buf, *svsm_buf;
+	uint64_t kernel_len, initrd_len;
 	struct sev_hashes hashes;
 };
 

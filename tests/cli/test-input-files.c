@@ -2,7 +2,9 @@
  * Every input path of the CLI through the binary: a FIFO (or any other
  * non-regular file) is refused at once with exit status 2 and its name,
  * wherever it is given (--report, --vcek, a certificate in --certs, an entry
- * of --kds-cache).
+ * of --kds-cache, the measure inputs); measured direct boot hashes the kernel
+ * and initrd in chunks, with peak memory that does not grow with their size;
+ * an input whose length is not the size it had when opened fails.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "tests/attest/kds-vectors.h"
 #include "tests/common/testutil.h"
@@ -26,6 +30,13 @@
 #define TIMEOUT_S 30
 
 #define AT "--at=2026-11-22T00:00:00Z"
+#define AMDSEV "tests/data/firmware/OVMF.amdsev.fd"
+
+/*
+ * SHA-256 of 200 MiB of zero bytes, from coreutils:
+ * `head -c 209715200 /dev/zero | sha256sum`.
+ */
+#define SHA256_ZERO_200MIB "72abf2ca8f36943ebe2e49ca3a51d409ca5f0bfcffab6c9d25643c17c32889da"
 
 static char *fixture(const char *rel)
 {
@@ -135,12 +146,119 @@ static void verify_refuses_a_fifo_in_the_kds_cache(void **state)
 	free(dir);
 }
 
+static void measure_refuses_fifo_inputs(void **state)
+{
+	char *dir = tmpdir_make(), *fifo = make_fifo(dir, "input");
+	char kernel[512];
+	struct snp_err err = { 0 };
+
+	(void)state;
+	snprintf(kernel, sizeof(kernel), "%s/kernel", dir);
+	assert_int_equal(file_write_atomic(kernel, "kernel", 6, 0644, &err), 0);
+	{
+		const char *argv[] = { "measure", "--vcpus", "1", "--vcpu-type", "EPYC-Milan",
+				       "--ovmf", fifo, NULL };
+
+		expect_fifo_refused(argv, fifo);
+	}
+	{
+		const char *argv[] = { "measure", "--vcpus", "1", "--vcpu-type", "EPYC-Milan",
+				       "--ovmf", AMDSEV, "--kernel", fifo, NULL };
+
+		expect_fifo_refused(argv, fifo);
+	}
+	{
+		const char *argv[] = { "measure", "--vcpus", "1", "--vcpu-type", "EPYC-Milan",
+				       "--ovmf", AMDSEV, "--kernel", kernel, "--initrd", fifo,
+				       NULL };
+
+		expect_fifo_refused(argv, fifo);
+	}
+	free(fifo);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void measure_json(const char *kernel, struct run_result *r, json_t **out)
+{
+	const char *argv[] = { "measure", "--json", "--vcpus", "1", "--vcpu-type", "EPYC-Milan",
+			       "--ovmf", AMDSEV, "--kernel", kernel, NULL };
+	json_error_t jerr;
+
+	run_snpvm_limited(argv, NULL, TIMEOUT_S * 4, r);
+	if (r->status != 0)
+		fail_msg("status %d, stderr: %s", r->status, r->err);
+	*out = json_loads(r->out, 0, &jerr);
+	assert_non_null(*out);
+}
+
+/*
+ * The kernel used to be mapped whole: peak RSS grew by its size (200 MiB here).
+ * Hashed in FILE_CHUNK_SIZE chunks, a 200 MiB kernel costs what a 1-byte one
+ * does, give or take the allocator; 16 MiB leaves room for that and for ASan.
+ */
+static void measure_memory_does_not_grow_with_the_kernel(void **state)
+{
+	char *dir = tmpdir_make(), small[512], big[512];
+	struct snp_err err = { 0 };
+	struct run_result rs, rb;
+	json_t *js, *jb, *k;
+	int fd;
+
+	(void)state;
+	snprintf(small, sizeof(small), "%s/small", dir);
+	assert_int_equal(file_write_atomic(small, "", 1, 0644, &err), 0);
+	snprintf(big, sizeof(big), "%s/big", dir);
+	fd = open(big, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 200 << 20), 0); /* sparse: reads as zeros */
+	close(fd);
+
+	measure_json(small, &rs, &js);
+	measure_json(big, &rb, &jb);
+	k = json_object_get(json_object_get(jb, "inputs"), "kernel");
+	assert_int_equal(json_integer_value(json_object_get(k, "size")), 200 << 20);
+	assert_string_equal(json_string_value(json_object_get(k, "sha256")), SHA256_ZERO_200MIB);
+	if (rb.maxrss_kib - rs.maxrss_kib >= 16 * 1024)
+		fail_msg("peak RSS %ld KiB with a 200 MiB kernel, %ld KiB with 1 byte",
+			 rb.maxrss_kib, rs.maxrss_kib);
+	json_decref(js);
+	json_decref(jb);
+	run_result_free(&rs);
+	run_result_free(&rb);
+	rm_rf(dir);
+	free(dir);
+}
+
+/*
+ * /proc files claim size 0 and have content: the mapped kernel used to be
+ * measured as empty (exit 0, the SHA-256 of nothing). Now the length is
+ * checked against the size at open, and the run fails naming the file.
+ */
+static void measure_refuses_a_kernel_longer_than_its_size(void **state)
+{
+	const char *argv[] = { "measure", "--vcpus", "1", "--vcpu-type", "EPYC-Milan",
+			       "--ovmf", AMDSEV, "--kernel", "/proc/self/status", NULL };
+	struct run_result r;
+
+	(void)state;
+	run_snpvm_limited(argv, NULL, TIMEOUT_S, &r);
+	if (r.status != 3 ||
+	    !strstr(r.err, "/proc/self/status: has more than the 0 bytes it had when opened"))
+		fail_msg("status %d (want 3), stderr: %s", r.status, r.err);
+	assert_string_equal(r.out, "");
+	run_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(verify_refuses_a_fifo_report_or_vcek),
 		cmocka_unit_test(verify_refuses_a_fifo_in_the_certs_dir),
 		cmocka_unit_test(verify_refuses_a_fifo_in_the_kds_cache),
+		cmocka_unit_test(measure_refuses_fifo_inputs),
+		cmocka_unit_test(measure_memory_does_not_grow_with_the_kernel),
+		cmocka_unit_test(measure_refuses_a_kernel_longer_than_its_size),
 	};
 
 	return cmocka_run_group_tests_name("cli input files", tests, NULL, NULL);
