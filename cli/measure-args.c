@@ -1,13 +1,11 @@
 #include "cli/measure-args.h"
 
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/args.h"
 #include "measure/cpu-sig.h"
 #include "measure/kernel-hashes.h"
-#include "util/file.h"
 #include "util/hex.h"
 #include "util/log.h"
 
@@ -213,17 +211,16 @@ int measure_args_check(struct measure_args *a, struct snp_err *err)
 int measure_args_open(struct measure_args *a, struct snp_err *err)
 {
 	int ret;
-	size_t len;
 
-	if ((ret = file_read(a->ovmf, MAX_FIRMWARE, &a->ovmf_buf, &len, err)) != 0)
+	if ((ret = file_map(a->ovmf, MAX_FIRMWARE, &a->ovmf_map, err)) != 0)
 		return ret;
-	a->o.ovmf = a->ovmf_buf;
-	a->o.ovmf_len = len;
+	a->o.ovmf = a->ovmf_map.data;
+	a->o.ovmf_len = a->ovmf_map.len;
 	if (a->svsm) {
-		if ((ret = file_read(a->svsm, MAX_FIRMWARE, &a->svsm_buf, &len, err)) != 0)
+		if ((ret = file_map(a->svsm, MAX_FIRMWARE, &a->svsm_map, err)) != 0)
 			return ret;
-		a->o.svsm = a->svsm_buf;
-		a->o.svsm_len = len;
+		a->o.svsm = a->svsm_map.data;
+		a->o.svsm_len = a->svsm_map.len;
 	}
 	if (a->has_ovmf_hash)
 		a->o.ovmf_hash = a->ovmf_hash;
@@ -239,8 +236,7 @@ int measure_args_open(struct measure_args *a, struct snp_err *err)
 
 void measure_args_close(struct measure_args *a)
 {
-	free(a->ovmf_buf);
-	free(a->svsm_buf);
-	a->ovmf_buf = a->svsm_buf = NULL;
+	file_unmap(&a->ovmf_map);
+	file_unmap(&a->svsm_map);
 	a->o.ovmf = a->o.svsm = NULL;
 }

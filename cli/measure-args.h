@@ -16,6 +16,7 @@
 #include "abi/sev-hashes.h"
 #include "measure/measure.h"
 #include "util/err.h"
+#include "util/file.h"
 
 enum {
 	MEASURE_OPT_FIRST = 0x1000,
@@ -68,11 +69,11 @@ struct measure_args {
 	unsigned family, model, stepping;
 	uint8_t ovmf_hash[SNP_LD_SIZE];
 	/*
-	 * Read by measure_args_open: the firmware images whole (they are parsed;
-	 * o.ovmf and o.svsm point here), the kernel and initrd only hashed, in
-	 * chunks, so only their sizes are kept.
+	 * Opened by measure_args_open: the firmware images mapped whole (they are
+	 * parsed; o.ovmf and o.svsm point here), the kernel and initrd only
+	 * hashed, in chunks, so only their sizes are kept.
 	 */
-	uint8_t *ovmf_buf, *svsm_buf;
+	struct file_map ovmf_map, svsm_map;
 	uint64_t kernel_len, initrd_len;
 	struct sev_hashes hashes;
 };

@@ -29,7 +29,7 @@ int kernel_hashes_compute(const uint8_t *kernel, size_t kernel_len, const uint8_
 /*
  * SHA-256 of the regular file at path (at most max bytes), read in chunks
  * (util/file.h file_read_chunks): whatever the file's size, this holds one
- * FILE_CHUNK_SIZE (1 MiB) buffer. *size is the file's length. A FIFO or
+ * FILE_CHUNK_SIZE (64 KiB) buffer. *size is the file's length. A FIFO or
  * other non-regular file is SNP_E_INVALID; a file that shrinks or grows
  * while it is read is SNP_E_SYS naming it (never a signal).
  */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -209,6 +210,45 @@ out:
 	free(buf);
 	close(fd);
 	return ret;
+}
+
+int file_map(const char *path, size_t max, struct file_map *m, struct snp_err *err)
+{
+	static const uint8_t empty[1];
+	int ret = SNP_E_INTERNAL, fd;
+	uint64_t size = 0;
+	void *p;
+
+	memset(m, 0, sizeof(*m));
+	m->data = empty;
+	if ((ret = open_input(path, &fd, &size, err)) != 0)
+		return ret;
+	if ((ret = check_max(path, size, max, err)) != 0)
+		goto out;
+	if (size == 0) {
+		/* Nothing to map (also /dev/null); a /proc file that claims 0 bytes is refused. */
+		ret = expect_eof(fd, path, 0, err);
+		goto out;
+	}
+	p = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (p == MAP_FAILED) {
+		ret = snp_err_sys(err, "%s: mmap", path);
+		goto out;
+	}
+	m->map = p;
+	m->data = p;
+	m->len = (size_t)size;
+	ret = 0;
+out:
+	close(fd);
+	return ret;
+}
+
+void file_unmap(struct file_map *m)
+{
+	if (m->map)
+		munmap(m->map, m->len);
+	memset(m, 0, sizeof(*m));
 }
 
 int file_write_atomic(const char *path, const void *buf, size_t len, unsigned mode,

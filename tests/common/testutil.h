@@ -23,7 +23,8 @@ struct run_result {
 	int status;    /* exit status, or 128+signal */
 	char *out;     /* captured stdout, NUL-terminated, malloc'd */
 	char *err;     /* captured stderr */
-	long maxrss_kib; /* the child's peak resident set (wait4 ru_maxrss), KiB */
+	/* Peak RSS in KiB (wait4 ru_maxrss): snpvm's, or the forked test's before exec if larger. */
+	long maxrss_kib;
 };
 
 /*

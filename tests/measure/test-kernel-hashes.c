@@ -56,8 +56,8 @@ static void kernel_hashes_compute_follows_qemu(void **state)
 }
 
 /*
- * The files as the CLI reads them, in FILE_CHUNK_SIZE chunks: kernel.bin is
- * exactly one chunk, the zero file three; same hashes as above.
+ * The files as the CLI reads them, in FILE_CHUNK_SIZE chunks: kernel.bin (1 MiB)
+ * is a whole number of chunks, initrd.bin (68 KiB) is not; same hashes as above.
  */
 static void kernel_hashes_compute_files_reads_in_chunks(void **state)
 {

@@ -52,6 +52,7 @@ static void expect_refused(const char *path, const char *type)
 	uint8_t *buf = (uint8_t *)1;
 	size_t len = 1;
 	uint64_t size = 1;
+	struct file_map map;
 
 	snprintf(want, sizeof(want), "%s: not a regular file (%s)", path, type);
 	alarm(HANG_GUARD_S);
@@ -67,6 +68,13 @@ static void expect_refused(const char *path, const char *type)
 	alarm(0);
 	assert_string_equal(err.msg, want);
 	assert_int_equal(size, 0);
+	snp_err_clear(&err);
+	alarm(HANG_GUARD_S);
+	assert_int_equal(file_map(path, 1 << 20, &map, &err), SNP_E_INVALID);
+	alarm(0);
+	assert_string_equal(err.msg, want);
+	assert_null(map.map);
+	file_unmap(&map);
 }
 
 static void file_readers_refuse_a_fifo_without_blocking(void **state)
@@ -134,6 +142,7 @@ static void file_readers_take_dev_null_as_empty(void **state)
 	uint8_t *buf = NULL;
 	size_t len = 1;
 	uint64_t size = 1;
+	struct file_map map;
 
 	(void)state;
 	assert_int_equal(file_read("/dev/null", 10, &buf, &len, &err), 0);
@@ -142,6 +151,44 @@ static void file_readers_take_dev_null_as_empty(void **state)
 	free(buf);
 	assert_int_equal(file_read_chunks("/dev/null", 10, never_called, NULL, &size, &err), 0);
 	assert_int_equal(size, 0);
+	assert_int_equal(file_map("/dev/null", 10, &map, &err), 0);
+	assert_non_null(map.data);
+	assert_int_equal(map.len, 0);
+	file_unmap(&map);
+}
+
+/* file_map: the whole file, read-only, under the cap; empty files and /proc files as above. */
+static void file_map_views_the_whole_file(void **state)
+{
+	struct snp_err err = { 0 };
+	char *dir = tmpdir_make(), path[512];
+	size_t len = 3 * 4096 + 5;
+	uint8_t *want = pattern(len);
+	struct file_map m;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/ovmf", dir);
+	write_file(path, want, len);
+	assert_int_equal(file_map(path, len, &m, &err), 0);
+	assert_int_equal(m.len, len);
+	assert_memory_equal(m.data, want, len);
+	file_unmap(&m);
+	assert_null(m.data);
+	file_unmap(&m); /* twice is harmless */
+	assert_int_equal(file_map(path, len - 1, &m, &err), SNP_E_INVALID);
+	assert_non_null(strstr(err.msg, "larger than the limit"));
+	file_unmap(&m);
+	write_file(path, NULL, 0);
+	assert_int_equal(file_map(path, len, &m, &err), 0);
+	assert_non_null(m.data);
+	assert_int_equal(m.len, 0);
+	file_unmap(&m);
+	assert_int_equal(file_map("/proc/self/status", 1 << 20, &m, &err), SNP_E_SYS);
+	assert_non_null(strstr(err.msg, "has more than the 0 bytes it had when opened"));
+	file_unmap(&m);
+	rm_rf(dir);
+	free(dir);
+	free(want);
 }
 
 static void file_read_chunks_hands_over_every_byte_in_bounded_chunks(void **state)
@@ -219,7 +266,7 @@ static void file_read_chunks_truncated_while_read_fails(void **state)
 static void file_read_chunks_grown_while_read_fails(void **state)
 {
 	struct snp_err err = { 0 };
-	char *dir = tmpdir_make(), path[512];
+	char *dir = tmpdir_make(), path[512], want[100];
 	size_t len = FILE_CHUNK_SIZE + 1;
 	uint8_t *data = pattern(len);
 	struct collect c = { .cap = len, .path = path, .truncate_to = -1, .append = 1 };
@@ -233,7 +280,8 @@ static void file_read_chunks_grown_while_read_fails(void **state)
 	assert_int_equal(file_read_chunks(path, len + 10, collect_chunk, &c, &size, &err),
 			 SNP_E_SYS);
 	assert_non_null(strstr(err.msg, path));
-	assert_non_null(strstr(err.msg, "has more than the 1048577 bytes it had when opened"));
+	snprintf(want, sizeof(want), "has more than the %zu bytes it had when opened", len);
+	assert_non_null(strstr(err.msg, want));
 	assert_int_equal(size, 0);
 	rm_rf(dir);
 	free(dir);
@@ -282,6 +330,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(file_readers_refuse_a_fifo_without_blocking),
 		cmocka_unit_test(file_readers_take_dev_null_as_empty),
+		cmocka_unit_test(file_map_views_the_whole_file),
 		cmocka_unit_test(file_read_chunks_hands_over_every_byte_in_bounded_chunks),
 		cmocka_unit_test(file_read_chunks_truncated_while_read_fails),
 		cmocka_unit_test(file_read_chunks_grown_while_read_fails),
