@@ -191,102 +191,111 @@ static void file_map_views_the_whole_file(void **state)
 	free(want);
 }
 
+/* A file of len pattern bytes in a fresh directory, and a collector sized for it. */
+struct chunk_fixture {
+	char *dir;
+	char path[512];
+	uint8_t *data;
+	size_t len;
+	struct collect c;
+};
+
+static void chunk_fixture_make(struct chunk_fixture *f, const char *name, size_t len)
+{
+	memset(f, 0, sizeof(*f));
+	f->dir = tmpdir_make();
+	snprintf(f->path, sizeof(f->path), "%s/%s", f->dir, name);
+	f->len = len;
+	f->data = pattern(len);
+	write_file(f->path, f->data, len);
+	f->c.got = malloc(len);
+	assert_non_null(f->c.got);
+	f->c.cap = len;
+	f->c.path = f->path;
+	f->c.truncate_to = -1;
+}
+
+static void chunk_fixture_free(struct chunk_fixture *f)
+{
+	rm_rf(f->dir);
+	free(f->dir);
+	free(f->data);
+	free(f->c.got);
+}
+
 static void file_read_chunks_hands_over_every_byte_in_bounded_chunks(void **state)
 {
 	struct snp_err err = { 0 };
-	char *dir = tmpdir_make(), path[512];
-	size_t len = 2 * FILE_CHUNK_SIZE + 12345;
-	uint8_t *want = pattern(len);
-	struct collect c = { .cap = len, .truncate_to = -1 };
+	struct chunk_fixture f;
 	uint64_t size = 0;
 
 	(void)state;
-	c.got = malloc(len);
-	assert_non_null(c.got);
-	snprintf(path, sizeof(path), "%s/kernel", dir);
-	write_file(path, want, len);
-	assert_int_equal(file_read_chunks(path, len, collect_chunk, &c, &size, &err), 0);
-	assert_int_equal(size, len);
-	assert_int_equal(c.len, len);
-	assert_int_equal(c.calls, 3);
-	assert_int_equal(c.max_chunk, FILE_CHUNK_SIZE);
-	assert_memory_equal(c.got, want, len);
+	chunk_fixture_make(&f, "kernel", 2 * FILE_CHUNK_SIZE + 12345);
+	assert_int_equal(file_read_chunks(f.path, f.len, collect_chunk, &f.c, &size, &err), 0);
+	assert_int_equal(size, f.len);
+	assert_int_equal(f.c.len, f.len);
+	assert_int_equal(f.c.calls, 3);
+	assert_int_equal(f.c.max_chunk, FILE_CHUNK_SIZE);
+	assert_memory_equal(f.c.got, f.data, f.len);
 
 	/* One byte over the cap: refused before any chunk. */
-	assert_int_equal(file_read_chunks(path, len - 1, never_called, NULL, &size, &err),
+	assert_int_equal(file_read_chunks(f.path, f.len - 1, never_called, NULL, &size, &err),
 			 SNP_E_INVALID);
 	assert_non_null(strstr(err.msg, "larger than the limit"));
 
 	/* An empty file: no chunk, size 0. */
-	write_file(path, NULL, 0);
+	write_file(f.path, NULL, 0);
 	size = 1;
-	assert_int_equal(file_read_chunks(path, 10, never_called, NULL, &size, &err), 0);
+	assert_int_equal(file_read_chunks(f.path, 10, never_called, NULL, &size, &err), 0);
 	assert_int_equal(size, 0);
 
-	snprintf(path, sizeof(path), "%s/missing", dir);
-	assert_int_equal(file_read_chunks(path, 10, never_called, NULL, &size, &err), SNP_E_SYS);
+	snprintf(f.path, sizeof(f.path), "%s/missing", f.dir);
+	assert_int_equal(file_read_chunks(f.path, 10, never_called, NULL, &size, &err), SNP_E_SYS);
 	assert_non_null(strstr(err.msg, "No such file"));
-	rm_rf(dir);
-	free(dir);
-	free(want);
-	free(c.got);
+	chunk_fixture_free(&f);
 }
 
 /* A file cut short while it is read is an error naming it (a mapped file would raise SIGBUS). */
 static void file_read_chunks_truncated_while_read_fails(void **state)
 {
 	struct snp_err err = { 0 };
-	char *dir = tmpdir_make(), path[512], want[700];
-	size_t len = 3 * FILE_CHUNK_SIZE;
-	uint8_t *data = pattern(len);
-	struct collect c = { .cap = len, .path = path };
+	struct chunk_fixture f;
+	char want[700];
 	uint64_t size = 1;
 
 	(void)state;
-	c.truncate_to = (off_t)(FILE_CHUNK_SIZE * 3 / 2);
-	c.got = malloc(len);
-	assert_non_null(c.got);
-	snprintf(path, sizeof(path), "%s/initrd", dir);
-	write_file(path, data, len);
-	assert_int_equal(file_read_chunks(path, len, collect_chunk, &c, &size, &err), SNP_E_SYS);
+	chunk_fixture_make(&f, "initrd", 3 * FILE_CHUNK_SIZE);
+	f.c.truncate_to = (off_t)(FILE_CHUNK_SIZE * 3 / 2);
+	assert_int_equal(file_read_chunks(f.path, f.len, collect_chunk, &f.c, &size, &err),
+			 SNP_E_SYS);
 	snprintf(want, sizeof(want),
 		 "%s: ended after %zu of the %zu bytes it had when opened (truncated while being "
 		 "read?)",
-		 path, FILE_CHUNK_SIZE * 3 / 2, len);
+		 f.path, FILE_CHUNK_SIZE * 3 / 2, f.len);
 	assert_string_equal(err.msg, want);
 	assert_int_equal(size, 0);
-	assert_int_equal(c.calls, 1); /* the short second chunk is never handed over */
-	rm_rf(dir);
-	free(dir);
-	free(data);
-	free(c.got);
+	assert_int_equal(f.c.calls, 1); /* the short second chunk is never handed over */
+	chunk_fixture_free(&f);
 }
 
 /* A file that grows while it is read is an error too: the bytes read are not the file. */
 static void file_read_chunks_grown_while_read_fails(void **state)
 {
 	struct snp_err err = { 0 };
-	char *dir = tmpdir_make(), path[512], want[100];
-	size_t len = FILE_CHUNK_SIZE + 1;
-	uint8_t *data = pattern(len);
-	struct collect c = { .cap = len, .path = path, .truncate_to = -1, .append = 1 };
+	struct chunk_fixture f;
+	char want[100];
 	uint64_t size = 1;
 
 	(void)state;
-	c.got = malloc(len);
-	assert_non_null(c.got);
-	snprintf(path, sizeof(path), "%s/kernel", dir);
-	write_file(path, data, len);
-	assert_int_equal(file_read_chunks(path, len + 10, collect_chunk, &c, &size, &err),
+	chunk_fixture_make(&f, "kernel", FILE_CHUNK_SIZE + 1);
+	f.c.append = 1;
+	assert_int_equal(file_read_chunks(f.path, f.len + 10, collect_chunk, &f.c, &size, &err),
 			 SNP_E_SYS);
-	assert_non_null(strstr(err.msg, path));
-	snprintf(want, sizeof(want), "has more than the %zu bytes it had when opened", len);
+	assert_non_null(strstr(err.msg, f.path));
+	snprintf(want, sizeof(want), "has more than the %zu bytes it had when opened", f.len);
 	assert_non_null(strstr(err.msg, want));
 	assert_int_equal(size, 0);
-	rm_rf(dir);
-	free(dir);
-	free(data);
-	free(c.got);
+	chunk_fixture_free(&f);
 }
 
 /*
