@@ -107,19 +107,20 @@ static json_t *hex_json(const uint8_t *p, size_t len)
 	return json_string(buf);
 }
 
-static int file_json(json_t *inputs, const char *name, const char *path, const struct input *in,
-		     const uint8_t *sha256, struct snp_err *err)
+/* sha256 NULL: hash the len bytes at data (the firmware images, held whole). */
+static int file_json(json_t *inputs, const char *name, const char *path, const uint8_t *data,
+		     uint64_t len, const uint8_t *sha256, struct snp_err *err)
 {
 	uint8_t h[SEV_HASH_SIZE];
 	json_t *o;
 	int ret;
 
 	if (!sha256) {
-		if ((ret = kernel_hashes_sha256(in->data, in->len, h, err)) != 0)
+		if ((ret = kernel_hashes_sha256(data, (size_t)len, h, err)) != 0)
 			return ret;
 		sha256 = h;
 	}
-	o = json_pack("{s:s,s:I,s:o}", "path", path, "size", (json_int_t)in->len, "sha256",
+	o = json_pack("{s:s,s:I,s:o}", "path", path, "size", (json_int_t)len, "sha256",
 		      hex_json(sha256, SEV_HASH_SIZE));
 	if (!o || json_object_set_new(inputs, name, o) != 0)
 		return snp_errf(err, SNP_E_NOMEM, "JSON output");
@@ -152,18 +153,17 @@ static int print_json(const struct measure_cli *c,
 		json_object_set_new(root, "guest_features", json_string(num));
 	}
 	json_object_set_new(root, "chain_steps", json_integer((json_int_t)r->npages));
-	if ((ret = file_json(inputs, "ovmf", m->ovmf, &m->in_ovmf, NULL, err)) != 0 ||
-	    (m->svsm && (ret = file_json(inputs, "svsm", m->svsm, &m->in_svsm, NULL, err)) != 0) ||
-	    (m->kernel &&
-	     (ret = file_json(inputs, "kernel", m->kernel, &m->in_kernel, m->hashes.kernel, err)) !=
-		     0))
+	if ((ret = file_json(inputs, "ovmf", m->ovmf, m->o.ovmf, m->o.ovmf_len, NULL, err)) != 0 ||
+	    (m->svsm && (ret = file_json(inputs, "svsm", m->svsm, m->o.svsm, m->o.svsm_len, NULL,
+					 err)) != 0) ||
+	    (m->kernel && (ret = file_json(inputs, "kernel", m->kernel, NULL, m->kernel_len,
+					   m->hashes.kernel, err)) != 0))
 		goto out;
 	if (m->kernel) {
 		json_t *o;
 
-		if (m->initrd &&
-		    (ret = file_json(inputs, "initrd", m->initrd, &m->in_initrd, m->hashes.initrd,
-				     err)) != 0)
+		if (m->initrd && (ret = file_json(inputs, "initrd", m->initrd, NULL, m->initrd_len,
+						  m->hashes.initrd, err)) != 0)
 			goto out;
 		if (!m->initrd)
 			json_object_set_new(inputs, "initrd",

@@ -212,25 +212,23 @@ int measure_args_open(struct measure_args *a, struct snp_err *err)
 {
 	int ret;
 
-	if ((ret = input_open(a->ovmf, MAX_FIRMWARE, &a->in_ovmf, err)) != 0)
+	if ((ret = file_map(a->ovmf, MAX_FIRMWARE, &a->ovmf_map, err)) != 0)
 		return ret;
-	a->o.ovmf = a->in_ovmf.data;
-	a->o.ovmf_len = a->in_ovmf.len;
+	a->o.ovmf = a->ovmf_map.data;
+	a->o.ovmf_len = a->ovmf_map.len;
 	if (a->svsm) {
-		if ((ret = input_open(a->svsm, MAX_FIRMWARE, &a->in_svsm, err)) != 0)
+		if ((ret = file_map(a->svsm, MAX_FIRMWARE, &a->svsm_map, err)) != 0)
 			return ret;
-		a->o.svsm = a->in_svsm.data;
-		a->o.svsm_len = a->in_svsm.len;
+		a->o.svsm = a->svsm_map.data;
+		a->o.svsm_len = a->svsm_map.len;
 	}
 	if (a->has_ovmf_hash)
 		a->o.ovmf_hash = a->ovmf_hash;
 	if (!a->kernel)
 		return 0;
-	if ((ret = input_open(a->kernel, MAX_KERNEL, &a->in_kernel, err)) != 0 ||
-	    (a->initrd && (ret = input_open(a->initrd, MAX_KERNEL, &a->in_initrd, err)) != 0) ||
-	    (ret = kernel_hashes_compute(a->in_kernel.data, a->in_kernel.len,
-					 a->initrd ? a->in_initrd.data : NULL, a->in_initrd.len,
-					 a->append, &a->hashes, err)) != 0)
+	if ((ret = kernel_hashes_compute_files(a->kernel, a->initrd, a->append, MAX_KERNEL,
+					       &a->hashes, &a->kernel_len, &a->initrd_len,
+					       err)) != 0)
 		return ret;
 	a->o.kernel_hashes = &a->hashes;
 	return 0;
@@ -238,8 +236,7 @@ int measure_args_open(struct measure_args *a, struct snp_err *err)
 
 void measure_args_close(struct measure_args *a)
 {
-	input_close(&a->in_ovmf);
-	input_close(&a->in_svsm);
-	input_close(&a->in_kernel);
-	input_close(&a->in_initrd);
+	file_unmap(&a->ovmf_map);
+	file_unmap(&a->svsm_map);
+	a->o.ovmf = a->o.svsm = NULL;
 }

@@ -14,9 +14,9 @@
 #include <stdio.h>
 
 #include "abi/sev-hashes.h"
-#include "measure/input.h"
 #include "measure/measure.h"
 #include "util/err.h"
+#include "util/file.h"
 
 enum {
 	MEASURE_OPT_FIRST = 0x1000,
@@ -68,8 +68,13 @@ struct measure_args {
 	bool has_family, has_model, has_stepping;
 	unsigned family, model, stepping;
 	uint8_t ovmf_hash[SNP_LD_SIZE];
-	/* Opened by measure_args_open. */
-	struct input in_ovmf, in_svsm, in_kernel, in_initrd;
+	/*
+	 * Opened by measure_args_open: the firmware images mapped whole (they are
+	 * parsed; o.ovmf and o.svsm point here), the kernel and initrd only
+	 * hashed, in chunks, so only their sizes are kept.
+	 */
+	struct file_map ovmf_map, svsm_map;
+	uint64_t kernel_len, initrd_len;
 	struct sev_hashes hashes;
 };
 

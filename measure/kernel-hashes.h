@@ -27,6 +27,26 @@ int kernel_hashes_compute(const uint8_t *kernel, size_t kernel_len, const uint8_
 			  struct snp_err *err) SNP_MUST_CHECK;
 
 /*
+ * SHA-256 of the regular file at path (at most max bytes), read in chunks
+ * (util/file.h file_read_chunks): whatever the file's size, this holds one
+ * FILE_CHUNK_SIZE (64 KiB) buffer. *size is the file's length. A FIFO or
+ * other non-regular file is SNP_E_INVALID; a file that shrinks or grows
+ * while it is read is SNP_E_SYS naming it (never a signal).
+ */
+int kernel_hashes_sha256_file(const char *path, uint64_t max, uint8_t out[SEV_HASH_SIZE],
+			      uint64_t *size, struct snp_err *err) SNP_MUST_CHECK;
+
+/*
+ * kernel_hashes_compute over files: the kernel and the initrd (NULL: none)
+ * go through kernel_hashes_sha256_file, so memory stays bounded whatever
+ * their sizes; each may be at most max bytes. *kernel_len and *initrd_len are
+ * the sizes read (0 for no initrd). *h is zeroed on failure.
+ */
+int kernel_hashes_compute_files(const char *kernel, const char *initrd, const char *cmdline,
+				uint64_t max, struct sev_hashes *h, uint64_t *kernel_len,
+				uint64_t *initrd_len, struct snp_err *err) SNP_MUST_CHECK;
+
+/*
  * A zero page with the padded table at offset (hash-table base & 0xFFF).
  * SNP_E_INVALID if the 176-byte table would cross the page end.
  */

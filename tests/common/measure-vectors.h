@@ -20,10 +20,10 @@
 #include <jansson.h>
 
 #include "measure/cpu-sig.h"
-#include "measure/input.h"
 #include "measure/kernel-hashes.h"
 #include "measure/measure.h"
 #include "tests/common/testutil.h"
+#include "util/file.h"
 #include "util/hex.h"
 
 #define NVECTORS 73
@@ -143,7 +143,7 @@ static inline void measure_vectors_free(struct measure_vectors *mv)
 /* The library's view of a vector: its flags turned into measure_opts by hand. */
 struct lib_run {
 	struct measure_opts o;
-	struct input ovmf, svsm, kernel, initrd;
+	uint8_t *ovmf, *svsm;
 	struct sev_hashes hashes;
 	uint8_t seed[SNP_LD_SIZE];
 	const char *kernel_path, *initrd_path, *append;
@@ -199,15 +199,13 @@ static inline void lib_setup(const struct vector *v, struct lib_run *r)
 		} else if ((val = flag_value(v, &i, "--guest-features"))) {
 			r->o.guest_features = num(val);
 		} else if ((val = flag_value(v, &i, "--ovmf"))) {
-			if (input_open(val, 64u << 20, &r->ovmf, &err) != 0)
+			if (file_read(val, 64u << 20, &r->ovmf, &r->o.ovmf_len, &err) != 0)
 				fail_msg("%s", err.msg);
-			r->o.ovmf = r->ovmf.data;
-			r->o.ovmf_len = r->ovmf.len;
+			r->o.ovmf = r->ovmf;
 		} else if ((val = flag_value(v, &i, "--svsm"))) {
-			if (input_open(val, 64u << 20, &r->svsm, &err) != 0)
+			if (file_read(val, 64u << 20, &r->svsm, &r->o.svsm_len, &err) != 0)
 				fail_msg("%s", err.msg);
-			r->o.svsm = r->svsm.data;
-			r->o.svsm_len = r->svsm.len;
+			r->o.svsm = r->svsm;
 		} else if ((val = flag_value(v, &i, "--vars-size"))) {
 			r->o.vars_size = num(val);
 		} else if ((val = flag_value(v, &i, "--kernel"))) {
@@ -224,23 +222,21 @@ static inline void lib_setup(const struct vector *v, struct lib_run *r)
 		}
 	}
 	if (r->kernel_path) {
-		if (input_open(r->kernel_path, 64u << 20, &r->kernel, &err) != 0 ||
-		    (r->initrd_path && input_open(r->initrd_path, 64u << 20, &r->initrd, &err) != 0))
+		uint64_t klen, ilen;
+
+		/* The files as the CLI reads them: in chunks (kernel_hashes_compute_files). */
+		if (kernel_hashes_compute_files(r->kernel_path, r->initrd_path, r->append,
+						64u << 20, &r->hashes, &klen, &ilen, &err) != 0)
 			fail_msg("%s", err.msg);
-		assert_int_equal(kernel_hashes_compute(r->kernel.data, r->kernel.len,
-						       r->initrd_path ? r->initrd.data : NULL,
-						       r->initrd.len, r->append, &r->hashes, &err),
-				 0);
 		r->o.kernel_hashes = &r->hashes;
 	}
 }
 
 static inline void lib_teardown(struct lib_run *r)
 {
-	input_close(&r->ovmf);
-	input_close(&r->svsm);
-	input_close(&r->kernel);
-	input_close(&r->initrd);
+	free(r->ovmf);
+	free(r->svsm);
+	r->ovmf = r->svsm = NULL;
 }
 
 #endif

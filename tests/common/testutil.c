@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,6 +73,13 @@ static char *slurp_fd(int fd)
 
 void run_snpvm(const char *const argv[], const char *stdin_text, struct run_result *res)
 {
+	run_snpvm_limited(argv, stdin_text, 0, res);
+}
+
+void run_snpvm_limited(const char *const argv[], const char *stdin_text, unsigned timeout_s,
+		       struct run_result *res)
+{
+	struct rusage ru;
 	const char *bin = getenv("SNPVM") ? getenv("SNPVM") : "build/snpvm";
 	char outpath[] = "/tmp/snpvm-test-out-XXXXXX", errpath[] = "/tmp/snpvm-test-err-XXXXXX";
 	char inpath[] = "/tmp/snpvm-test-in-XXXXXX";
@@ -96,11 +104,13 @@ void run_snpvm(const char *const argv[], const char *stdin_text, struct run_resu
 		dup2(infd, 0);
 		dup2(outfd, 1);
 		dup2(errfd, 2);
+		alarm(timeout_s); /* pending alarms survive execve (0: none) */
 		execv(bin, (char *const *)args);
 		_exit(127);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(wait4(pid, &status, 0, &ru), pid);
 	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	res->maxrss_kib = ru.ru_maxrss;
 	lseek(outfd, 0, SEEK_SET);
 	lseek(errfd, 0, SEEK_SET);
 	res->out = slurp_fd(outfd);

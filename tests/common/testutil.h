@@ -23,6 +23,8 @@ struct run_result {
 	int status;    /* exit status, or 128+signal */
 	char *out;     /* captured stdout, NUL-terminated, malloc'd */
 	char *err;     /* captured stderr */
+	/* Peak RSS in KiB (wait4 ru_maxrss): snpvm's, or the forked test's before exec if larger. */
+	long maxrss_kib;
 };
 
 /*
@@ -30,6 +32,13 @@ struct run_result {
  * argv[0]) and optional stdin text; captures stdout and stderr.
  */
 void run_snpvm(const char *const argv[], const char *stdin_text, struct run_result *res);
+
+/*
+ * run_snpvm, but a child still running after timeout_s seconds is killed by
+ * SIGALRM (status 128 + SIGALRM), so a hang fails the test instead of hanging it.
+ */
+void run_snpvm_limited(const char *const argv[], const char *stdin_text, unsigned timeout_s,
+		       struct run_result *res);
 void run_result_free(struct run_result *res);
 
 /* A fresh temporary directory (mkdtemp); the caller removes it with rm_rf. */

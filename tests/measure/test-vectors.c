@@ -21,7 +21,6 @@
 #include "measure/cpu-sig.h"
 #include "measure/firmware.h"
 #include "measure/gctx.h"
-#include "measure/input.h"
 #include "measure/kernel-hashes.h"
 #include "measure/measure.h"
 #include "measure/vmsa-build.h"
