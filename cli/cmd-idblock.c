@@ -25,7 +25,6 @@
 #define CMD "id-block"
 
 struct idblock_opts {
-	const char *measurement;
 	const char *id_key;
 	const char *author_key;
 	const char *id_block_out;
@@ -33,6 +32,12 @@ struct idblock_opts {
 	struct snp_id_block block;
 	bool json;
 };
+
+static int parse_measurement(void *value, const char *s, struct snp_err *err)
+{
+	return hex_or_b64_decode(s, value, sizeof(((struct snp_id_block *)0)->ld), "--measurement",
+				 err);
+}
 
 static int parse_policy(void *value, const char *s, struct snp_err *err)
 {
@@ -49,9 +54,8 @@ static int parse_policy(void *value, const char *s, struct snp_err *err)
 /* Fills *o from argv. Returns true to go on; else false with *status set (help or usage error). */
 static bool opts_parse(int argc, char **argv, struct idblock_opts *o, int *status)
 {
-	struct snp_err err = { 0 };
 	const struct opt opts[] = {
-		OPT_STRING("measurement", &o->measurement, "V",
+		OPT_CALL("measurement", parse_measurement, o->block.ld, "HEX|B64",
 			   "expected launch digest: 96 hex digits or base64 (48 bytes)",
 			   .required = true),
 		OPT_STRING("id-key", &o->id_key, "PEM",
@@ -89,15 +93,7 @@ static bool opts_parse(int argc, char **argv, struct idblock_opts *o, int *statu
 	memset(o, 0, sizeof(*o));
 	o->block.version = SNP_ID_BLOCK_VERSION;
 	o->block.policy = IDBLOCK_DEFAULT_POLICY;
-	if (!cli_opt_parse(&cmd, argc, argv, status))
-		return false;
-	if (hex_or_b64_decode(o->measurement, o->block.ld, sizeof(o->block.ld), "--measurement",
-			      &err) != 0) {
-		cli_print_error(CMD, &err, o->json);
-		*status = EXIT_USAGE;
-		return false;
-	}
-	return true;
+	return cli_opt_parse(&cmd, argc, argv, status);
 }
 
 /*

@@ -28,7 +28,6 @@ struct measure_cli {
 /* Fills *c from argv; true to go on, else false with *status set (help or usage error). */
 static bool parse_args(int argc, char **argv, struct measure_cli *c, int *status)
 {
-	struct snp_err err = { 0 };
 	const struct opt opts[] = {
 		OPT_INCLUDE(c->m.opts, NULL),
 		OPT_CHOICE("output-format", &c->output_format, "hex|base64",
@@ -40,6 +39,8 @@ static bool parse_args(int argc, char **argv, struct measure_cli *c, int *status
 		.name = "measure",
 		.opts = opts,
 		.json = &c->json,
+		.check = measure_args_check,
+		.ctx = &c->m,
 		.about = "Prints the SEV-SNP launch digest (MEASUREMENT) a guest's attestation report\n"
 			 "will show. Flags are sev-snp-measure's; --flag=value and --flag value both\n"
 			 "work. --ovmf is required; so are --vcpus and the guest CPU model (--vcpu-type,\n"
@@ -53,15 +54,7 @@ static bool parse_args(int argc, char **argv, struct measure_cli *c, int *status
 
 	memset(c, 0, sizeof(*c));
 	measure_args_init(&c->m);
-	if (!cli_opt_parse(&cmd, argc, argv, status))
-		return false;
-	if (measure_args_check(&c->m, &err) != 0) {
-		cli_print_error("measure", &err, c->json);
-		fprintf(stderr, "(see 'snpvm measure --help')\n");
-		*status = EXIT_USAGE;
-		return false;
-	}
-	return true;
+	return cli_opt_parse(&cmd, argc, argv, status);
 }
 
 static json_t *hex_json(const uint8_t *p, size_t len)

@@ -254,9 +254,17 @@ static int read_id_files(const struct report_args *a, uint8_t **block, uint8_t *
 	return 0;
 }
 
-/* Flags that cannot go together are refused before anything runs. */
-static int report_check(const struct report_args *a, struct measure_args *m, struct snp_err *err)
+struct report_ctx {
+	struct report_args *a;
+	struct measure_args *m;
+};
+
+/* Flags that cannot go together are refused before anything runs (an opt_cmd check). */
+static int report_check(void *ctx, struct snp_err *err)
 {
+	const struct report_args *a = ((struct report_ctx *)ctx)->a;
+	struct measure_args *m = ((struct report_ctx *)ctx)->m;
+
 	if (m->any && a->firmware)
 		return snp_errf(err, SNP_E_INVALID,
 				"--firmware (demo launch) and the measure flags (--ovmf ...) "
@@ -281,6 +289,7 @@ static int sim_report(int argc, char **argv)
 	size_t fw_len = 0, table_len = 0;
 	char meas[2 * SNP_MEASUREMENT_SIZE + 1];
 	int ret, status = EXIT_USAGE;
+	struct report_ctx ctx = { &a, &m };
 	const struct opt opts[] = {
 		OPT_STRING("dir", &a.dir, "DIR", "the sim's state directory", .required = true),
 		OPT_STRING("report-data", &a.report_data, "HEX",
@@ -310,6 +319,8 @@ static int sim_report(int argc, char **argv)
 		.name = "sim report",
 		.opts = opts,
 		.json = &a.json,
+		.check = report_check,
+		.ctx = &ctx,
 		.about = "Launches a guest on the sim and asks for a signed attestation report through\n"
 			 "the encrypted guest request (MSG_REPORT_REQ with VMPCK[N]), or with --host\n"
 			 "through SNP_HV_REPORT_REQ. With --ovmf and the other `snpvm measure` flags the\n"
@@ -325,11 +336,6 @@ static int sim_report(int argc, char **argv)
 	measure_args_init(&m);
 	if (!cli_opt_parse(&cmd, argc, argv, &ret))
 		return ret;
-	if ((ret = report_check(&a, &m, &err)) != 0) {
-		cli_print_error("sim report", &err, a.json);
-		fprintf(stderr, "(see 'snpvm sim report --help')\n");
-		return EXIT_USAGE;
-	}
 	if ((ret = hex_upto(a.report_data, rd, sizeof(rd), "--report-data", &err)) != 0 ||
 	    (a.host_data &&
 	     (ret = hex_upto(a.host_data, o.host_data, 32, "--host-data", &err)) != 0) ||

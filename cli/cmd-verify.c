@@ -153,6 +153,16 @@ static void inputs_free(struct verify_inputs *in, struct evidence_opts *o)
 	free(in->report);
 }
 
+/* Options that do not go together (an opt_cmd check). */
+static int check_args(void *ctx, struct snp_err *err)
+{
+	const struct verify_args *a = ctx;
+
+	if (a->kds_crl && (!a->kds || a->crl))
+		return snp_errf(err, SNP_E_INVALID, "--kds-crl needs --kds URL and excludes --crl");
+	return 0;
+}
+
 /* Fills *a from argv; true to go on, else false with *status set (help or usage error). */
 static bool parse_args(int argc, char **argv, struct verify_args *a, int *status)
 {
@@ -198,6 +208,8 @@ static bool parse_args(int argc, char **argv, struct verify_args *a, int *status
 		.name = "verify",
 		.opts = opts,
 		.json = &a->json,
+		.check = check_args,
+		.ctx = a,
 		.about = "Verifies an SEV-SNP attestation report against AMD's pinned roots: the\n"
 			 "ARK -> ASK/ASVK -> VCEK/VLEK chain, the report signature, and the binding of\n"
 			 "REPORTED_TCB and CHIP_ID to the certificate; then appraises it against a\n"
@@ -206,18 +218,8 @@ static bool parse_args(int argc, char **argv, struct verify_args *a, int *status
 		.epilog = "Exit status: 0 verified and appraised, 1 refused (the first failed check is\n"
 			  "printed), 2 unusable input or usage.\n",
 	};
-	struct snp_err err = { 0 };
 
-	if (!cli_opt_parse(&cmd, argc, argv, status))
-		return false;
-	if (a->kds_crl && (!a->kds || a->crl)) {
-		snp_errf(&err, SNP_E_INVALID, "--kds-crl needs --kds URL and excludes --crl");
-		cli_print_error("verify", &err, a->json);
-		fprintf(stderr, "(see 'snpvm verify --help')\n");
-		*status = EXIT_USAGE;
-		return false;
-	}
-	return true;
+	return cli_opt_parse(&cmd, argc, argv, status);
 }
 
 int cmd_verify(int argc, char **argv)

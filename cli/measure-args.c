@@ -91,8 +91,9 @@ void measure_args_init(struct measure_args *a)
 }
 
 /* Flags that make no sense together or in this mode are refused, not ignored. */
-int measure_args_check(struct measure_args *a, struct snp_err *err)
+int measure_args_check(void *args, struct snp_err *err)
 {
+	struct measure_args *a = args;
 	enum measure_mode m = a->o.mode;
 	int nsig = (a->vcpu_type != NULL) + a->has_sig +
 		   (a->has_family || a->has_model || a->has_stepping);

@@ -42,11 +42,12 @@ struct measure_args {
 void measure_args_init(struct measure_args *a);
 
 /*
- * After the last flag: refuses missing, contradictory or mode-foreign flags
+ * After the last flag (a is a struct measure_args *, as an opt_cmd check
+ * takes it): refuses missing, contradictory or mode-foreign flags
  * (SNP_E_INVALID naming them) and resolves the vCPU signature. Logs what is
  * ignored (cli/ may log).
  */
-int measure_args_check(struct measure_args *a, struct snp_err *err) SNP_MUST_CHECK;
+int measure_args_check(void *a, struct snp_err *err) SNP_MUST_CHECK;
 
 /*
  * Opens the files and computes the kernel hashes into a->o. Release with

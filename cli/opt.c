@@ -245,7 +245,7 @@ int opt_parse(const struct opt_cmd *c, int argc, char **argv, bool *help, struct
 		if (r.row[i]->required && !r.seen[i])
 			return snp_errf(err, SNP_E_INVALID, "%s%s is required",
 					r.row[i]->kind == OPT_KIND_ARG ? "" : "--", r.row[i]->name);
-	return 0;
+	return c->check ? c->check(c->ctx, err) : 0;
 }
 
 void opt_synopsis(const struct opt_cmd *c, const char *prefix, FILE *f)
@@ -336,7 +336,7 @@ bool cli_opt_parse(const struct opt_cmd *c, int argc, char **argv, int *status)
 	if (opt_parse(c, argc, argv, &help, &err) != 0) {
 		cli_print_error(c->name, &err, c->json && *c->json);
 		fprintf(stderr, "(see 'snpvm %s --help')\n", c->name);
-		*status = err.code == SNP_E_INTERNAL ? EXIT_FAILURE_ : EXIT_USAGE;
+		*status = err.code == SNP_E_INTERNAL ? EXIT_FAILURE_ : cli_exit_status(err.code);
 		return false;
 	}
 	if (help) {

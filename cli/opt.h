@@ -113,6 +113,13 @@ struct opt_cmd {
 	const char *about;    /* printed between the usage line and the options */
 	const char *epilog;   /* printed after the options; may be NULL */
 	const bool *json;     /* when non-NULL and true at a usage error: JSON error on stdout too */
+	/*
+	 * Optional: run after a successful parse (not for --help) to refuse
+	 * options that do not go together; its error is a usage error like the
+	 * parser's. ctx is passed through.
+	 */
+	int (*check)(void *ctx, struct snp_err *err);
+	void *ctx;
 };
 
 /*
@@ -122,8 +129,9 @@ struct opt_cmd {
  * with err naming the option: "unknown option '--x' for 'sim status'",
  * "option '--report' needs a value FILE", "option '--json' takes no value",
  * "option '--vmpl' given twice", "--vmpl: 4 is out of range (max 3)",
- * "--report is required", "unexpected argument 'x'". A table that is itself
- * wrong (a name twice, too many rows) gives SNP_E_INTERNAL.
+ * "--report is required", "unexpected argument 'x'", or c->check's error.
+ * A table that is itself wrong (a name twice, too many rows) gives
+ * SNP_E_INTERNAL.
  */
 int opt_parse(const struct opt_cmd *c, int argc, char **argv, bool *help,
 	      struct snp_err *err) SNP_MUST_CHECK;
