@@ -6,6 +6,7 @@
 
 #include "cli/cmd.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "util/log.h"
 
 static int cmd_help(int argc, char **argv);
@@ -46,19 +47,31 @@ static const struct cmd *find(const char *name)
 static int cmd_help(int argc, char **argv)
 {
 	static char help_flag[] = "--help";
+	const char *name = NULL;
 	const struct cmd *c;
+	int status;
+	const struct opt opts[] = {
+		OPT_ARG("COMMAND", &name, "the command whose options to show"),
+		OPT_END,
+	};
+	const struct opt_cmd cmd = {
+		.name = "help",
+		.opts = opts,
+		.about = "Without COMMAND: the commands and the global options.\n",
+	};
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	if (!cli_opt_parse(&cmd, argc, argv, &status))
+		return status;
+	if (!name || !strcmp(name, "help")) {
 		usage(stdout);
 		return EXIT_DONE;
 	}
-	c = find(argv[1]);
+	c = find(name);
 	if (!c) {
-		fprintf(stderr, "snpvm: unknown command '%s' (see 'snpvm --help')\n", argv[1]);
+		fprintf(stderr, "snpvm: unknown command '%s' (see 'snpvm --help')\n", name);
 		return EXIT_USAGE;
 	}
-	char *hargv[] = { argv[1], help_flag, NULL };
+	char *hargv[] = { (char *)c->name, help_flag, NULL };
 	return c->fn(2, hargv);
 }
 

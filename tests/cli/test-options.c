@@ -149,6 +149,22 @@ static void help_lists_every_option(void **state)
 	}
 }
 
+/* snpvm help takes one positional COMMAND through the same table mechanism. */
+static void help_takes_one_command(void **state)
+{
+	struct run_result r;
+
+	(void)state;
+	run_snpvm((const char *const[]){ "help", "verify", NULL }, NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "usage: snpvm verify --report FILE [options]"));
+	run_result_free(&r);
+	usage_error((const char *const[]){ "help", "sim", "init", NULL },
+		    "unexpected argument 'init'");
+	usage_error((const char *const[]){ "help", "--all", NULL },
+		    "unknown option '--all' for 'help'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +173,7 @@ int main(void)
 		cmocka_unit_test(long_options_are_never_abbreviated),
 		cmocka_unit_test(options_given_twice_are_refused),
 		cmocka_unit_test(help_lists_every_option),
+		cmocka_unit_test(help_takes_one_command),
 	};
 
 	return cmocka_run_group_tests_name("cli/options", tests, NULL, NULL);
