@@ -114,6 +114,17 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_COMMON_OBJS) $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(LIBS) $(LDLIBS) $(TEST_LIBS)
 
+# Tests of cli/ itself (the option parser) also link cli/ without main().
+CLI_LIB := $(BUILD)/libcli.a
+$(CLI_LIB): $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJS))
+	@mkdir -p $(@D)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/tests/cli/%: $(BUILD)/tests/cli/%.o $(TEST_COMMON_OBJS) $(CLI_LIB) $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(CLI_LIB) $(LIBS) $(LDLIBS) $(TEST_LIBS)
+
 # Every fuzz target is also a corpus-replay test, so `make test` runs the corpus with gcc.
 $(BUILD)/tests/fuzz/replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/replay-main.o \
 		$(TEST_COMMON_OBJS) $(LIBS)

@@ -64,6 +64,7 @@ static const struct field guest_policy_fields[] = {
 	SCALAR("require_ciphertext_hiding", F_BOOL, GP(require_ciphertext_hiding)),
 	SCALAR("require_page_swap_disable", F_BOOL, GP(require_page_swap_disable)),
 	SCALAR("abi_min", F_ABI_VERSION, GP(abi_major_min)),
+	SCALAR("allow_unknown_bits", F_BOOL, GP(allow_unknown_bits)),
 	END,
 };
 

@@ -204,6 +204,7 @@ static void check_guest_policy(const struct snp_report *rep, const struct apprai
 			       struct appraise_result *res)
 {
 	unsigned major = snp_policy_abi_major(rep->policy), minor = snp_policy_abi_minor(rep->policy);
+	uint64_t unknown = rep->policy & SNP_POLICY_MBZ_MASK;
 
 	check_policy_forbidden(rep, "POLICY.DEBUG", SNP_POLICY_DEBUG, g->allow_debug, res);
 	check_policy_forbidden(rep, "POLICY.MIGRATE_MA", SNP_POLICY_MIGRATE_MA, g->allow_migrate_ma,
@@ -219,6 +220,14 @@ static void check_guest_policy(const struct snp_report *rep, const struct apprai
 			      g->require_ciphertext_hiding, res);
 	check_policy_required(rep, "POLICY.PAGE_SWAP_DISABLE", SNP_POLICY_PAGE_SWAP_DISABLE,
 			      g->require_page_swap_disable, res);
+
+	if (unknown && !g->allow_unknown_bits)
+		record(res, "POLICY.UNKNOWN", false, false,
+		       "POLICY 0x%llx has unknown bits 0x%llx (63:26), and unknown bits are not "
+		       "allowed", (unsigned long long)rep->policy, (unsigned long long)unknown);
+	else
+		record(res, "POLICY.UNKNOWN", true, false, "POLICY unknown bits 0x%llx%s",
+		       (unsigned long long)unknown, g->allow_unknown_bits ? " (allowed)" : "");
 
 	if (g->abi_major_min == 0 && g->abi_minor_min == 0)
 		record(res, "POLICY.ABI", true, true, "no minimum (POLICY.ABI_MAJOR.ABI_MINOR %u.%u)",

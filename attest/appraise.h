@@ -8,8 +8,8 @@
  * A zeroed struct appraise_opts is the strictest setting: no measurement is
  * allowed (so everything is refused), no VMPL is allowed, DEBUG, MIGRATE_MA,
  * SMT and CXL are forbidden, ID keys must be trusted, committed TCB and
- * firmware version must equal the current ones and unknown PLATFORM_INFO
- * bits refuse. Every relaxation is a named `allow_` field; every extra
+ * firmware version must equal the current ones and unknown POLICY and
+ * PLATFORM_INFO bits refuse. Every relaxation is a named `allow_` field; every extra
  * requirement is a `require_`/`check_` field or a non-zero floor.
  */
 #ifndef SNPVM_ATTEST_APPRAISE_H
@@ -41,6 +41,12 @@ struct appraise_guest_policy {
 	bool require_page_swap_disable;
 	uint8_t abi_major_min; /* POLICY.ABI_MAJOR.ABI_MINOR >= this (0.0: no floor) */
 	uint8_t abi_minor_min;
+	/*
+	 * POLICY bits 63:26 (SNP_POLICY_MBZ_MASK, undefined in this ABI) refuse
+	 * unless this is set. The strict parser already refuses them; this keeps
+	 * a lax parse (report_parse_opts.lax_reserved) from letting them through.
+	 */
+	bool allow_unknown_bits;
 };
 
 /*
@@ -142,7 +148,8 @@ struct appraise_result {
  * docs/verifier-policy.md): any measurement, any VMPL, DEBUG and MIGRATE_MA
  * forbidden, SMT allowed, no TCB or version floors, committed <= current
  * (provisional firmware allowed: real fixture reports have COMMITTED_TCB <
- * CURRENT_TCB), any ID key, unknown PLATFORM_INFO bits allowed.
+ * CURRENT_TCB), any ID key, unknown PLATFORM_INFO bits allowed, unknown
+ * POLICY bits refused.
  */
 void appraise_opts_default(struct appraise_opts *o);
 

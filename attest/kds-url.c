@@ -101,7 +101,7 @@ int kds_url_vcek(const char *base, enum snp_product p, const struct snp_report *
 	if (report_signing_key(rep) != SNP_SIGNING_KEY_VCEK)
 		return snp_errf(err, SNP_E_UNSUPPORTED,
 				"KDS: the report is signed by a VLEK, which AMD KDS never serves; "
-				"supply it with --vcek, --certs or --cert-table");
+				"the VLEK must come with the evidence or the verifier's certificates");
 	if ((ret = kds_hwid(p, rep->chip_id, hwid, err)) != 0)
 		return ret;
 	snp_tcb_decode(p, rep->reported_tcb, &t);

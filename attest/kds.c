@@ -173,7 +173,7 @@ static int obtain(const struct kds_opts *o, const struct snp_report *rep, enum s
 	if (o->base_url == NULL)
 		return snp_errf(err, SNP_E_INVALID, "KDS cache: no %s for this chip/TCB: %s%s",
 				chain ? "cert_chain" : "VCEK", o->cache_dir ? path : "no cache",
-				" (pass --kds URL to fetch it)");
+				" (and no KDS base URL to fetch it from)");
 	ret = chain ? kds_url_chain(o->base_url, p, SNP_SIGNING_KEY_VCEK, url, sizeof(url), err)
 		    : kds_url_vcek(o->base_url, p, rep, url, sizeof(url), err);
 	if (ret)
@@ -190,7 +190,7 @@ int kds_vek_get(const struct kds_opts *o, const struct snp_report *rep, enum snp
 	if (report_signing_key(rep) != SNP_SIGNING_KEY_VCEK)
 		return snp_errf(err, SNP_E_UNSUPPORTED,
 				"KDS: the report is signed by a VLEK, which AMD KDS never serves; "
-				"supply it with --vcek, --certs or --cert-table");
+				"the VLEK must come with the evidence or the verifier's certificates");
 	if ((ret = obtain(o, rep, p, false, &out->vcek, &out->vcek_len, &out->vcek_cached,
 			  err)) != 0 ||
 	    (want_chain && (ret = obtain(o, rep, p, true, &out->chain, &out->chain_len,
@@ -237,7 +237,7 @@ int kds_crl_get(const struct kds_opts *o, enum snp_product p, enum snp_signing_k
 
 	*out = NULL;
 	if (o->base_url == NULL)
-		return snp_errf(err, SNP_E_INVALID, "KDS: fetching the CRL needs --kds URL");
+		return snp_errf(err, SNP_E_INVALID, "KDS: fetching the CRL needs a KDS base URL");
 	if ((ret = kds_url_crl(o->base_url, p, signer, url, sizeof(url), err)) != 0 ||
 	    (ret = kds_get(o, url, &buf, &len, err)) != 0 ||
 	    (ret = crl_parse(buf, len, url_path(url), out, err)) != 0)

@@ -2,6 +2,8 @@
 
 #include <inttypes.h>
 
+#include "abi/tcb.h"
+
 int cli_parse_u64(const char *flag, const char *s, uint64_t max, uint64_t *out,
 		  struct snp_err *err)
 {
@@ -35,4 +37,9 @@ int cli_parse_u64(const char *flag, const char *s, uint64_t max, uint64_t *out,
 	}
 	*out = v;
 	return 0;
+}
+
+int cli_parse_product(void *value, const char *s, struct snp_err *err)
+{
+	return snp_product_from_name(s, value, err);
 }

@@ -18,4 +18,10 @@
 int cli_parse_u64(const char *flag, const char *s, uint64_t max, uint64_t *out,
 		  struct snp_err *err) SNP_MUST_CHECK;
 
+/*
+ * An OPT_CALL conversion (cli/opt.h): value is an enum snp_product *, s a
+ * product name (milan, genoa, turin; abi/tcb.h).
+ */
+int cli_parse_product(void *value, const char *s, struct snp_err *err) SNP_MUST_CHECK;
+
 #endif

@@ -3,7 +3,6 @@
  * block (docs/id-block.md), and print them with the key digests an
  * attestation report will carry.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "cli/args.h"
 #include "cli/cmd.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "measure/idblock.h"
 #include "util/file.h"
 #include "util/hex.h"
@@ -25,7 +25,6 @@
 #define CMD "id-block"
 
 struct idblock_opts {
-	const char *measurement;
 	const char *id_key;
 	const char *author_key;
 	const char *id_block_out;
@@ -34,120 +33,67 @@ struct idblock_opts {
 	bool json;
 };
 
-static void usage(FILE *f)
+static int parse_measurement(void *value, const char *s, struct snp_err *err)
 {
-	fprintf(f,
-		"usage: snpvm id-block --measurement HEX|B64 --id-key PEM [--author-key PEM]\n"
-		"                      [--family-id HEX] [--image-id HEX] [--guest-svn N]\n"
-		"                      [--policy N] [--id-block-out FILE] [--id-auth-out FILE]\n"
-		"                      [--json]\n\n"
-		"Builds the SNP_LAUNCH_FINISH ID block for an expected launch measurement and\n"
-		"signs it (ECDSA P-384 with SHA-384) into an ID auth block. Prints both in\n"
-		"base64, the QEMU sev-snp-guest options, and the SHA-384 digests of the ID and\n"
-		"author public keys (ID_KEY_DIGEST and AUTHOR_KEY_DIGEST in reports).\n\n"
-		"  --measurement V     expected launch digest: 96 hex digits or base64 (48 bytes)\n"
-		"  --id-key PEM        ID key: EC P-384 private key (EC PRIVATE KEY or PKCS#8)\n"
-		"  --author-key PEM    author key (P-384); signs the ID key. Without it there is\n"
-		"                      no author key: AUTH_KEY_ALGO 0, author-key-enabled=off\n"
-		"  --family-id HEX     FAMILY_ID, 32 hex digits (default: zero)\n"
-		"  --image-id HEX      IMAGE_ID, 32 hex digits (default: zero)\n"
-		"  --guest-svn N       GUEST_SVN, u32, decimal or 0x hex (default: 0)\n"
-		"  --policy N          guest POLICY, u64, decimal or 0x hex (default: 0x30000);\n"
-		"                      must equal the launch policy\n"
-		"  --id-block-out FILE write the raw 96-byte ID block\n"
-		"  --id-auth-out FILE  write the raw 4096-byte ID auth block\n"
-		"  --json              print a JSON object (digests in hex and base64)\n"
-		"  --help              this help\n\n"
-		"VERSION is always 1. Exit status: 0 done, 2 bad usage or input, 3 other.\n");
+	return hex_or_b64_decode(s, value, sizeof(((struct snp_id_block *)0)->ld), "--measurement",
+				 err);
 }
 
-enum { OPT_MEAS = 256, OPT_IDKEY, OPT_AUTHKEY, OPT_FAMILY, OPT_IMAGE, OPT_SVN, OPT_POLICY,
-       OPT_BLOCKOUT, OPT_AUTHOUT, OPT_JSON, OPT_HELP };
-
-static const struct option long_opts[] = {
-	{ "measurement", required_argument, NULL, OPT_MEAS },
-	{ "id-key", required_argument, NULL, OPT_IDKEY },
-	{ "author-key", required_argument, NULL, OPT_AUTHKEY },
-	{ "family-id", required_argument, NULL, OPT_FAMILY },
-	{ "image-id", required_argument, NULL, OPT_IMAGE },
-	{ "guest-svn", required_argument, NULL, OPT_SVN },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "id-block-out", required_argument, NULL, OPT_BLOCKOUT },
-	{ "id-auth-out", required_argument, NULL, OPT_AUTHOUT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
-};
-
-/* Fills *o from argv. Returns 0, 1 for --help, or an SNP_E_INVALID error. */
-static int opts_parse(int argc, char **argv, struct idblock_opts *o, struct snp_err *err)
+static int parse_policy(void *value, const char *s, struct snp_err *err)
 {
-	uint64_t v;
-	int c, ret;
+	uint64_t *policy = value, v;
+	int ret;
+
+	if ((ret = cli_parse_u64("--policy", s, UINT64_MAX, &v, err)) != 0 ||
+	    (ret = snp_policy_check(v, "--policy", err)) != 0)
+		return ret;
+	*policy = v;
+	return 0;
+}
+
+/* Fills *o from argv. Returns true to go on; else false with *status set (help or usage error). */
+static bool opts_parse(int argc, char **argv, struct idblock_opts *o, int *status)
+{
+	const struct opt opts[] = {
+		OPT_CALL("measurement", parse_measurement, o->block.ld, "HEX|B64",
+			   "expected launch digest: 96 hex digits or base64 (48 bytes)",
+			   .required = true),
+		OPT_STRING("id-key", &o->id_key, "PEM",
+			   "ID key: EC P-384 private key (EC PRIVATE KEY or PKCS#8)",
+			   .required = true),
+		OPT_STRING("author-key", &o->author_key, "PEM",
+			   "author key (P-384); signs the ID key. Without it there is\n"
+			   "no author key: AUTH_KEY_ALGO 0, author-key-enabled=off"),
+		OPT_HEX("family-id", o->block.family_id, sizeof(o->block.family_id), "HEX",
+			"FAMILY_ID, 32 hex digits (default: zero)"),
+		OPT_HEX("image-id", o->block.image_id, sizeof(o->block.image_id), "HEX",
+			"IMAGE_ID, 32 hex digits (default: zero)"),
+		OPT_U32("guest-svn", &o->block.guest_svn, 0, UINT32_MAX, "N",
+			"GUEST_SVN, u32, decimal or 0x hex (default: 0)"),
+		OPT_CALL("policy", parse_policy, &o->block.policy, "N",
+			 "guest POLICY, u64, decimal or 0x hex (default: 0x30000);\n"
+			 "must equal the launch policy"),
+		OPT_STRING("id-block-out", &o->id_block_out, "FILE", "write the raw 96-byte ID block"),
+		OPT_STRING("id-auth-out", &o->id_auth_out, "FILE",
+			   "write the raw 4096-byte ID auth block"),
+		OPT_FLAG("json", &o->json, "print a JSON object (digests in hex and base64)"),
+		OPT_END,
+	};
+	const struct opt_cmd cmd = {
+		.name = CMD,
+		.opts = opts,
+		.json = &o->json,
+		.about = "Builds the SNP_LAUNCH_FINISH ID block for an expected launch measurement and\n"
+			 "signs it (ECDSA P-384 with SHA-384) into an ID auth block. Prints both in\n"
+			 "base64, the QEMU sev-snp-guest options, and the SHA-384 digests of the ID and\n"
+			 "author public keys (ID_KEY_DIGEST and AUTHOR_KEY_DIGEST in reports).\n",
+		.epilog = "VERSION is always 1. Exit status: 0 done, 2 bad usage or input, 3 other.\n",
+	};
 
 	memset(o, 0, sizeof(*o));
 	o->block.version = SNP_ID_BLOCK_VERSION;
 	o->block.policy = IDBLOCK_DEFAULT_POLICY;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_MEAS:
-			o->measurement = optarg;
-			break;
-		case OPT_IDKEY:
-			o->id_key = optarg;
-			break;
-		case OPT_AUTHKEY:
-			o->author_key = optarg;
-			break;
-		case OPT_FAMILY:
-			if ((ret = hex_decode(optarg, o->block.family_id,
-					      sizeof(o->block.family_id), "--family-id", err)) != 0)
-				return ret;
-			break;
-		case OPT_IMAGE:
-			if ((ret = hex_decode(optarg, o->block.image_id, sizeof(o->block.image_id),
-					      "--image-id", err)) != 0)
-				return ret;
-			break;
-		case OPT_SVN:
-			if ((ret = cli_parse_u64("--guest-svn", optarg, UINT32_MAX, &v, err)) != 0)
-				return ret;
-			o->block.guest_svn = (uint32_t)v;
-			break;
-		case OPT_POLICY:
-			if ((ret = cli_parse_u64("--policy", optarg, UINT64_MAX, &v, err)) != 0 ||
-			    (ret = snp_policy_check(v, "--policy", err)) != 0)
-				return ret;
-			o->block.policy = v;
-			break;
-		case OPT_BLOCKOUT:
-			o->id_block_out = optarg;
-			break;
-		case OPT_AUTHOUT:
-			o->id_auth_out = optarg;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_HELP:
-			return 1;
-		case ':':
-			return snp_errf(err, SNP_E_INVALID, "%s needs a value", argv[optind - 1]);
-		default:
-			return snp_errf(err, SNP_E_INVALID, "unknown option '%s'",
-					argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return snp_errf(err, SNP_E_INVALID, "unexpected argument '%s'", argv[optind]);
-	if (!o->measurement)
-		return snp_errf(err, SNP_E_INVALID, "--measurement is required");
-	if (!o->id_key)
-		return snp_errf(err, SNP_E_INVALID, "--id-key is required");
-	return hex_or_b64_decode(o->measurement, o->block.ld, sizeof(o->block.ld),
-				 "--measurement", err);
+	return cli_opt_parse(&cmd, argc, argv, status);
 }
 
 /*
@@ -251,16 +197,8 @@ int cmd_idblock(int argc, char **argv)
 	bool bad_input = false; /* an unreadable key file is the user's input too: exit 2 */
 	int ret;
 
-	ret = opts_parse(argc, argv, &o, &err);
-	if (ret == 1) {
-		usage(stdout);
-		return EXIT_DONE;
-	}
-	if (ret != 0) {
-		cli_print_error(CMD, &err, o.json);
-		fprintf(stderr, "(see 'snpvm id-block --help')\n");
-		return EXIT_USAGE;
-	}
+	if (!opts_parse(argc, argv, &o, &ret))
+		return ret;
 	if ((ret = idblock_key_load(o.id_key, &id_key, &err)) != 0) {
 		snp_err_prefix(&err, "--id-key: ");
 		bad_input = true;

@@ -3,7 +3,6 @@
  * (docs/measure.md). Parses argv into struct measure_cli, opens the inputs,
  * calls measure_run() and prints the digest.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,88 +14,47 @@
 #include "cli/cmd.h"
 #include "cli/commands.h"
 #include "cli/measure-args.h"
+#include "cli/opt.h"
 #include "measure/kernel-hashes.h"
 #include "measure/measure.h"
 #include "util/hex.h"
 
 struct measure_cli {
 	struct measure_args m;
-	bool is_base64, json;
+	int output_format; /* index in "hex|base64" */
+	bool json;
 };
 
-enum { OPT_OUTPUT_FORMAT = 256, OPT_JSON };
-
-static const struct option long_opts[] = {
-	MEASURE_ARGS_LONGOPTS,
-	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static void usage(FILE *f)
+/* Fills *c from argv; true to go on, else false with *status set (help or usage error). */
+static bool parse_args(int argc, char **argv, struct measure_cli *c, int *status)
 {
-	fprintf(f, "usage: snpvm measure --mode snp|snp:ovmf-hash|snp:svsm --ovmf FILE [options]\n"
-		   "\n"
-		   "Prints the SEV-SNP launch digest (MEASUREMENT) a guest's attestation report\n"
-		   "will show. Flags are sev-snp-measure's; --flag=value and --flag value both work.\n"
-		   "\n");
-	measure_args_usage(f);
-	fprintf(f, "  --output-format FMT    hex (default) or base64\n"
-		   "  --json                 the digest and every input's hash as JSON\n"
-		   "  -h, --help             this help\n"
-		   "\n"
-		   "Refused (exit 2): firmware without a footer table, SEV-ES reset block or SEV\n"
-		   "metadata, a size that is not a multiple of 4 KiB, unknown, overlapping or\n"
-		   "misplaced sections, a kernel on firmware without SNP_KERNEL_HASHES, unknown\n"
-		   "vCPU types.\n");
-}
-
-static int parse_arg(struct measure_cli *c, int opt, const char *arg, struct snp_err *err)
-{
-	if (measure_args_is_option(opt))
-		return measure_args_option(&c->m, opt, arg, err);
-	switch (opt) {
-	case OPT_OUTPUT_FORMAT:
-		if (strcmp(arg, "hex") == 0 || strcmp(arg, "base64") == 0) {
-			c->is_base64 = arg[0] == 'b';
-			return 0;
-		}
-		return snp_errf(err, SNP_E_INVALID, "--output-format %s: want hex or base64", arg);
-	case OPT_JSON:
-		c->json = true;
-		return 0;
-	}
-	return snp_errf(err, SNP_E_INTERNAL, "option %d", opt);
-}
-
-static int parse_args(int argc, char **argv, struct measure_cli *c, bool *help,
-		      struct snp_err *err)
-{
-	int opt, ret;
+	const struct opt opts[] = {
+		OPT_INCLUDE(c->m.opts, NULL),
+		OPT_CHOICE("output-format", &c->output_format, "hex|base64",
+			   "the digest in hex (default) or base64"),
+		OPT_FLAG("json", &c->json, "the digest and every input's hash as JSON"),
+		OPT_END,
+	};
+	const struct opt_cmd cmd = {
+		.name = "measure",
+		.opts = opts,
+		.json = &c->json,
+		.check = measure_args_check,
+		.ctx = &c->m,
+		.about = "Prints the SEV-SNP launch digest (MEASUREMENT) a guest's attestation report\n"
+			 "will show. Flags are sev-snp-measure's; --flag=value and --flag value both\n"
+			 "work. --ovmf is required; so are --vcpus and the guest CPU model (--vcpu-type,\n"
+			 "--vcpu-sig or --vcpu-family/--vcpu-model/--vcpu-stepping) except in\n"
+			 "snp:ovmf-hash mode.\n",
+		.epilog = "Refused (exit 2): firmware without a footer table, SEV-ES reset block or SEV\n"
+			  "metadata, a size that is not a multiple of 4 KiB, unknown, overlapping or\n"
+			  "misplaced sections, a kernel on firmware without SNP_KERNEL_HASHES, unknown\n"
+			  "vCPU types.\n",
+	};
 
 	memset(c, 0, sizeof(*c));
 	measure_args_init(&c->m);
-	*help = false;
-	optind = 0; /* full re-initialisation of GNU getopt */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
-		if (opt == 'h') {
-			*help = true;
-			return 0;
-		}
-		if (opt == '?')
-			return snp_errf(err, SNP_E_INVALID, "unknown or ambiguous option '%s'",
-					argv[optind - 1]);
-		if (opt == ':')
-			return snp_errf(err, SNP_E_INVALID, "option '%s' needs a value",
-					argv[optind - 1]);
-		if ((ret = parse_arg(c, opt, optarg, err)) != 0)
-			return ret;
-	}
-	if (optind < argc)
-		return snp_errf(err, SNP_E_INVALID, "unexpected argument '%s'", argv[optind]);
-	return measure_args_check(&c->m, err);
+	return cli_opt_parse(&cmd, argc, argv, status);
 }
 
 static json_t *hex_json(const uint8_t *p, size_t len)
@@ -192,7 +150,7 @@ static int print_digest(const struct measure_cli *c, const struct measure_result
 	char *b64 = NULL;
 	int ok;
 
-	if (c->is_base64) {
+	if (c->output_format == 1) {
 		b64 = b64_encode(r->ld, SNP_LD_SIZE);
 		if (!b64)
 			return snp_errf(err, SNP_E_NOMEM, "base64: out of memory");
@@ -212,18 +170,10 @@ int cmd_measure(int argc, char **argv)
 	struct snp_err err = { 0 };
 	struct measure_cli c;
 	struct measure_result r;
-	bool help;
-	int ret;
+	int ret, status;
 
-	if ((ret = parse_args(argc, argv, &c, &help, &err)) != 0) {
-		cli_print_error("measure", &err, c.json);
-		fprintf(stderr, "(see 'snpvm measure --help')\n");
-		return EXIT_USAGE;
-	}
-	if (help) {
-		usage(stdout);
-		return EXIT_DONE;
-	}
+	if (!parse_args(argc, argv, &c, &status))
+		return status;
 	if ((ret = measure_args_open(&c.m, &err)) != 0 ||
 	    (ret = measure_run(&c.m.o, &r, &err)) != 0 ||
 	    (ret = c.json ? print_json(&c, &r, &err) : print_digest(&c, &r, &err)) != 0) {

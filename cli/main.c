@@ -6,6 +6,7 @@
 
 #include "cli/cmd.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "util/log.h"
 
 static int cmd_help(int argc, char **argv);
@@ -42,71 +43,35 @@ static const struct cmd *find(const char *name)
 	return NULL;
 }
 
-void cli_print_error(const char *cmd, const struct snp_err *err, bool json)
-{
-	if (json) {
-		struct snp_err ignore;
-
-		/* Best effort: the line on stderr below is the error that counts. */
-		(void)!cli_print_json(json_pack("{s:{s:s,s:s}}", "error", "code",
-						snp_code_name(err->code), "message", err->msg),
-				      &ignore);
-	}
-	fprintf(stderr, "snpvm %s: %s\n", cmd, err->msg[0] ? err->msg : snp_strerror(err->code));
-}
-
-int cli_print_json(json_t *o, struct snp_err *err)
-{
-	int ret;
-
-	if (!o)
-		return snp_errf(err, SNP_E_NOMEM, "JSON output: out of memory");
-	ret = json_dumpf(o, stdout, JSON_INDENT(2)) != 0 || fputc('\n', stdout) == EOF ||
-			      fflush(stdout) != 0
-		      ? snp_errf(err, SNP_E_SYS, "writing JSON to stdout")
-		      : 0;
-	json_decref(o);
-	return ret;
-}
-
-int cli_exit_status(int code)
-{
-	switch (code) {
-	case SNP_OK:
-		return EXIT_DONE;
-	case SNP_E_SIGNATURE:
-	case SNP_E_CHAIN:
-	case SNP_E_REFUSED:
-		return EXIT_REFUSED;
-	case SNP_E_TRUNCATED:
-	case SNP_E_RESERVED:
-	case SNP_E_TRAILING:
-	case SNP_E_VERSION:
-	case SNP_E_INVALID:
-	case SNP_E_UNSUPPORTED:
-		return EXIT_USAGE;
-	default:
-		return EXIT_FAILURE_;
-	}
-}
-
 /* snpvm help [COMMAND]: the table above, or COMMAND --help. */
 static int cmd_help(int argc, char **argv)
 {
 	static char help_flag[] = "--help";
+	const char *name = NULL;
 	const struct cmd *c;
+	int status;
+	const struct opt opts[] = {
+		OPT_ARG("COMMAND", &name, "the command whose options to show"),
+		OPT_END,
+	};
+	const struct opt_cmd cmd = {
+		.name = "help",
+		.opts = opts,
+		.about = "Without COMMAND: the commands and the global options.\n",
+	};
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	if (!cli_opt_parse(&cmd, argc, argv, &status))
+		return status;
+	if (!name || !strcmp(name, "help")) {
 		usage(stdout);
 		return EXIT_DONE;
 	}
-	c = find(argv[1]);
+	c = find(name);
 	if (!c) {
-		fprintf(stderr, "snpvm: unknown command '%s' (see 'snpvm --help')\n", argv[1]);
+		fprintf(stderr, "snpvm: unknown command '%s' (see 'snpvm --help')\n", name);
 		return EXIT_USAGE;
 	}
-	char *hargv[] = { argv[1], help_flag, NULL };
+	char *hargv[] = { (char *)c->name, help_flag, NULL };
 	return c->fn(2, hargv);
 }
 

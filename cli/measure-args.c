@@ -3,62 +3,20 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "cli/args.h"
 #include "measure/cpu-sig.h"
 #include "measure/kernel-hashes.h"
-#include "util/hex.h"
 #include "util/log.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define MAX_FIRMWARE (64u << 20)
 #define MAX_KERNEL ((size_t)4 << 30)
 
-void measure_args_init(struct measure_args *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->o.mode = MEASURE_MODE_SNP;
-	a->o.vmm = VMM_QEMU;
-	a->o.guest_features = 0x1;
-}
-
-bool measure_args_is_option(int opt)
-{
-	return opt >= MEASURE_OPT_FIRST && opt <= MEASURE_OPT_LAST;
-}
-
-void measure_args_usage(FILE *f)
-{
-	fprintf(f,
-		"  --mode MODE            snp (default), snp:ovmf-hash (the firmware seed only),\n"
-		"                         snp:svsm (legacy coconut-SVSM layout, QEMU)\n"
-		"  --ovmf FILE            the firmware image the VMM maps below 4 GiB\n"
-		"  --vcpus N              number of vCPUs (1..%d)\n"
-		"  --vcpu-type NAME       guest CPU model: EPYC[-v1..v4], EPYC-IBPB,\n"
-		"                         EPYC-Rome[-v1..v3], EPYC-Milan[-v1,-v2],\n"
-		"                         EPYC-Genoa[-v1], EPYC-Turin\n"
-		"  --vcpu-sig SIG         or the CPUID 1 EAX signature itself (0 allowed)\n"
-		"  --vcpu-family N --vcpu-model N --vcpu-stepping N\n"
-		"                         or the signature's parts (all three)\n"
-		"  --vmm-type TYPE        qemu (default), ec2 or gce (any case); ec2 and gce\n"
-		"                         fix RDX, so they ignore the vCPU type\n"
-		"  --guest-features N     SEV_FEATURES (default 0x1)\n"
-		"  --kernel FILE          measured direct boot: needs a firmware with an\n"
-		"                         SNP_KERNEL_HASHES section (AmdSevX64)\n"
-		"  --initrd FILE          with --kernel (default: none)\n"
-		"  --append CMDLINE       with --kernel (default: empty)\n"
-		"  --snp-ovmf-hash HEX    resume from a snp:ovmf-hash seed (--ovmf still gives\n"
-		"                         the metadata)\n"
-		"  --svsm FILE            snp:svsm: the SVSM image\n"
-		"  --vars-size N          snp:svsm: size of the OVMF_VARS gap\n"
-		"  --allow-no-sev-metadata\n"
-		"                         measure firmware without SEV metadata as\n"
-		"                         sev-snp-measure does (it cannot boot SNP)\n",
-		MEASURE_MAX_VCPUS);
-}
-
-static int parse_mode(const char *s, enum measure_mode *mode, struct snp_err *err)
+static int parse_mode(void *value, const char *s, struct snp_err *err)
 {
 	static const enum measure_mode modes[] = { MEASURE_MODE_SNP, MEASURE_MODE_OVMF_HASH,
 						   MEASURE_MODE_SVSM };
+	enum measure_mode *mode = value;
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(s, measure_mode_name(modes[i])) == 0) {
@@ -71,84 +29,71 @@ static int parse_mode(const char *s, enum measure_mode *mode, struct snp_err *er
 	return snp_errf(err, SNP_E_INVALID, "--mode %s: want snp, snp:ovmf-hash or snp:svsm", s);
 }
 
-/* A number flag into an unsigned no larger than max. */
-static int parse_small(const char *flag, const char *arg, uint64_t max, unsigned *out,
-		       struct snp_err *err)
+static int parse_vmm(void *value, const char *s, struct snp_err *err)
 {
-	uint64_t v;
-	int ret = cli_parse_u64(flag, arg, max, &v, err);
+	struct measure_args *a = value;
 
-	*out = (unsigned)v;
-	return ret;
+	a->vmm_type = s;
+	return vmm_profile_find(s, &a->o.vmm, err);
 }
 
-int measure_args_option(struct measure_args *a, int opt, const char *arg, struct snp_err *err)
+void measure_args_init(struct measure_args *a)
 {
-	uint64_t v;
-	int ret;
+	const struct opt opts[] = {
+		OPT_CALL("mode", parse_mode, &a->o.mode, "MODE",
+			 "snp (default), snp:ovmf-hash (the firmware seed only),\n"
+			 "snp:svsm (legacy coconut-SVSM layout, QEMU)"),
+		OPT_STRING("ovmf", &a->ovmf, "FILE", "the firmware image the VMM maps below 4 GiB"),
+		OPT_UINT("vcpus", &a->o.vcpus, 1, MEASURE_MAX_VCPUS, "N",
+			 "number of vCPUs (1.." STR(MEASURE_MAX_VCPUS) ")",
+			 .given = &a->has_vcpus),
+		OPT_STRING("vcpu-type", &a->vcpu_type, "NAME",
+			   "guest CPU model: EPYC[-v1..v4], EPYC-IBPB,\n"
+			   "EPYC-Rome[-v1..v3], EPYC-Milan[-v1,-v2],\n"
+			   "EPYC-Genoa[-v1], EPYC-Turin"),
+		OPT_U32("vcpu-sig", &a->o.vcpu_sig, 0, UINT32_MAX, "SIG",
+			"or the CPUID 1 EAX signature itself (0 allowed)", .given = &a->has_sig),
+		OPT_UINT("vcpu-family", &a->family, 0, 0xFFFF, "N",
+			 "or the signature's family, model and stepping (all three;\n"
+			 "0/0/0 is signature 0)", .given = &a->has_family),
+		OPT_UINT("vcpu-model", &a->model, 0, 0xFFFF, "N", "the signature's model",
+			 .given = &a->has_model),
+		OPT_UINT("vcpu-stepping", &a->stepping, 0, 0xFFFF, "N", "the signature's stepping",
+			 .given = &a->has_stepping),
+		OPT_CALL("vmm-type", parse_vmm, a, "TYPE",
+			 "qemu (default), ec2 or gce (any case); ec2 and gce\n"
+			 "fix RDX, so they ignore the vCPU type"),
+		OPT_U64("guest-features", &a->o.guest_features, 0, UINT64_MAX, "N",
+			"SEV_FEATURES (default 0x1)", .given = &a->has_features),
+		OPT_STRING("kernel", &a->kernel, "FILE",
+			   "measured direct boot: needs a firmware with an\n"
+			   "SNP_KERNEL_HASHES section (AmdSevX64)"),
+		OPT_STRING("initrd", &a->initrd, "FILE", "with --kernel (default: none)"),
+		OPT_STRING("append", &a->append, "CMDLINE", "with --kernel (default: empty)"),
+		OPT_HEX("snp-ovmf-hash", a->ovmf_hash, SNP_LD_SIZE, "HEX",
+			"resume from a snp:ovmf-hash seed (--ovmf still gives\n"
+			"the metadata)", .given = &a->has_ovmf_hash),
+		OPT_STRING("svsm", &a->svsm, "FILE", "snp:svsm: the SVSM image"),
+		OPT_U64("vars-size", &a->o.vars_size, 0, UINT32_MAX, "N",
+			"snp:svsm: size of the OVMF_VARS gap", .given = &a->has_vars_size),
+		OPT_FLAG("allow-no-sev-metadata", &a->o.allow_no_sev_metadata,
+			 "measure firmware without SEV metadata as\n"
+			 "sev-snp-measure does (it cannot boot SNP)"),
+		OPT_END,
+	};
 
-	a->any = true;
-	switch (opt) {
-	case MEASURE_OPT_MODE:
-		return parse_mode(arg, &a->o.mode, err);
-	case MEASURE_OPT_VCPUS:
-		a->has_vcpus = true;
-		return parse_small("--vcpus", arg, MEASURE_MAX_VCPUS, &a->o.vcpus, err);
-	case MEASURE_OPT_VCPU_TYPE:
-		a->vcpu_type = arg;
-		return 0;
-	case MEASURE_OPT_VCPU_SIG:
-		a->has_sig = true;
-		ret = cli_parse_u64("--vcpu-sig", arg, UINT32_MAX, &v, err);
-		a->o.vcpu_sig = (uint32_t)v;
-		return ret;
-	case MEASURE_OPT_VCPU_FAMILY:
-		a->has_family = true;
-		return parse_small("--vcpu-family", arg, 0xFFFF, &a->family, err);
-	case MEASURE_OPT_VCPU_MODEL:
-		a->has_model = true;
-		return parse_small("--vcpu-model", arg, 0xFFFF, &a->model, err);
-	case MEASURE_OPT_VCPU_STEPPING:
-		a->has_stepping = true;
-		return parse_small("--vcpu-stepping", arg, 0xFFFF, &a->stepping, err);
-	case MEASURE_OPT_VMM_TYPE:
-		a->vmm_type = arg;
-		return vmm_profile_find(arg, &a->o.vmm, err);
-	case MEASURE_OPT_OVMF:
-		a->ovmf = arg;
-		return 0;
-	case MEASURE_OPT_KERNEL:
-		a->kernel = arg;
-		return 0;
-	case MEASURE_OPT_INITRD:
-		a->initrd = arg;
-		return 0;
-	case MEASURE_OPT_APPEND:
-		a->append = arg;
-		return 0;
-	case MEASURE_OPT_GUEST_FEATURES:
-		a->has_features = true;
-		return cli_parse_u64("--guest-features", arg, UINT64_MAX, &a->o.guest_features,
-				     err);
-	case MEASURE_OPT_SNP_OVMF_HASH:
-		a->has_ovmf_hash = true;
-		return hex_decode(arg, a->ovmf_hash, SNP_LD_SIZE, "--snp-ovmf-hash", err);
-	case MEASURE_OPT_SVSM:
-		a->svsm = arg;
-		return 0;
-	case MEASURE_OPT_VARS_SIZE:
-		a->has_vars_size = true;
-		return cli_parse_u64("--vars-size", arg, UINT32_MAX, &a->o.vars_size, err);
-	case MEASURE_OPT_ALLOW_NO_MD:
-		a->o.allow_no_sev_metadata = true;
-		return 0;
-	}
-	return snp_errf(err, SNP_E_INTERNAL, "option %d", opt);
+	_Static_assert(sizeof(opts) == sizeof(a->opts), "MEASURE_ARGS_NOPTS");
+	memset(a, 0, sizeof(*a));
+	a->o.mode = MEASURE_MODE_SNP;
+	a->o.vmm = VMM_QEMU;
+	a->o.guest_features = 0x1;
+	memcpy(a->opts, opts, sizeof(opts));
 }
 
 /* Flags that make no sense together or in this mode are refused, not ignored. */
-int measure_args_check(struct measure_args *a, struct snp_err *err)
+int measure_args_check(void *args, struct snp_err *err)
 {
+	struct measure_args *a = args;
 	enum measure_mode m = a->o.mode;
 	int nsig = (a->vcpu_type != NULL) + a->has_sig +
 		   (a->has_family || a->has_model || a->has_stepping);
@@ -176,8 +121,6 @@ int measure_args_check(struct measure_args *a, struct snp_err *err)
 		return snp_errf(err, SNP_E_INVALID, "--mode snp:svsm is defined for --vmm-type qemu");
 	if (!a->has_vcpus)
 		return snp_errf(err, SNP_E_INVALID, "--vcpus is required");
-	if (a->o.vcpus < 1)
-		return snp_errf(err, SNP_E_INVALID, "--vcpus 0: want 1..%d", MEASURE_MAX_VCPUS);
 	if (nsig > 1)
 		return snp_errf(err, SNP_E_INVALID,
 				"give one of --vcpu-type, --vcpu-sig or "

@@ -30,9 +30,10 @@ int cpu_sig_pack(unsigned family, unsigned model, unsigned stepping, uint32_t *s
 	unsigned base_family = family, ext_family = 0;
 
 	*sig = 0;
-	if (family < 1 || family > 0xF + 0xFF || model > 0xFF || stepping > 0xF)
+	/* Family 0 is allowed, as sev-snp-measure allows it: 0/0/0 is signature 0. */
+	if (family > 0xF + 0xFF || model > 0xFF || stepping > 0xF)
 		return snp_errf(err, SNP_E_INVALID,
-				"vCPU family %u / model %u / stepping %u: want family 1..%u, "
+				"vCPU family %u / model %u / stepping %u: want family 0..%u, "
 				"model 0..255, stepping 0..15",
 				family, model, stepping, 0xF + 0xFF);
 	if (family > 0xF) {
@@ -54,7 +55,7 @@ int cpu_sig_lookup(const char *name, uint32_t *sig, struct snp_err *err)
 	return snp_errf(err, SNP_E_UNSUPPORTED,
 			"vCPU type \"%s\" is unknown (known: EPYC[-v1..v4], EPYC-IBPB, "
 			"EPYC-Rome[-v1..v3], EPYC-Milan[-v1,-v2], EPYC-Genoa[-v1], EPYC-Turin; "
-			"or give --vcpu-sig or --vcpu-family/--vcpu-model/--vcpu-stepping)",
+			"or give the signature, or its family, model and stepping)",
 			name);
 }
 

@@ -21,7 +21,8 @@ struct cpu_sig_model {
 
 /*
  * Packs family/model/stepping into a signature. Fails with SNP_E_INVALID
- * unless 1 <= family <= 0x10E, model <= 0xFF and stepping <= 0xF.
+ * unless family <= 0x10E, model <= 0xFF and stepping <= 0xF (family 0 is
+ * allowed as in sev-snp-measure: 0/0/0 packs to signature 0).
  */
 int cpu_sig_pack(unsigned family, unsigned model, unsigned stepping, uint32_t *sig,
 		 struct snp_err *err) SNP_MUST_CHECK;

@@ -159,8 +159,8 @@ int firmware_require_metadata(const struct firmware *fw, struct snp_err *err)
 	if (fw->has_metadata)
 		return 0;
 	return table_missing(fw, "SEV metadata", OVMF_GUID_SEV_METADATA,
-			     "not an SNP-capable build (sev-snp-measure would measure it without "
-			     "sections; see --allow-no-sev-metadata)",
+			     "not an SNP-capable build (sev-snp-measure measures such firmware "
+			     "without sections; that must be allowed explicitly)",
 			     err);
 }
 

@@ -137,7 +137,7 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa, struct snp_e
 	sa->sin_port = htons((uint16_t)port);
 	return 0;
 bad:
-	return snp_errf(err, SNP_E_INVALID, "--listen '%s': want IPv4:PORT, e.g. 127.0.0.1:8080",
+	return snp_errf(err, SNP_E_INVALID, "listen address '%s': want IPv4:PORT, e.g. 127.0.0.1:8080",
 			listen);
 }
 

@@ -80,7 +80,7 @@ int sim_launch_measured(struct sim_sp *sp, const struct measure_opts *o, uint64_
 	if (o->mode == MEASURE_MODE_OVMF_HASH || o->ovmf_hash) {
 		ret = snp_errf(err, SNP_E_INVALID,
 			       "a launch needs the whole firmware: %s is a digest notion",
-			       o->ovmf_hash ? "an OVMF hash seed" : "--mode snp:ovmf-hash");
+			       o->ovmf_hash ? "an OVMF hash seed" : "mode snp:ovmf-hash");
 		goto out;
 	}
 	if ((ret = sim_launch_start(sp, policy, NULL, &g, &st, err)) != 0 ||

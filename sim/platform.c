@@ -71,7 +71,7 @@ int sim_platform_parse_tcb(enum snp_product product, const char *s, struct snp_t
 		uint8_t raw[8];
 		uint64_t v = 0;
 
-		if ((ret = hex_decode(s, raw, 8, "--tcb", err)) != 0)
+		if ((ret = hex_decode(s, raw, 8, "TCB", err)) != 0)
 			return ret;
 		for (int i = 7; i >= 0; i--)
 			v = (v << 8) | raw[i];
@@ -98,7 +98,7 @@ int sim_platform_parse_tcb(enum snp_product product, const char *s, struct snp_t
 		if (i == sizeof(names) / sizeof(names[0]) || errno || end == eq + 1 || *end || v > 255)
 			goto bad;
 		if (snp_tcb_byte_index(product, names[i].c) < 0) {
-			ret = snp_errf(err, SNP_E_INVALID, "--tcb: %s has no %s component",
+			ret = snp_errf(err, SNP_E_INVALID, "TCB: %s has no %s component",
 				       snp_product_name(product), tok);
 			goto out;
 		}
@@ -117,7 +117,7 @@ int sim_platform_parse_tcb(enum snp_product product, const char *s, struct snp_t
 	goto out;
 bad:
 	ret = snp_errf(err, SNP_E_INVALID,
-		       "--tcb: '%s': want 16 hex digits or bl=N,tee=N,snp=N,ucode=N[,fmc=N] (0..255)",
+		       "TCB '%s': want 16 hex digits or bl=N,tee=N,snp=N,ucode=N[,fmc=N] (0..255)",
 		       s);
 out:
 	free(copy);

@@ -39,7 +39,7 @@ static void policy_full_document_fills_every_field(void **state)
 		"   \"allow_smt\": true, \"allow_cxl\": true, \"require_single_socket\": true,"
 		"   \"require_mem_aes_256_xts\": true, \"require_rapl_dis\": true,"
 		"   \"require_ciphertext_hiding\": true, \"require_page_swap_disable\": true,"
-		"   \"abi_min\": \"1.51\"},"
+		"   \"abi_min\": \"1.51\", \"allow_unknown_bits\": true},"
 		" \"min_reported_tcb\": {\"fmc\": 1, \"bootloader\": 2, \"tee\": 3, \"snp\": 4,"
 		"   \"microcode\": 255},"
 		" \"min_committed_tcb\": {\"snp\": 22},"
@@ -86,7 +86,7 @@ static void policy_full_document_fills_every_field(void **state)
 		    o.guest_policy.allow_smt && o.guest_policy.allow_cxl &&
 		    o.guest_policy.require_single_socket && o.guest_policy.require_mem_aes_256_xts &&
 		    o.guest_policy.require_rapl_dis && o.guest_policy.require_ciphertext_hiding &&
-		    o.guest_policy.require_page_swap_disable);
+		    o.guest_policy.require_page_swap_disable && o.guest_policy.allow_unknown_bits);
 	assert_int_equal(o.guest_policy.abi_major_min, 1);
 	assert_int_equal(o.guest_policy.abi_minor_min, 51);
 	assert_int_equal(o.min_reported_tcb.fmc, 1);

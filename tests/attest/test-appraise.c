@@ -329,6 +329,34 @@ static void appraise_policy_forbidden_bits(void **state)
 			    "POLICY.SMT set but not allowed (POLICY 0x3001f)");
 }
 
+/*
+ * POLICY bits 63:26 are undefined. A lax parse (--lax) lets a report carry
+ * them; appraisal still refuses them unless the policy allows unknown bits.
+ */
+static void appraise_policy_unknown_bits_refused_after_lax_parse(void **state)
+{
+	struct report_parse_opts lax = { .lax_reserved = true };
+	struct appraise_opts o;
+	struct snp_report rep;
+	struct snp_err err = { 0 };
+	size_t len;
+	uint8_t *raw = tdata_read(GENOA, &len); /* POLICY 0x3001F at 0x008 */
+
+	(void)state;
+	raw[0x008 + 3] |= 0x04; /* bit 26 */
+	assert_int_equal(report_parse(raw, len, NULL, &rep, &err), SNP_E_RESERVED);
+	assert_int_equal(report_parse(raw, len, &lax, &rep, &err), 0);
+	assert_int_equal(rep.policy, 0x403001Full);
+	appraise_opts_default(&o);
+	expect_only_failure(&rep, SNP_PRODUCT_GENOA, &o, "POLICY.UNKNOWN",
+			    "POLICY 0x403001f has unknown bits 0x4000000 (63:26)");
+	/* Only the named relaxation accepts them, up to bit 63. */
+	rep.policy |= 1ull << 63;
+	o.guest_policy.allow_unknown_bits = true;
+	expect_pass(&rep, SNP_PRODUCT_GENOA, &o);
+	free(raw);
+}
+
 static void appraise_policy_required_bits(void **state)
 {
 	static const struct {
@@ -713,7 +741,7 @@ static void appraise_lists_every_check(void **state)
 		"PRODUCT", "MEASUREMENT", "HOST_DATA", "REPORT_DATA", "VMPL", "POLICY.DEBUG",
 		"POLICY.MIGRATE_MA", "POLICY.SMT", "POLICY.CXL_ALLOW", "POLICY.SINGLE_SOCKET",
 		"POLICY.MEM_AES_256_XTS", "POLICY.RAPL_DIS", "POLICY.CIPHERTEXT_HIDING_DRAM",
-		"POLICY.PAGE_SWAP_DISABLE", "POLICY.ABI", "REPORTED_TCB", "COMMITTED_TCB",
+		"POLICY.PAGE_SWAP_DISABLE", "POLICY.UNKNOWN", "POLICY.ABI", "REPORTED_TCB", "COMMITTED_TCB",
 		"LAUNCH_TCB", "CURRENT_TCB>=REPORTED_TCB", "COMMITTED_TCB=CURRENT_TCB",
 		"CURRENT_VERSION", "COMMITTED_VERSION=CURRENT_VERSION", "PLATFORM_INFO.REQUIRED",
 		"PLATFORM_INFO.FORBIDDEN", "PLATFORM_INFO.UNKNOWN", "ID_KEY_DIGEST",
@@ -749,6 +777,7 @@ int main(void)
 		cmocka_unit_test(appraise_report_data_exact),
 		cmocka_unit_test(appraise_vmpl),
 		cmocka_unit_test(appraise_policy_forbidden_bits),
+		cmocka_unit_test(appraise_policy_unknown_bits_refused_after_lax_parse),
 		cmocka_unit_test(appraise_policy_required_bits),
 		cmocka_unit_test(appraise_policy_abi_floor),
 		cmocka_unit_test(appraise_turin_tcb_layout),

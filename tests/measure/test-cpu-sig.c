@@ -64,7 +64,11 @@ static void cpu_sig_pack_splits_family_and_model(void **state)
 	assert_int_equal(sig, 0x00000F00);
 	assert_int_equal(cpu_sig_pack(0x10E, 0xFF, 0xF, &sig, &err), 0);
 	assert_int_equal(sig, 0x0FFF0FFF);
-	assert_int_equal(cpu_sig_pack(0, 1, 1, &sig, &err), SNP_E_INVALID);
+	/* Family 0 is sev-snp-measure's too ("Allow zero as value for vcpu sig & family"). */
+	assert_int_equal(cpu_sig_pack(0, 0, 0, &sig, &err), 0);
+	assert_int_equal(sig, 0);
+	assert_int_equal(cpu_sig_pack(0, 1, 1, &sig, &err), 0);
+	assert_int_equal(sig, 0x00000011);
 	assert_int_equal(cpu_sig_pack(0x10F, 1, 1, &sig, &err), SNP_E_INVALID);
 	assert_int_equal(cpu_sig_pack(25, 0x100, 1, &sig, &err), SNP_E_INVALID);
 	assert_int_equal(cpu_sig_pack(25, 1, 16, &sig, &err), SNP_E_INVALID);

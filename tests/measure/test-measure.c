@@ -266,6 +266,27 @@ static void cli_accepts_flag_spellings(void **state)
 	run_result_free(&b);
 }
 
+/* sev-snp-measure accepts family 0: --vcpu-family/model/stepping 0 is signature 0. */
+static void cli_vcpu_family_zero_is_sig_zero(void **state)
+{
+	char ovmf[512];
+	struct run_result a, b;
+
+	(void)state;
+	snprintf(ovmf, sizeof(ovmf), "--ovmf=%s", tdata_path(SUFFIX));
+	run_snpvm((const char *const[]){ "measure", "--vcpus=1", "--vcpu-family=0",
+					 "--vcpu-model=0", "--vcpu-stepping=0", ovmf, NULL },
+		  NULL, &a);
+	run_snpvm((const char *const[]){ "measure", "--vcpus=1", "--vcpu-sig=0", ovmf, NULL },
+		  NULL, &b);
+	if (a.status != 0 || b.status != 0)
+		fail_msg("exit %d / %d: %s%s", a.status, b.status, a.err, b.err);
+	assert_int_equal(strlen(a.out), 97);
+	assert_string_equal(a.out, b.out);
+	run_result_free(&a);
+	run_result_free(&b);
+}
+
 static void cli_help_lists_the_flags(void **state)
 {
 	static const char *const flags[] = {
@@ -309,6 +330,7 @@ int main(void)
 		cmocka_unit_test(cli_refuses_unusable_firmware),
 		cmocka_unit_test(cli_refuses_bad_flags),
 		cmocka_unit_test(cli_accepts_flag_spellings),
+		cmocka_unit_test(cli_vcpu_family_zero_is_sig_zero),
 		cmocka_unit_test(cli_help_lists_the_flags),
 		cmocka_unit_test(cli_json_error_shape),
 	};

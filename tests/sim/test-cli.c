@@ -38,7 +38,13 @@ static void cli_help_everywhere(void **state)
 		const char *argv[] = { "sim", "--help", NULL };
 
 		run(argv, 0, &res);
-		assert_non_null(strstr(res.out, "usage: snpvm sim init"));
+		assert_non_null(strstr(res.out, "usage: snpvm sim <subcommand>"));
+		for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+			char want[32];
+
+			snprintf(want, sizeof(want), "\n  %s ", subs[i]);
+			assert_non_null(strstr(res.out, want));
+		}
 		run_result_free(&res);
 	}
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
