@@ -93,6 +93,8 @@ void vmtest_create(struct vmtest *t, const char *accel, unsigned vcpus, const ui
 	assert_int_equal(pipe2(t->console, O_CLOEXEC), 0);
 	assert_int_equal(fcntl(t->console[0], F_SETFL, O_NONBLOCK), 0);
 	c.console_fd = t->console[1];
+	if (!c.timeout_ms)
+		c.timeout_ms = VMTEST_TIMEOUT_MS; /* a broken VMM fails the test instead of hanging it */
 	assert_int_equal(guest_mem_alloc(&t->mem, VMTEST_MEM_SIZE, &err), 0);
 	write_gdt(t->mem.hva);
 	write_page_tables(t->mem.hva);

@@ -15,6 +15,7 @@
 
 #define VMTEST_CODE_GPA 0x100000ull
 #define VMTEST_MEM_SIZE (4ull << 20)
+#define VMTEST_TIMEOUT_MS 30000 /* unless the test sets one */
 
 struct vmtest {
 	struct guest_mem mem;
@@ -33,7 +34,8 @@ void vmtest_require(const char *accel);
 /*
  * Builds the guest and creates the VM on accel with vcpus vCPUs, each
  * entering code in long mode (RDI = its index). cfg may be NULL; otherwise
- * its report/timeout/channel fields are used (accel, vcpus and console_fd are
+ * its report/timeout/channel fields are used (timeout 0 means
+ * VMTEST_TIMEOUT_MS) (accel, vcpus and console_fd are
  * set here). Fails the test on any error.
  */
 void vmtest_create(struct vmtest *t, const char *accel, unsigned vcpus, const uint8_t *code,

@@ -4,6 +4,13 @@
  * group; the kvm group skips with the reason where /dev/kvm is unusable.
  */
 #include <pthread.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -18,6 +25,7 @@
 #include "abi/report.h"
 #include "launcher/dev-mailbox.h"
 #include "measure/payload.h"
+#include "tests/common/testutil.h"
 #include "tests/common/vmtest.h"
 #include "tests/launcher/vm-guests.h"
 
@@ -356,6 +364,133 @@ static void mailbox_statuses(void **state)
 	vmtest_destroy(&t);
 }
 
+/* ---- the report channel ---- */
+
+struct chan_client {
+	char path[100]; /* fits sockaddr_un.sun_path */
+	uint8_t req[64];
+	uint8_t got[8192];
+	size_t n;
+};
+
+/* Connects, sends 64 bytes of REPORT_DATA and reads the answer until the VMM closes. */
+static void *chan_client_fn(void *arg)
+{
+	struct chan_client *c = arg;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ssize_t r;
+
+	memcpy(sa.sun_path, c->path, sizeof(c->path));
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    send(fd, c->req, sizeof(c->req), MSG_NOSIGNAL) != (ssize_t)sizeof(c->req)) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while (c->n < sizeof(c->got) && (r = recv(fd, c->got + c->n, sizeof(c->got) - c->n, 0)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		c->n += (size_t)r;
+	}
+	close(fd);
+	return NULL;
+}
+
+/* Runs guest code with the channel at a fresh socket and one client; returns the temp dir. */
+static char *channel_run(const char *accel, const uint8_t *code, size_t len, struct fake_backend *f,
+			 struct chan_client *c, struct vmtest *t)
+{
+	struct vm_config cfg = { .report = fake_report, .report_ctx = f, .timeout_ms = 20000 };
+	char *dir = tmpdir_make();
+	struct stat st;
+	pthread_t th;
+
+	snprintf(c->path, sizeof(c->path), "%s/report.sock", dir);
+	for (int i = 0; i < 64; i++)
+		c->req[i] = (uint8_t)(0x40 + i);
+	cfg.channel_path = c->path;
+	vmtest_create(t, accel, 1, code, len, &cfg);
+	assert_int_equal(stat(c->path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(pthread_create(&th, NULL, chan_client_fn, c), 0);
+	vmtest_run(t);
+	pthread_join(th, NULL);
+	return dir;
+}
+
+static void report_channel_relays_the_guests_own_report(void **state)
+{
+	struct fake_backend f = { 0 };
+	struct chan_client c = { 0 };
+	struct vmtest t;
+	uint8_t want[SNP_REPORT_SIZE];
+	struct stat st;
+	char *dir;
+
+	dir = channel_run(accel_of(state), guest_channel, sizeof(guest_channel), &f, &c, &t);
+	assert_end(&t.res, VM_END_EXIT);
+	assert_int_equal(t.res.exit_value, 0);
+	assert_int_equal(t.res.channel_requests, 1);
+	/* the guest asked the backend with the client's REPORT_DATA at VMPL 0 */
+	assert_int_equal(f.calls, 1);
+	assert_memory_equal(f.report_data, c.req, 64);
+	assert_int_equal(f.vmpl, 0);
+	for (size_t i = 0; i < SNP_REPORT_SIZE; i++)
+		want[i] = (uint8_t)(i * 7 + 1);
+	assert_int_equal(c.n, SNP_REPORT_SIZE);
+	assert_memory_equal(c.got, want, SNP_REPORT_SIZE);
+	vmtest_destroy(&t);
+	assert_int_not_equal(stat(c.path, &st), 0); /* removed with the VM */
+	rm_rf(dir);
+	free(dir);
+}
+
+static void report_channel_never_makes_up_a_report(void **state)
+{
+	struct fake_backend f = { 0 };
+	struct chan_client c = { 0 };
+	struct vmtest t;
+	char *dir;
+
+	/* this guest answers without asking the mailbox and without a length */
+	dir = channel_run(accel_of(state), guest_channel_liar, sizeof(guest_channel_liar), &f, &c, &t);
+	assert_end(&t.res, VM_END_EXIT);
+	assert_int_equal(t.res.exit_value, 0);
+	assert_int_equal(f.calls, 0);
+	assert_int_equal(c.n, 0);
+	vmtest_destroy(&t);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void report_channel_refuses_an_existing_path(void **state)
+{
+	const char *accel = accel_of(state);
+	struct snp_err err = { 0 };
+	struct guest_mem mem;
+	struct vm *vm = NULL;
+	char *dir = tmpdir_make(), path[256];
+	struct vm_config cfg = { .accel = accel, .vcpus = 1, .console_fd = -1, .channel_path = path };
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/taken", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(guest_mem_alloc(&mem, VMTEST_MEM_SIZE, &err), 0);
+	assert_int_equal(vm_create(&cfg, &mem, &vm, &err), SNP_E_SYS);
+	assert_null(vm);
+	assert_non_null(strstr(err.msg, "report-channel"));
+	assert_non_null(strstr(err.msg, path));
+	guest_mem_free(&mem);
+	rm_rf(dir);
+	free(dir);
+}
+
 #define ACCEL_TESTS(accel)                                                              \
 	cmocka_unit_test_prestate(serial_output_reaches_console, accel),                \
 	cmocka_unit_test_prestate(debug_exit_value_is_reported, accel),                 \
@@ -370,7 +505,10 @@ static void mailbox_statuses(void **state)
 	cmocka_unit_test_prestate(two_vcpus_both_run, accel),                           \
 	cmocka_unit_test_prestate(two_vms_in_one_process, accel),                       \
 	cmocka_unit_test_prestate(mailbox_passes_report_data_and_vmpl, accel),          \
-	cmocka_unit_test_prestate(mailbox_statuses, accel)
+	cmocka_unit_test_prestate(mailbox_statuses, accel),                            \
+	cmocka_unit_test_prestate(report_channel_relays_the_guests_own_report, accel),  \
+	cmocka_unit_test_prestate(report_channel_never_makes_up_a_report, accel),       \
+	cmocka_unit_test_prestate(report_channel_refuses_an_existing_path, accel)
 
 int main(void)
 {
