@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,11 +14,35 @@
 #include "launcher/accel.h"
 #include "measure/payload.h"
 
-/* Segment attributes in the VMCB form (AMD APM vol. 2, §15.5.1). */
-#define ATTR_CODE64 0xa9b /* G, L, P, S, type 0xb (execute/read, accessed) */
-#define ATTR_DATA 0xc93   /* G, D/B, P, S, type 3 (read/write, accessed) */
-#define ATTR_TSS64 0x08b  /* P, type 0xb (busy 64-bit TSS) */
-#define TSS_GPA (PAYLOAD_GDT_GPA + 0x80)
+/* ELF64 header (64 bytes) + one PT_LOAD program header (56 bytes), then the code at 0x1000. */
+#define ELF_CODE_OFF 0x1000u
+
+static uint8_t *wrap_in_elf(const uint8_t *code, size_t len, size_t *elf_len)
+{
+	uint8_t *e = calloc(1, ELF_CODE_OFF + len), *ph = e + 64;
+
+	assert_non_null(e);
+	memcpy(e, "\177ELF\2\1\1", 7);          /* ELFCLASS64, little-endian, EV_CURRENT */
+	le16_put(e + 0x10, 2);                      /* e_type ET_EXEC */
+	le16_put(e + 0x12, 62);                     /* e_machine EM_X86_64 */
+	le32_put(e + 0x14, 1);                      /* e_version */
+	le64_put(e + 0x18, VMTEST_CODE_GPA);        /* e_entry */
+	le64_put(e + 0x20, 64);                     /* e_phoff */
+	le16_put(e + 0x34, 64);                     /* e_ehsize */
+	le16_put(e + 0x36, 56);                     /* e_phentsize */
+	le16_put(e + 0x38, 1);                      /* e_phnum */
+	le32_put(ph + 0x00, 1);                     /* p_type PT_LOAD */
+	le32_put(ph + 0x04, 7);                     /* p_flags RWX */
+	le64_put(ph + 0x08, ELF_CODE_OFF);          /* p_offset */
+	le64_put(ph + 0x10, VMTEST_CODE_GPA);       /* p_vaddr */
+	le64_put(ph + 0x18, VMTEST_CODE_GPA);       /* p_paddr */
+	le64_put(ph + 0x20, len);                   /* p_filesz */
+	le64_put(ph + 0x28, len);                   /* p_memsz */
+	le64_put(ph + 0x30, 0x1000);                /* p_align */
+	memcpy(e + ELF_CODE_OFF, code, len);
+	*elf_len = ELF_CODE_OFF + len;
+	return e;
+}
 
 void vmtest_require(const char *accel)
 {
@@ -29,61 +54,14 @@ void vmtest_require(const char *accel)
 	}
 }
 
-/* GDT: null, code64 (0x08), data (0x10), 64-bit TSS (0x18, 16 bytes). */
-static void write_gdt(uint8_t *ram)
-{
-	uint8_t *g = ram + PAYLOAD_GDT_GPA;
-	uint64_t tss_lo = 0x67 | (TSS_GPA & 0xffffff) << 16 | 0x89ull << 40 |
-			  ((TSS_GPA >> 24) & 0xff) << 56;
-
-	le64_put(g + 0x08, 0x00af9b000000ffffull);
-	le64_put(g + 0x10, 0x00cf93000000ffffull);
-	le64_put(g + 0x18, tss_lo);
-	le64_put(g + 0x20, TSS_GPA >> 32);
-}
-
-/* Identity map of 0..4 GiB with 2 MiB pages: PML4, PDPT, four PDs. */
-static void write_page_tables(uint8_t *ram)
-{
-	uint8_t *pml4 = ram + PAYLOAD_PT_GPA, *pdpt = pml4 + 0x1000;
-
-	le64_put(pml4, (PAYLOAD_PT_GPA + 0x1000) | 0x3);
-	for (uint64_t i = 0; i < 4; i++) {
-		uint8_t *pd = pml4 + 0x2000 + i * 0x1000;
-
-		le64_put(pdpt + i * 8, (PAYLOAD_PT_GPA + 0x2000 + i * 0x1000) | 0x3);
-		for (uint64_t j = 0; j < 512; j++)
-			le64_put(pd + j * 8, ((i << 30) + (j << 21)) | 0x83); /* P, RW, PS */
-	}
-}
-
-static void boot_state(struct snp_vmsa *st, unsigned idx)
-{
-	const struct snp_vmsa_seg data = { .selector = 0x10, .attrib = ATTR_DATA, .limit = 0xffffffff };
-
-	memset(st, 0, sizeof(*st));
-	st->cs = (struct snp_vmsa_seg){ .selector = 0x08, .attrib = ATTR_CODE64, .limit = 0xffffffff };
-	st->ds = st->es = st->ss = data;
-	st->tr = (struct snp_vmsa_seg){ .selector = 0x18, .attrib = ATTR_TSS64, .limit = 0x67,
-					.base = TSS_GPA };
-	st->gdtr = (struct snp_vmsa_seg){ .base = PAYLOAD_GDT_GPA, .limit = 0x27 };
-	st->cr0 = 0x80050033;
-	st->cr3 = PAYLOAD_PT_GPA;
-	st->cr4 = 0x620;
-	st->efer = 0x500;
-	st->rflags = 0x2;
-	st->rip = VMTEST_CODE_GPA;
-	st->rsp = PAYLOAD_STACKS_GPA + (idx + 1) * PAYLOAD_STACK_SIZE;
-	st->rsi = PAYLOAD_BOOT_PARAMS_GPA;
-	st->rdi = idx;
-}
-
 void vmtest_create(struct vmtest *t, const char *accel, unsigned vcpus, const uint8_t *code,
 		   size_t len, const struct vm_config *cfg)
 {
 	struct snp_err err = { 0 };
 	struct vm_config c = { 0 };
-	struct snp_vmsa st;
+	struct payload_image img;
+	struct payload_opts o = { .mem_size = VMTEST_MEM_SIZE, .vcpus = vcpus, .guest_features = 1 };
+	uint8_t *elf;
 
 	memset(t, 0, sizeof(*t));
 	if (cfg)
@@ -95,18 +73,24 @@ void vmtest_create(struct vmtest *t, const char *accel, unsigned vcpus, const ui
 	c.console_fd = t->console[1];
 	if (!c.timeout_ms)
 		c.timeout_ms = VMTEST_TIMEOUT_MS; /* a broken VMM fails the test instead of hanging it */
+	/* the payload boot's layout, as `snpvm launch` loads it (docs/launch-layout.md) */
+	elf = wrap_in_elf(code, len, &o.elf_len);
+	o.elf = elf;
+	if (payload_build(&o, &img, &err) != 0)
+		fail_msg("payload_build: %s", err.msg);
+	free(elf);
 	assert_int_equal(guest_mem_alloc(&t->mem, VMTEST_MEM_SIZE, &err), 0);
-	write_gdt(t->mem.hva);
-	write_page_tables(t->mem.hva);
-	memcpy(t->mem.hva + VMTEST_CODE_GPA, code, len);
+	for (size_t i = 0; i < img.nranges; i++)
+		if (img.ranges[i].data) /* ZERO, SECRETS and CPUID pages stay zero here */
+			memcpy(guest_mem_hva(&t->mem, img.ranges[i].gpa, img.ranges[i].len),
+			       img.ranges[i].data, img.ranges[i].len);
 	if (vm_create(&c, &t->mem, &t->vm, &err) != 0)
 		fail_msg("vm_create: %s", err.msg);
 	assert_string_equal(vm_accel_name(t->vm), accel);
-	for (unsigned i = 0; i < vcpus; i++) {
-		boot_state(&st, i);
-		if (vm_set_vcpu_state(t->vm, i, &st, &err) != 0)
+	for (unsigned i = 0; i < vcpus; i++)
+		if (vm_set_vcpu_state(t->vm, i, &img.vcpu[i], &err) != 0)
 			fail_msg("vm_set_vcpu_state %u: %s", i, err.msg);
-	}
+	payload_image_free(&img);
 }
 
 void vmtest_run(struct vmtest *t)

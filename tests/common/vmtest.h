@@ -1,8 +1,8 @@
 /*
- * Running tiny hand-assembled guests on the VM core (launcher/vm.h): guest
- * RAM with the payload boot's layout (docs/launch-layout.md: GDT/TSS at
- * PAYLOAD_GDT_GPA, identity page tables at PAYLOAD_PT_GPA, a stack per vCPU),
- * the code at VMTEST_CODE_GPA, serial output captured through a pipe.
+ * Running tiny hand-assembled guests on the VM core (launcher/vm.h): the code
+ * is wrapped in a one-segment ELF at VMTEST_CODE_GPA and laid out by
+ * payload_build() (docs/launch-layout.md), so the guests start exactly as
+ * `snpvm launch` starts a payload; serial output is captured through a pipe.
  */
 #ifndef SNPVM_TESTS_COMMON_VMTEST_H
 #define SNPVM_TESTS_COMMON_VMTEST_H
