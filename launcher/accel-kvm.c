@@ -11,7 +11,7 @@
  * the thread VM_KICK_SIGNAL (a no-op handler installed here, without
  * SA_RESTART), so KVM_RUN returns -EINTR (api.rst, "immediate_exit").
  */
-#include "launcher/accel.h"
+#include "launcher/accel-kvm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +26,7 @@
 
 #include <linux/kvm.h>
 
+#include "launcher/accel.h"
 #include "launcher/guest-mem.h"
 #include "launcher/vcpu.h"
 #include "launcher/vm-state.h"
@@ -374,10 +375,8 @@ static const char *system_event_name(uint32_t type)
 	return "a system event";
 }
 
-/* Translates struct kvm_run into the loop's exit, checking every field the kernel filled. */
-static void decode_exit(struct kvm_vcpu_state *c, struct vcpu_exit *ex)
+void accel_kvm_decode_exit(struct kvm_run *run, size_t run_size, struct vcpu_exit *ex)
 {
-	struct kvm_run *run = c->run;
 	uint32_t reason = run->exit_reason;
 
 	*ex = (struct vcpu_exit){ .kind = VCPU_EXIT_UNKNOWN,
@@ -387,8 +386,8 @@ static void decode_exit(struct kvm_vcpu_state *c, struct vcpu_exit *ex)
 		uint64_t size = run->io.size, count = run->io.count, off = run->io.data_offset;
 
 		/* data_offset + size * count must stay inside the mapped run area */
-		if ((size != 1 && size != 2 && size != 4) || count == 0 || off > c->run_size ||
-		    count > (c->run_size - off) / size) {
+		if ((size != 1 && size != 2 && size != 4) || count == 0 || off > run_size ||
+		    count > (run_size - off) / size) {
 			*ex = (struct vcpu_exit){ .kind = VCPU_EXIT_INTERNAL,
 						  .u.other = { .code = reason,
 							       .what = "KVM_EXIT_IO outside kvm_run" } };
@@ -456,7 +455,7 @@ static int kvm_run_vcpu(struct vcpu *vcpu, uint64_t slice_us, struct vcpu_exit *
 		}
 		return snp_err_sys(err, "kvm: vCPU %u: KVM_RUN", vcpu->idx);
 	}
-	decode_exit(c, ex);
+	accel_kvm_decode_exit(c->run, c->run_size, ex);
 	return 0;
 }
 

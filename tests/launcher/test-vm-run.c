@@ -57,6 +57,18 @@ static void serial_output_reaches_console(void **state)
 	vmtest_destroy(&t);
 }
 
+static void string_port_output_is_one_byte_per_item(void **state)
+{
+	struct vmtest t;
+
+	vmtest_create(&t, accel_of(state), 1, guest_outs, sizeof(guest_outs), NULL);
+	vmtest_run(&t);
+	assert_end(&t.res, VM_END_EXIT);
+	assert_int_equal(t.res.exit_value, 0);
+	assert_string_equal(t.out, "ok\n"); /* rep outsb */
+	vmtest_destroy(&t);
+}
+
 static void debug_exit_value_is_reported(void **state)
 {
 	struct vmtest t;
@@ -336,6 +348,24 @@ static void mailbox_passes_report_data_and_vmpl(void **state)
 	vmtest_destroy(&t);
 }
 
+static void mailbox_req_gpa_in_two_halves(void **state)
+{
+	const char *accel = accel_of(state);
+	struct vm_config cfg = { .report = fake_report };
+	struct fake_backend f = { 0 };
+	struct vmtest t;
+
+	cfg.report_ctx = &f;
+	vmtest_create(&t, accel, 1, guest_mailbox_halves, sizeof(guest_mailbox_halves), &cfg);
+	le32_put(t.mem.hva + REQ_PAGE + MAILBOX_REQ_VERSION, 1);
+	vmtest_run(&t);
+	assert_end(&t.res, VM_END_EXIT);
+	assert_int_equal(t.res.exit_value, MAILBOX_ST_OK);
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(le32_get(t.mem.hva + REQ_PAGE + MAILBOX_RSP_REPORT_LEN), 0x4A0);
+	vmtest_destroy(&t);
+}
+
 static void mailbox_statuses(void **state)
 {
 	const char *accel = accel_of(state);
@@ -493,6 +523,7 @@ static void report_channel_refuses_an_existing_path(void **state)
 
 #define ACCEL_TESTS(accel)                                                              \
 	cmocka_unit_test_prestate(serial_output_reaches_console, accel),                \
+	cmocka_unit_test_prestate(string_port_output_is_one_byte_per_item, accel),      \
 	cmocka_unit_test_prestate(debug_exit_value_is_reported, accel),                 \
 	cmocka_unit_test_prestate(unclaimed_ports_read_all_ones_and_guest_goes_on, accel), \
 	cmocka_unit_test_prestate(ud2_faults_with_vector_rip_and_bytes, accel),         \
@@ -505,6 +536,7 @@ static void report_channel_refuses_an_existing_path(void **state)
 	cmocka_unit_test_prestate(two_vcpus_both_run, accel),                           \
 	cmocka_unit_test_prestate(two_vms_in_one_process, accel),                       \
 	cmocka_unit_test_prestate(mailbox_passes_report_data_and_vmpl, accel),          \
+	cmocka_unit_test_prestate(mailbox_req_gpa_in_two_halves, accel),               \
 	cmocka_unit_test_prestate(mailbox_statuses, accel),                            \
 	cmocka_unit_test_prestate(report_channel_relays_the_guests_own_report, accel),  \
 	cmocka_unit_test_prestate(report_channel_never_makes_up_a_report, accel),       \
