@@ -60,10 +60,12 @@ extern const struct accel_ops accel_kvm_ops;
 extern const struct accel_ops accel_emu_ops;
 
 /*
- * The accelerator for name: "kvm", "emu", or "auto" (kvm when its probe
- * succeeds, else emu). Returns NULL with err filled when the named one is
+ * The accelerator for name: "kvm", "emu", or "auto"/NULL (kvm when its probe
+ * succeeds, else emu; why_not, if non-NULL, then says why kvm was passed
+ * over, or is left empty). Returns NULL with err filled when the named one is
  * unusable here (the message says why) or the name is unknown.
  */
-const struct accel_ops *accel_select(const char *name, struct snp_err *err);
+const struct accel_ops *accel_select(const char *name, struct snp_err *why_not,
+				     struct snp_err *err);
 
 #endif

@@ -27,6 +27,7 @@ struct vm {
 	struct guest_mem *mem;            /* borrowed */
 	const struct accel_ops *accel;
 	void *accel_vm;                   /* the accelerator's per-VM state */
+	struct snp_err accel_why_not;     /* "auto" passed kvm over: why */
 	struct vcpu vcpu[PAYLOAD_MAX_VCPUS];
 	unsigned nvcpus;
 	unsigned nvcpus_up;               /* vcpu_init done for 0..nvcpus_up-1 */

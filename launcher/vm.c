@@ -30,12 +30,18 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-const struct accel_ops *accel_select(const char *name, struct snp_err *err)
+const struct accel_ops *accel_select(const char *name, struct snp_err *why_not,
+				     struct snp_err *err)
 {
 	struct snp_err why = { 0 };
 
-	if (!name || strcmp(name, "auto") == 0)
-		return accel_kvm_ops.probe(&why) == 0 ? &accel_kvm_ops : &accel_emu_ops;
+	if (!name || strcmp(name, "auto") == 0) {
+		if (accel_kvm_ops.probe(&why) == 0)
+			return &accel_kvm_ops;
+		if (why_not)
+			*why_not = why;
+		return &accel_emu_ops;
+	}
 	if (strcmp(name, "kvm") == 0) {
 		if (accel_kvm_ops.probe(err) != 0)
 			return NULL;
@@ -64,6 +70,11 @@ const char *vm_end_name(enum vm_end end)
 const char *vm_accel_name(const struct vm *vm)
 {
 	return vm->accel->name;
+}
+
+const char *vm_accel_why_not_kvm(const struct vm *vm)
+{
+	return vm->accel_why_not.msg;
 }
 
 void vm_destroy(struct vm *vm)
@@ -107,7 +118,7 @@ int vm_create(const struct vm_config *cfg, struct guest_mem *mem, struct vm **ou
 	atomic_init(&vm->nhalted, 0);
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		vm->vcpu[i] = (struct vcpu){ .vm = vm, .idx = i };
-	vm->accel = accel_select(cfg->accel, err);
+	vm->accel = accel_select(cfg->accel, &vm->accel_why_not, err);
 	if (!vm->accel) {
 		ret = err ? err->code : SNP_E_INVALID;
 		free(vm);

@@ -88,6 +88,12 @@ int vm_create(const struct vm_config *cfg, struct guest_mem *mem, struct vm **ou
 /* "kvm" or "emu": what cfg->accel "auto" chose. */
 const char *vm_accel_name(const struct vm *vm);
 
+/*
+ * When "auto" chose emu: why kvm was not usable ("kvm: /dev/kvm: No such
+ * file or directory"), for the launcher to say; "" otherwise. Owned by vm.
+ */
+const char *vm_accel_why_not_kvm(const struct vm *vm);
+
 /* Sets vCPU idx's registers from st (segments, control registers, RIP/RSP/RSI/RDI/RDX/RFLAGS). */
 int vm_set_vcpu_state(struct vm *vm, unsigned idx, const struct snp_vmsa *st,
 		      struct snp_err *err) SNP_MUST_CHECK;

@@ -48,7 +48,7 @@ void vmtest_require(const char *accel)
 {
 	struct snp_err err = { 0 };
 
-	if (!accel_select(accel, &err)) {
+	if (!accel_select(accel, NULL, &err)) {
 		print_message("skipped: accelerator %s is not usable here: %s\n", accel, err.msg);
 		skip();
 	}

@@ -15,6 +15,7 @@
 #include <linux/kvm.h>
 
 #include "launcher/accel-kvm.h"
+#include "launcher/accel.h"
 #include "launcher/vcpu.h"
 #include "launcher/vm-state.h"
 #include "tests/common/vmtest.h"
@@ -194,6 +195,35 @@ static void the_first_outcome_wins(void **state)
 	vmtest_destroy(&t);
 }
 
+static void auto_says_which_and_why(void **state)
+{
+	struct snp_err kvm_err = { 0 }, err = { 0 };
+	bool kvm_works = accel_select("kvm", NULL, &kvm_err) != NULL;
+	struct vmtest t;
+
+	(void)state;
+	vmtest_create(&t, kvm_works ? "kvm" : "emu", 1, guest_spin, sizeof(guest_spin), NULL);
+	vm_destroy(t.vm);
+	/* the same VM again, on "auto" */
+	{
+		struct vm_config cfg = { .accel = "auto", .vcpus = 1, .console_fd = -1 };
+
+		assert_int_equal(vm_create(&cfg, &t.mem, &t.vm, &err), 0);
+	}
+	assert_string_equal(vm_accel_name(t.vm), kvm_works ? "kvm" : "emu");
+	if (kvm_works) {
+		assert_string_equal(vm_accel_why_not_kvm(t.vm), "");
+	} else {
+		/* the probe's own reason, as "kvm" alone reports it */
+		assert_non_null(strstr(vm_accel_why_not_kvm(t.vm), "kvm: "));
+		assert_string_equal(vm_accel_why_not_kvm(t.vm), kvm_err.msg);
+	}
+	vmtest_destroy(&t);
+	/* a name nobody knows */
+	assert_null(accel_select("tcg", NULL, &err));
+	assert_non_null(strstr(err.msg, "\"tcg\": want auto, kvm or emu"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +232,7 @@ int main(void)
 		cmocka_unit_test(bad_pio_and_mmio_exits_stop_the_vm_by_name),
 		cmocka_unit_test(string_pio_is_one_access_per_item),
 		cmocka_unit_test(the_first_outcome_wins),
+		cmocka_unit_test(auto_says_which_and_why),
 	};
 
 	return cmocka_run_group_tests_name("launcher/vcpu", tests, NULL, NULL);
