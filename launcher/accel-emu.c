@@ -12,7 +12,8 @@
  *                      into two 4-byte calls)
  *   exceptions         UC_HOOK_INTR with the vector (Unicorn never delivers
  *                      through the IDT or reports a triple fault)
- *   unmapped GPAs      UC_HOOK_MEM_UNMAPPED
+ *   unmapped GPAs      UC_HOOK_MEM_UNMAPPED (a non-canonical address: #GP, as
+ *                      the CPU raises it)
  *
  * HLT and the end of a slice both return UC_ERR_OK from uc_emu_start; a
  * return well before the slice's end with HLT just before RIP is HLT.
@@ -178,9 +179,19 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
 	emu_stop_with(opaque, &ex);
 }
 
+/* 48-bit virtual addresses: bits 63..47 all equal (APM vol. 2, §5.3.1 "Canonical Address Form"). */
+static bool is_canonical(uint64_t va)
+{
+	uint64_t top = va >> 47;
+
+	return top == 0 || top == 0x1ffff;
+}
+
 static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
 			  void *opaque)
 {
+	/* Unicorn reports a non-canonical access as unmapped; the CPU raises #GP */
+	struct vcpu_exit gp = { .kind = VCPU_EXIT_EXCEPTION, .u.exception = { .vector = 13 } };
 	struct vcpu_exit ex = {
 		.kind = VCPU_EXIT_UNMAPPED,
 		.u.unmapped = { .gpa = addr,
@@ -191,7 +202,7 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 	(void)uc;
 	(void)size;
 	(void)value;
-	emu_stop_with(opaque, &ex);
+	emu_stop_with(opaque, is_canonical(addr) ? &ex : &gp);
 	return false;
 }
 

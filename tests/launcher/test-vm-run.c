@@ -131,6 +131,20 @@ static void bad_selector_is_gp(void **state)
 	vmtest_destroy(&t);
 }
 
+static void non_canonical_access_is_gp(void **state)
+{
+	const char *accel = accel_of(state);
+	struct vmtest t;
+
+	vmtest_create(&t, accel, 1, guest_noncanonical, sizeof(guest_noncanonical), NULL);
+	vmtest_run(&t);
+	assert_end(&t.res, VM_END_FAULT);
+	assert_int_equal(t.res.rip, VMTEST_CODE_GPA + 10); /* mov (%rax),%rax */
+	if (strcmp(accel, "emu") == 0)
+		assert_int_equal(t.res.vector, 13);
+	vmtest_destroy(&t);
+}
+
 static void runaway_loop_ends_by_timeout(void **state)
 {
 	struct vm_config cfg = { .timeout_ms = 200 };
@@ -528,6 +542,7 @@ static void report_channel_refuses_an_existing_path(void **state)
 	cmocka_unit_test_prestate(unclaimed_ports_read_all_ones_and_guest_goes_on, accel), \
 	cmocka_unit_test_prestate(ud2_faults_with_vector_rip_and_bytes, accel),         \
 	cmocka_unit_test_prestate(bad_selector_is_gp, accel),                           \
+	cmocka_unit_test_prestate(non_canonical_access_is_gp, accel),                   \
 	cmocka_unit_test_prestate(runaway_loop_ends_by_timeout, accel),                 \
 	cmocka_unit_test_prestate(vm_stop_from_another_thread, accel),                  \
 	cmocka_unit_test_prestate(vm_stop_from_a_signal_handler, accel),                \

@@ -168,4 +168,10 @@ static const uint8_t guest_mailbox_halves[] = {
 	0xe6, 0xf4, /* 1c: out %al,$0xf4 */
 };
 
+static const uint8_t guest_noncanonical[] = {
+	0x48, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, /* 0: movabs $0x8000000000000000,%rax */
+	0x00, 0x00, 0x80, /* (movabs continued) */
+	0x48, 0x8b, 0x00, /* a: mov (%rax),%rax */
+};
+
 #endif
