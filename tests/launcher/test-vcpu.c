@@ -164,12 +164,12 @@ static void bad_pio_and_mmio_exits_stop_the_vm_by_name(void **state)
 
 static void string_pio_is_one_access_per_item(void **state)
 {
-	uint8_t data[] = { 'o', 'k', '\n' };
+	uint8_t data[] = { 'o', 'k', '\n' }, word[4];
 	struct vcpu_exit outsb = { .kind = VCPU_EXIT_PIO,
 				   .u.pio = { .port = 0x3f8, .size = 1, .count = 3, .is_write = true,
 					      .data = data } };
 	struct vcpu_exit mmio_nobody = { .kind = VCPU_EXIT_MMIO,
-					 .u.mmio = { .gpa = 0xfec00000, .len = 4, .data = data } };
+					 .u.mmio = { .gpa = 0xfec00000, .len = 4, .data = word } };
 	struct vmtest t;
 
 	(void)state;
