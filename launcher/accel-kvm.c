@@ -34,7 +34,7 @@
 #define KVM_DEV "/dev/kvm"
 /* three pages the VMX real-mode TSS needs, far from RAM and the mailbox (QEMU uses the same) */
 #define KVM_TSS_GPA 0xfffbd000ul
-#define MAX_CPUID_ENTRIES 256
+#define MAX_CPUID_ENTRIES 1024
 
 struct kvm_vm_state {
 	int kvm_fd;
@@ -127,18 +127,23 @@ static int install_kick_handler(struct snp_err *err)
 
 static int get_supported_cpuid(struct kvm_vm_state *k, struct snp_err *err)
 {
-	struct kvm_cpuid2 *c;
+	/* E2BIG means the table is too small: grow it (api.rst, KVM_GET_SUPPORTED_CPUID) */
+	for (uint32_t nent = 128; nent <= MAX_CPUID_ENTRIES; nent *= 2) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
 
-	c = calloc(1, sizeof(*c) + MAX_CPUID_ENTRIES * sizeof(c->entries[0]));
-	if (!c)
-		return snp_errf(err, SNP_E_NOMEM, "kvm: CPUID table");
-	c->nent = MAX_CPUID_ENTRIES;
-	if (ioctl(k->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+		if (!c)
+			return snp_errf(err, SNP_E_NOMEM, "kvm: CPUID table");
+		c->nent = nent;
+		if (ioctl(k->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			k->cpuid = c;
+			return 0;
+		}
 		free(c);
-		return snp_err_sys(err, "kvm: KVM_GET_SUPPORTED_CPUID");
+		if (errno != E2BIG)
+			return snp_err_sys(err, "kvm: KVM_GET_SUPPORTED_CPUID");
 	}
-	k->cpuid = c;
-	return 0;
+	return snp_errf(err, SNP_E_UNSUPPORTED, "kvm: KVM_GET_SUPPORTED_CPUID: more than %d entries",
+			MAX_CPUID_ENTRIES);
 }
 
 static void kvm_vm_exit(struct vm *vm)
