@@ -23,7 +23,7 @@ endif
 
 # libmicrohttpd and libcurl are loaded at run time by the one command that needs each
 # (util/dl.h): only their headers are used at build time; tests link libcurl as a client.
-PKGS := libssl libcrypto jansson
+PKGS := libssl libcrypto jansson unicorn
 PKGS_DL := libmicrohttpd libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(PKGS_DL) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
