@@ -6,9 +6,9 @@
  * the baseline snpvm launch is compared against. Skips, saying so, where
  * qemu-system-x86_64 is not installed.
  *
- * smp runs with one vCPU only: PVH enters the bootstrap processor alone, and
- * the guests carry no INIT-SIPI-SIPI trampoline for application processors;
- * the boot parameters that name the vCPU count exist only under snpvm.
+ * smp runs on two vCPUs: PVH enters the bootstrap processor alone, which then
+ * starts the other with INIT-SIPI-SIPI (tests/guests/lib/pvh.c); the count
+ * comes from -append "vcpus=2", as snpvm's boot parameters give it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -42,14 +42,17 @@ static int have_qemu(void)
 	return 0;
 }
 
-/* Boots guest under QEMU microvm/TCG with serial on stdout; a hung guest is killed after 60 s. */
-static void qemu_guest(const char *guest, struct run_result *res)
+/*
+ * Boots guest under QEMU microvm/TCG on vcpus vCPUs (told to the guest with
+ * -append "vcpus=N") with serial on stdout; a hung guest is killed after 60 s.
+ */
+static void qemu_guest(const char *guest, unsigned vcpus, struct run_result *res)
 {
-	char kernel[4096];
+	char kernel[4096], smp[16], append[32];
 	const char *argv[] = {
-		"timeout", "60", QEMU, "-M", "microvm", "-accel", "tcg", "-nodefaults",
+		"timeout", "60", QEMU, "-M", "microvm", "-accel", "tcg", "-smp", smp, "-nodefaults",
 		"-display", "none", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=1",
-		"-serial", "stdio", "-kernel", kernel, NULL,
+		"-serial", "stdio", "-append", append, "-kernel", kernel, NULL,
 	};
 
 	if (!have_qemu()) {
@@ -57,6 +60,8 @@ static void qemu_guest(const char *guest, struct run_result *res)
 		skip();
 	}
 	snprintf(kernel, sizeof(kernel), "%s", tguest_path(guest));
+	snprintf(smp, sizeof(smp), "%u", vcpus);
+	snprintf(append, sizeof(append), "vcpus=%u", vcpus);
 	if (access(kernel, R_OK) != 0)
 		fail_msg("%s missing: `make test` builds the guests", kernel);
 	run_cmd(argv, NULL, res);
@@ -70,7 +75,7 @@ static void qemu_hello_prints_and_exits_0(void **state)
 	struct run_result r;
 
 	(void)state;
-	qemu_guest("hello", &r);
+	qemu_guest("hello", 1, &r);
 	assert_string_equal(r.out, "hello from snpvm guest\n");
 	assert_int_equal(r.status, QEMU_DEBUG_EXIT(0));
 	run_result_free(&r);
@@ -81,19 +86,24 @@ static void qemu_bad_port_reads_all_ones_and_continues(void **state)
 	struct run_result r;
 
 	(void)state;
-	qemu_guest("bad-port", &r);
+	qemu_guest("bad-port", 1, &r);
 	assert_string_equal(r.out, "bad-port: unclaimed port reads all-ones, guest still running\n");
 	assert_int_equal(r.status, QEMU_DEBUG_EXIT(0));
 	run_result_free(&r);
 }
 
-static void qemu_smp_one_vcpu_reports_in(void **state)
+/* Both vCPUs report in, in either order; the last one says all are in. */
+static void qemu_smp_two_vcpus_report_in(void **state)
 {
 	struct run_result r;
 
 	(void)state;
-	qemu_guest("smp", &r);
-	assert_string_equal(r.out, "vcpu 0 in\nall 1 vcpus in, last vcpu 0\n");
+	qemu_guest("smp", 2, &r);
+	assert_non_null(strstr(r.out, "vcpu 0 in\n"));
+	assert_non_null(strstr(r.out, "vcpu 1 in\n"));
+	assert_true(strstr(r.out, "all 2 vcpus in, last vcpu 0\n") ||
+		    strstr(r.out, "all 2 vcpus in, last vcpu 1\n"));
+	assert_int_equal(strlen(r.out), strlen("vcpu 0 in\nvcpu 1 in\nall 2 vcpus in, last vcpu 0\n"));
 	assert_int_equal(r.status, QEMU_DEBUG_EXIT(0));
 	run_result_free(&r);
 }
@@ -107,7 +117,7 @@ static void qemu_ud_faults_before_continuing(void **state)
 	struct run_result r;
 
 	(void)state;
-	qemu_guest("ud", &r);
+	qemu_guest("ud", 1, &r);
 	assert_string_equal(r.out, "ud: executing ud2\n");
 	assert_int_equal(r.status, 0);
 	run_result_free(&r);
@@ -118,7 +128,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(qemu_hello_prints_and_exits_0),
 		cmocka_unit_test(qemu_bad_port_reads_all_ones_and_continues),
-		cmocka_unit_test(qemu_smp_one_vcpu_reports_in),
+		cmocka_unit_test(qemu_smp_two_vcpus_report_in),
 		cmocka_unit_test(qemu_ud_faults_before_continuing),
 	};
 

@@ -20,12 +20,13 @@
 /* What a guest knows about its machine: the boot parameters or, without them (PVH), defaults. */
 struct guest {
 	unsigned vcpu;          /* this vCPU's index (RDI at entry) */
-	unsigned vcpus;         /* from the boot parameters; 1 without them */
+	unsigned vcpus;         /* from the boot parameters (PVH: cmdline vcpus=N); else 1 */
 	int have_params;        /* 1 when RSI pointed at valid boot parameters */
+	int pvh;                /* 1 when booted through the PVH note (QEMU): vcpus, cmdline from -append */
 	uint64_t mem_size;      /* 0 when unknown */
 	uint64_t channel_gpa;   /* report channel page */
 	uint64_t mailbox_gpa;   /* guest-request mailbox MMIO page */
-	const char *cmdline;    /* "" when none */
+	const char *cmdline;    /* boot parameters' (PVH: QEMU -append); "" when none */
 };
 
 /* Each guest defines this; its return value (0 = success) is the debug-exit byte. */
