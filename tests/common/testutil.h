@@ -30,7 +30,16 @@ struct run_result {
  * argv[0]) and optional stdin text; captures stdout and stderr.
  */
 void run_snpvm(const char *const argv[], const char *stdin_text, struct run_result *res);
+/* The same for any program: argv[0] is looked up in PATH (execvp); status 127 if it cannot run. */
+void run_cmd(const char *const argv[], const char *stdin_text, struct run_result *res);
 void run_result_free(struct run_result *res);
+
+/*
+ * The test guest <name> (tests/guests/<name>.c) as built for this BUILD:
+ * "<directory of $SNPVM>/tests/guests/<name>.elf", in a static buffer
+ * (overwritten by the next call). `make test` builds every guest first.
+ */
+const char *tguest_path(const char *name);
 
 /* A fresh temporary directory (mkdtemp); the caller removes it with rm_rf. */
 char *tmpdir_make(void);
