@@ -215,6 +215,12 @@ int cmd_measure(int argc, char **argv)
 	bool help;
 	int ret;
 
+	/* A launch policy file instead of sev-snp-measure's flags (docs/policy-file.md). */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--verifier-policy") == 0 ||
+		    (argv[i][0] != '-' && (i == 1 || argv[i - 1][0] != '-' ||
+					   strchr(argv[i - 1], '='))))
+			return cmd_measure_policy(argc, argv);
 	if ((ret = parse_args(argc, argv, &c, &help, &err)) != 0) {
 		cli_print_error("measure", &err, c.json);
 		fprintf(stderr, "(see 'snpvm measure --help')\n");
