@@ -294,8 +294,13 @@ int cmd_launch(int argc, char **argv)
 		status = LAUNCH_EXIT_VMM;
 		goto fail_status;
 	}
-	if ((ret = launch_prepare(&p, &prep, &err)) != 0 ||
-	    (ret = open_console(&c, &p, &fd, &err)) != 0)
+	/* Everything launch_prepare reads is named by the policy file: a failure is bad input. */
+	if ((ret = launch_prepare(&p, &prep, &err)) != 0) {
+		status = ret == SNP_E_NOMEM || ret == SNP_E_INTERNAL ? LAUNCH_EXIT_VMM
+								       : LAUNCH_EXIT_USAGE;
+		goto fail_status;
+	}
+	if ((ret = open_console(&c, &p, &fd, &err)) != 0)
 		goto fail;
 	ro.accel = c.accel;
 	ro.launch_only = c.launch_only;

@@ -55,7 +55,7 @@ static int read_exact(const char *path, const char *what, uint8_t *out, size_t w
 	int ret;
 
 	if ((ret = file_read(path, want, &buf, &len, err)) != 0)
-		return ret;
+		return snp_err_prefix(err, "policy: %s: ", what);
 	if (len != want)
 		ret = snp_errf(err, SNP_E_INVALID, "policy: %s %s: %zu bytes, want %zu", what, path,
 			       len, want);

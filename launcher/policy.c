@@ -252,8 +252,10 @@ static int key(const char *k, const json_t *v, const char *dir, struct launch_po
 	if (strcmp(k, "vcpu_type") == 0) {
 		if ((ret = get_str(v, k, &s, err)) != 0)
 			return ret;
-		if ((ret = cpu_sig_lookup(s, &p->vcpu_sig, err)) != 0)
-			return snp_err_prefix(err, "policy: vcpu_type: ");
+		if (cpu_sig_lookup(s, &p->vcpu_sig, err) != 0) {
+			snp_err_prefix(err, "policy: vcpu_type: ");
+			return err ? (err->code = SNP_E_INVALID) : SNP_E_INVALID;
+		}
 		snprintf(p->vcpu_type, sizeof(p->vcpu_type), "%s", s);
 		return 0;
 	}
