@@ -10,6 +10,8 @@
  * flags: the same plan, an independent way in.
  */
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -370,6 +372,33 @@ static void firmware_launch_only_matches_measure_flags(void **state)
 	run_result_free(&r);
 }
 
+/* SIGTERM stops the running guest cleanly: exit 7. */
+static void sigterm_stops_the_guest(void **state)
+{
+	struct env *e = *state;
+	const char *bin = getenv("SNPVM") ? getenv("SNPVM") : "build/snpvm";
+	char p[1200];
+	int st = 0;
+	pid_t pid;
+
+	snprintf(p, sizeof(p), "%s", policy(e, "sig", "payload", guest("runaway"), NULL));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(bin, bin, "launch", p, "--accel", "emu", "--timeout", "60", (char *)NULL);
+		_exit(127);
+	}
+	usleep(700 * 1000); /* the guest is looping by now; a signal before the run stops it too */
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +408,7 @@ int main(void)
 		cmocka_unit_test(launch_only_hv_report_and_refusals),
 		cmocka_unit_test(firmware_refusal_is_status_1),
 		cmocka_unit_test(firmware_launch_only_matches_measure_flags),
+		cmocka_unit_test(sigterm_stops_the_guest),
 	};
 
 	return cmocka_run_group_tests_name("launcher/launch-sim", tests, setup, teardown);
