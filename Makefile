@@ -132,7 +132,7 @@ fuzz:
 	@set -e; for f in $(FUZZ_SRCS); do \
 		n=$$(basename $$f .c); \
 		$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
-			CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libsim.a build-fuzz/libattest.a build-fuzz/libmeasure.a build-fuzz/libabi.a build-fuzz/libutil.a; \
+			CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/liblauncher.a build-fuzz/libsim.a build-fuzz/libattest.a build-fuzz/libmeasure.a build-fuzz/libabi.a build-fuzz/libutil.a; \
 		clang -std=c11 -D_GNU_SOURCE -I. -O1 -g -fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$f \
 			$(foreach d,$(LIBDIRS),build-fuzz/lib$(d).a) $(LDLIBS); \
 		mkdir -p build-fuzz/corpus-$$n; \
