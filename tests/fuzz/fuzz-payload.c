@@ -19,7 +19,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct payload_image img;
 	struct snp_err err = { 0 };
 	uint64_t end = 0;
-	static volatile uint8_t touched;
 	int ret = payload_build(&o, &img, &err);
 
 	if (ret != 0) {
@@ -36,8 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (r->type == SNP_PAGE_TYPE_NORMAL) != (r->data != NULL))
 			__builtin_trap();
 		/* Read the first and last byte so ASan sees a short buffer. */
-		if (r->data)
-			touched ^= r->data[0] ^ r->data[r->len - 1];
+		if (r->data) {
+			(void)*(const volatile uint8_t *)&r->data[0];
+			(void)*(const volatile uint8_t *)&r->data[r->len - 1];
+		}
 		end = r->gpa + r->len;
 	}
 	if (img.vcpus != 2 || img.vcpu[1].rip != img.entry)
