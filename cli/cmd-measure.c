@@ -37,6 +37,11 @@ static const struct option long_opts[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: snpvm measure --mode snp|snp:ovmf-hash|snp:svsm --ovmf FILE [options]\n"
+		   "       snpvm measure [--verifier-policy] [--json] POLICY.json\n"
+		   "\n"
+		   "With a launch policy file (docs/policy-file.md): the MEASUREMENT `snpvm launch`\n"
+		   "will produce, or with --verifier-policy the verifier policy its reports must\n"
+		   "satisfy (for `snpvm verify --policy`).\n"
 		   "\n"
 		   "Prints the SEV-SNP launch digest (MEASUREMENT) a guest's attestation report\n"
 		   "will show. Flags are sev-snp-measure's; --flag=value and --flag value both work.\n"
