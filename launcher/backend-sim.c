@@ -139,3 +139,10 @@ int backend_sim_open(const char *dir, struct sev_backend *be, struct snp_err *er
 	be->priv = s;
 	return 0;
 }
+
+struct sim_sp *backend_sim_sp(const struct sev_backend *be)
+{
+	const struct sim_be *s = be->ops == &sim_ops ? be->priv : NULL;
+
+	return s ? s->sp : NULL;
+}

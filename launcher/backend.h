@@ -55,4 +55,9 @@ struct sev_backend {
 int backend_sim_open(const char *dir, struct sev_backend *be,
 		     struct snp_err *err) SNP_MUST_CHECK;
 
+struct sim_sp;
+
+/* The sim backend's secure processor (its certificate store), for `snpvm sim report`. */
+struct sim_sp *backend_sim_sp(const struct sev_backend *be);
+
 #endif

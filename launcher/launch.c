@@ -192,6 +192,28 @@ static int sink_vmsa(void *ctx, unsigned idx, const struct snp_vmsa *st, struct 
 	return s->be->ops->set_vcpu(s->be, idx, st, err);
 }
 
+int launch_sequence(struct sev_backend *be, struct guest_mem *mem, struct launch_seq *seq,
+		    struct snp_err *err)
+{
+	struct launch_sink_ctx s = { .be = be, .mem = mem, .vcpu = seq->vcpu,
+				     .nvcpus = seq->vcpu ? seq->nvcpus : 0 };
+	const struct launch_sink sink = { .update = sink_update, .vmsa = sink_vmsa, .ctx = &s };
+	int ret;
+
+	seq->npages = 0;
+	if (seq->opts->mode == MEASURE_MODE_OVMF_HASH)
+		return snp_errf(err, SNP_E_INVALID,
+				"a launch needs the whole firmware: --mode snp:ovmf-hash is a digest "
+				"notion");
+	if ((ret = be->ops->start(be, seq->policy, err)) != 0 ||
+	    (ret = launch_plan_run(seq->opts, &sink, err)) != 0 ||
+	    (ret = be->ops->finish(be, seq->id_block, seq->id_auth, seq->author_key_en,
+				   seq->host_data, err)) != 0)
+		return ret;
+	seq->npages = s.npages;
+	return 0;
+}
+
 static int report_cb(void *ctx, const uint8_t report_data[64], uint32_t vmpl,
 		     uint8_t report[SNP_REPORT_SIZE], struct snp_err *err)
 {
@@ -240,8 +262,15 @@ int launch_run(const struct launch_policy *p, const struct launch_prep *prep,
 {
 	struct sev_backend be = { 0 };
 	struct guest_mem mem = { 0 };
-	struct launch_sink_ctx s = { .be = &be, .mem = &mem, .nvcpus = p->vcpus };
-	const struct launch_sink sink = { .update = sink_update, .vmsa = sink_vmsa, .ctx = &s };
+	struct launch_seq seq = {
+		.opts = &prep->opts,
+		.policy = p->guest_policy,
+		.id_block = prep->has_id_block ? prep->id_block : NULL,
+		.id_auth = prep->has_id_block ? prep->id_auth : NULL,
+		.author_key_en = prep->author_key_en,
+		.host_data = p->host_data,
+		.nvcpus = p->vcpus,
+	};
 	int ret = SNP_E_INTERNAL;
 
 	memset(res, 0, sizeof(*res));
@@ -256,7 +285,7 @@ int launch_run(const struct launch_policy *p, const struct launch_prep *prep,
 			       "firmware: running OVMF is a later issue; use --launch-only");
 		goto out;
 	}
-	if (!(s.vcpu = calloc(p->vcpus, sizeof(*s.vcpu)))) {
+	if (!(seq.vcpu = calloc(p->vcpus, sizeof(*seq.vcpu)))) {
 		ret = snp_errf(err, SNP_E_NOMEM, "launch: out of memory");
 		goto out;
 	}
@@ -264,21 +293,17 @@ int launch_run(const struct launch_policy *p, const struct launch_prep *prep,
 	    (ret = backend_sim_open(p->sim_dir, &be, err)) != 0)
 		goto out;
 	res->firmware_refused = true; /* until the launch commands are through */
-	if ((ret = be.ops->start(&be, p->guest_policy, err)) != 0 ||
-	    (ret = launch_plan_run(&prep->opts, &sink, err)) != 0 ||
-	    (ret = be.ops->finish(&be, prep->has_id_block ? prep->id_block : NULL,
-				  prep->has_id_block ? prep->id_auth : NULL, prep->author_key_en,
-				  p->host_data, err)) != 0)
+	if ((ret = launch_sequence(&be, &mem, &seq, err)) != 0)
 		goto out;
 	res->firmware_refused = false;
 	memcpy(res->measurement, be.measurement, sizeof(res->measurement));
-	res->npages = s.npages;
+	res->npages = seq.npages;
 	if (ro->hv_report) {
 		if ((ret = be.ops->hv_report(&be, ro->hv_report_data, res->hv_report, err)) != 0)
 			goto out;
 		res->has_hv_report = true;
 	}
-	if (!ro->launch_only && (ret = run_vm(p, ro, &be, &mem, s.vcpu, res, err)) != 0)
+	if (!ro->launch_only && (ret = run_vm(p, ro, &be, &mem, seq.vcpu, res, err)) != 0)
 		goto out;
 	ret = 0;
 out:
@@ -288,6 +313,6 @@ out:
 	if (be.ops)
 		be.ops->close(&be);
 	guest_mem_free(&mem);
-	free(s.vcpu);
+	free(seq.vcpu);
 	return ret;
 }

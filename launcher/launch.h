@@ -23,7 +23,30 @@
 #include "measure/plan.h"
 #include "util/err.h"
 
+struct guest_mem;
 struct launch_policy;
+struct sev_backend;
+
+/*
+ * One launch on an open backend, the sequence written once: LAUNCH_START
+ * (policy), the plan of opts copied into mem range by range and handed to
+ * LAUNCH_UPDATE (ranges outside mem are measured from a scratch copy, for a
+ * launch-only firmware launch), each vCPU's start state, LAUNCH_FINISH.
+ * snp:ovmf-hash is a digest notion (SNP_E_INVALID).
+ */
+struct launch_seq {
+	const struct launch_opts *opts;
+	uint64_t policy;
+	const uint8_t *id_block, *id_auth; /* NULL: no ID block */
+	bool author_key_en;
+	const uint8_t *host_data;          /* 32 bytes, or NULL for zeros */
+	struct snp_vmsa *vcpu;             /* receives the start states (nvcpus), or NULL */
+	unsigned nvcpus;
+	uint64_t npages;                   /* out: pages measured */
+};
+
+int launch_sequence(struct sev_backend *be, struct guest_mem *mem, struct launch_seq *seq,
+		    struct snp_err *err) SNP_MUST_CHECK;
 
 /* What a policy file launches, opened and built; the plan's inputs point in here. */
 struct launch_prep {
