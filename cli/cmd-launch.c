@@ -364,6 +364,16 @@ static json_t *verifier_policy(const char *path, const struct launch_policy *p,
 		      hexj(p->host_data, 32), "vmpl", 0, "guest_policy", gp);
 	if (!o)
 		return NULL;
+	if (p->has_min_tcb) {
+		json_t *t = json_pack("{s:i,s:i,s:i,s:i}", "bootloader", p->min_tcb_bootloader, "tee",
+				      p->min_tcb_tee, "snp", p->min_tcb_snp, "microcode",
+				      p->min_tcb_microcode);
+
+		if (t && p->min_tcb_has_fmc)
+			json_object_set_new(t, "fmc", json_integer(p->min_tcb_fmc));
+		json_object_set_new(o, "min_reported_tcb", json_deep_copy(t));
+		json_object_set_new(o, "min_launch_tcb", t);
+	}
 	if (prep->has_id_block) {
 		json_object_set_new(o, "trusted_id_keys",
 				    json_pack("[o]", hexj(prep->id_key_digest, SNP_ID_DIGEST_SIZE)));

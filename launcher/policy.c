@@ -214,6 +214,37 @@ static int console(const json_t *v, const char *dir, struct launch_policy *p,
 	return 0;
 }
 
+/* min_tcb {bootloader, tee, snp, microcode[, fmc]}: for the verifier policy only. */
+static int min_tcb(const json_t *o, struct launch_policy *p, struct snp_err *err)
+{
+	const char *k;
+	json_t *v;
+	int ret;
+
+	if (!json_is_object(o))
+		return bad(err, "min_tcb", "expected an object");
+	json_object_foreach((json_t *)o, k, v) {
+		char key[64];
+		uint8_t *slot = strcmp(k, "bootloader") == 0   ? &p->min_tcb_bootloader
+				: strcmp(k, "tee") == 0	       ? &p->min_tcb_tee
+				: strcmp(k, "snp") == 0	       ? &p->min_tcb_snp
+				: strcmp(k, "microcode") == 0  ? &p->min_tcb_microcode
+				: strcmp(k, "fmc") == 0	       ? &p->min_tcb_fmc
+							       : NULL;
+		uint64_t n;
+
+		snprintf(key, sizeof(key), "min_tcb.%s", k);
+		if (!slot)
+			return bad(err, key, "unknown key (want bootloader, tee, snp, microcode, fmc)");
+		if ((ret = get_uint(v, key, 0, 255, &n, err)) != 0)
+			return ret;
+		*slot = (uint8_t)n;
+		p->min_tcb_has_fmc |= slot == &p->min_tcb_fmc;
+	}
+	p->has_min_tcb = true;
+	return 0;
+}
+
 static int key(const char *k, const json_t *v, const char *dir, struct launch_policy *p,
 	       struct snp_err *err)
 {
@@ -285,6 +316,8 @@ static int key(const char *k, const json_t *v, const char *dir, struct launch_po
 		return console(v, dir, p, err);
 	if (strcmp(k, "sim_dir") == 0)
 		return get_path(v, k, dir, &p->sim_dir, err);
+	if (strcmp(k, "min_tcb") == 0)
+		return min_tcb(v, p, err);
 	if (strcmp(k, "timeout") == 0)
 		return get_uint(v, k, 0, 86400, &p->timeout_s, err);
 	return snp_errf(err, SNP_E_INVALID, "policy: %s: unknown key (docs/policy-file.md)", k);

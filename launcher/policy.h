@@ -45,6 +45,9 @@ struct launch_policy {
 	char *console_path;
 	char *sim_dir;            /* the sim backend's state directory */
 	uint64_t timeout_s;       /* 0: none */
+	bool has_min_tcb;         /* min_tcb: the verifier policy's minimum REPORTED/LAUNCH TCB */
+	uint8_t min_tcb_bootloader, min_tcb_tee, min_tcb_snp, min_tcb_microcode, min_tcb_fmc;
+	bool min_tcb_has_fmc;     /* Turin's FMC SVN */
 	uint8_t digest[32];       /* SHA-256 of the canonical policy (docs/policy-file.md) */
 };
 

@@ -101,23 +101,16 @@ static bool kvm_usable(const char **why)
 	return true;
 }
 
-static void launch_report_verifies(struct env *e, const char *accel)
+/* Runs `snpvm launch` (argv) of the report guest; the REPORT line's bytes go to report and rep. */
+static void run_report_guest(const char *const *argv, const char *accel, const char *rep,
+			     uint8_t report[REPORT_SIZE])
 {
-	char p[1200], vp[1300], rep[1300], meas_hex[100], want_meas[200];
-	const char *argv_l[] = { "launch", p, "--accel", accel, "--timeout", "60", NULL };
-	const char *argv_m[] = { "measure", p, NULL };
-	const char *argv_vp[] = { "measure", "--verifier-policy", p, NULL };
-	struct run_result r;
-	struct snp_err err = { 0 };
-	uint8_t report[REPORT_SIZE];
 	static char hex[2 * REPORT_SIZE + 1];
+	struct snp_err err = { 0 };
+	struct run_result r;
 	const char *line;
 
-	snprintf(p, sizeof(p), "%s", policy(e, "report", "payload", guest("report"), NULL));
-	snprintf(vp, sizeof(vp), "%s/vp.json", e->dir);
-	snprintf(rep, sizeof(rep), "%s/report.bin", e->dir);
-
-	run_snpvm(argv_l, NULL, &r);
+	run_snpvm(argv, NULL, &r);
 	if (r.status != 0)
 		fail_msg("launch: status %d: %s", r.status, r.err);
 	line = strstr(r.out, "REPORT:");
@@ -129,7 +122,24 @@ static void launch_report_verifies(struct env *e, const char *accel)
 	assert_int_equal(hex_decode(hex, report, REPORT_SIZE, "REPORT", &err), 0);
 	assert_non_null(strstr(r.err, accel[0] == 'e' ? "accelerator emu" : "accelerator kvm"));
 	run_result_free(&r);
-	assert_int_equal(file_write_atomic(rep, report, sizeof(report), 0644, &err), 0);
+	assert_int_equal(file_write_atomic(rep, report, REPORT_SIZE, 0644, &err), 0);
+}
+
+static void launch_report_verifies(struct env *e, const char *accel)
+{
+	char p[1200], vp[1300], rep[1300], meas_hex[100], want_meas[200];
+	const char *argv_l[] = { "launch", p, "--accel", accel, "--timeout", "60", NULL };
+	const char *argv_m[] = { "measure", p, NULL };
+	const char *argv_vp[] = { "measure", "--verifier-policy", p, NULL };
+	struct run_result r;
+	struct snp_err err = { 0 };
+	uint8_t report[REPORT_SIZE];
+
+	snprintf(p, sizeof(p), "%s", policy(e, "report", "payload", guest("report"), NULL));
+	snprintf(vp, sizeof(vp), "%s/vp.json", e->dir);
+	snprintf(rep, sizeof(rep), "%s/report.bin", e->dir);
+
+	run_report_guest(argv_l, accel, rep, report);
 
 	/* snpvm measure POLICY.json is the report's MEASUREMENT. */
 	run_snpvm(argv_m, NULL, &r);
@@ -156,6 +166,25 @@ static void launch_report_verifies(struct env *e, const char *accel)
 		if (r.status != 0)
 			fail_msg("verify: %d %s %s", r.status, r.out, r.err);
 		assert_non_null(strstr(r.out, "verified and appraised"));
+		run_result_free(&r);
+		/*
+		 * A minimum TCB above the sim's: this guest's own verifier policy carries
+		 * it and refuses its report for the TCB alone.
+		 */
+		snprintf(p, sizeof(p), "%s",
+			 policy(e, "report", "payload", guest("report"),
+				", \"min_tcb\": {\"bootloader\": 0, \"tee\": 0, \"snp\": 250, "
+				"\"microcode\": 0}"));
+		run_report_guest(argv_l, accel, rep, report);
+		run_snpvm(argv_vp, NULL, &r);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, "\"min_reported_tcb\""));
+		assert_int_equal(file_write_atomic(vp, r.out, strlen(r.out), 0644, &err), 0);
+		run_result_free(&r);
+		run_snpvm(argv_v, NULL, &r);
+		assert_int_equal(r.status, 1);
+		assert_non_null(strstr(r.err, "appraise: REPORTED_TCB.SNP"));
+		assert_null(strstr(r.err, "HOST_DATA"));
 		run_result_free(&r);
 		/* Another guest's policy (a different cmdline, so another MEASUREMENT) refuses it. */
 		snprintf(p, sizeof(p), "%s",

@@ -145,6 +145,10 @@ static void bad_policies_name_the_key(void **state)
 		{ "{\"payload\": \"\", \"sim_dir\": \"s\"}", "payload: empty" },
 		{ "{\"payload\": \"g\", \"sim_dir\": \"s\", \"console\": 1}", "console" },
 		{ "{\"payload\": \"g\", \"sim_dir\": \"s\", \"timeout\": -1}", "timeout" },
+		{ "{\"payload\": \"g\", \"sim_dir\": \"s\", \"min_tcb\": {\"snp\": 256}}",
+		  "min_tcb.snp" },
+		{ "{\"payload\": \"g\", \"sim_dir\": \"s\", \"min_tcb\": {\"ucode\": 1}}",
+		  "min_tcb.ucode: unknown key" },
 		{ "{\"payload\": \"g\", \"sim_dir\": \"s\"", "line 1" },
 	};
 	struct launch_policy p;
