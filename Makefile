@@ -88,8 +88,8 @@ BENCH_BINS := $(patsubst %.c,$(BUILD)/%,$(sort $(wildcard tests/bench/bench-*.c)
 
 .SECONDARY:
 
-.PHONY: all test check deps deps-check install uninstall clean hdrcheck fuzz fuzz-bins bench demo \
-	fresh-check
+.PHONY: all guests test check deps deps-check install uninstall clean hdrcheck fuzz fuzz-bins \
+	bench demo fresh-check
 
 all: $(BUILD)/snpvm
 
@@ -135,6 +135,27 @@ $(BUILD)/tests/fuzz/replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/r
 $(BUILD)/tests/fuzz/fuzz-%: $(BUILD)/tests/fuzz/fuzz-%.o $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+
+# Test guests (tests/guests/, tests/guests/README.md): freestanding x86-64 ELF payloads
+# for `snpvm launch` and, through their PVH note, QEMU. Always built with GUEST_CC and
+# GUEST_CFLAGS, never with CFLAGS/SANFLAGS: the same bytes (and measurement) in every BUILD.
+GUEST_CC ?= gcc
+GUEST_CFLAGS := -std=c11 -I. -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib -static \
+	-fno-pic -no-pie -mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-stack-protector \
+	-fno-tree-loop-distribute-patterns -fcf-protection=none -fno-asynchronous-unwind-tables \
+	-Wl,--build-id=none -Wl,-z,noexecstack -Wl,-z,max-page-size=4096
+GUEST_LIB_SRCS := $(sort $(wildcard tests/guests/lib/*.c tests/guests/lib/*.S))
+GUEST_DEPS := $(GUEST_LIB_SRCS) $(wildcard tests/guests/lib/*.h) tests/guests/guest.ld \
+	measure/payload.h abi/page-info.h abi/vmsa.h util/err.h
+GUEST_ELFS := $(patsubst tests/guests/%.c,$(BUILD)/tests/guests/%.elf,$(wildcard tests/guests/*.c))
+
+$(BUILD)/tests/guests/%.elf: tests/guests/%.c $(GUEST_DEPS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GUEST   $@")
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -T tests/guests/guest.ld -o $@ $< $(GUEST_LIB_SRCS)
+
+guests: $(GUEST_ELFS)
+test bench: $(GUEST_ELFS)
 
 test: $(BUILD)/snpvm $(TEST_BINS) $(FUZZ_REPLAY_BINS) $(HDRCHECK_STAMPS) | deps-check
 	@SNPVM=$(BUILD)/snpvm tests/run.sh $(TEST_BINS) $(FUZZ_REPLAY_BINS)

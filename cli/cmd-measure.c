@@ -41,7 +41,10 @@ static bool parse_args(int argc, char **argv, struct measure_cli *c, int *status
 		.json = &c->json,
 		.check = measure_args_check,
 		.ctx = &c->m,
-		.about = "Prints the SEV-SNP launch digest (MEASUREMENT) a guest's attestation report\n"
+		.about = "With a launch policy file (snpvm measure [--verifier-policy] [--json]\n"
+			 "POLICY.json, docs/policy-file.md): the MEASUREMENT `snpvm launch` will\n"
+			 "produce, or the verifier policy its reports must satisfy.\n\n"
+			 "Prints the SEV-SNP launch digest (MEASUREMENT) a guest's attestation report\n"
 			 "will show. Flags are sev-snp-measure's; --flag=value and --flag value both\n"
 			 "work. --ovmf is required; so are --vcpus and the guest CPU model (--vcpu-type,\n"
 			 "--vcpu-sig or --vcpu-family/--vcpu-model/--vcpu-stepping) except in\n"
@@ -89,8 +92,8 @@ static int print_json(const struct measure_cli *c,
 		      const struct measure_result *r, struct snp_err *err)
 {
 	const struct measure_args *m = &c->m;
-	const struct vmm_profile *p = vmm_profile_get(m->o.mode == MEASURE_MODE_SVSM ?
-						      VMM_QEMU_SVSM : m->o.vmm);
+	const struct vmm_profile *p = vmm_profile_get(m->o.launch.mode == MEASURE_MODE_SVSM ?
+						      VMM_QEMU_SVSM : m->o.launch.vmm);
 	json_t *root = json_object(), *inputs = json_object();
 	char num[32];
 	int ret = SNP_E_NOMEM;
@@ -98,21 +101,21 @@ static int print_json(const struct measure_cli *c,
 	if (!root || !inputs)
 		goto out;
 	json_object_set_new(root, "measurement", hex_json(r->ld, SNP_LD_SIZE));
-	json_object_set_new(root, "mode", json_string(measure_mode_name(m->o.mode)));
+	json_object_set_new(root, "mode", json_string(measure_mode_name(m->o.launch.mode)));
 	json_object_set_new(root, "ovmf_hash", hex_json(r->ovmf_hash, SNP_LD_SIZE));
-	if (m->o.mode != MEASURE_MODE_OVMF_HASH) {
+	if (m->o.launch.mode != MEASURE_MODE_OVMF_HASH) {
 		json_object_set_new(root, "vmm_type", json_string(p->name));
-		json_object_set_new(root, "vcpus", json_integer(m->o.vcpus));
+		json_object_set_new(root, "vcpus", json_integer(m->o.launch.vcpus));
 		snprintf(num, sizeof(num), "0x%08" PRIx64,
-			 p->rdx_fixed ? p->rdx : (uint64_t)m->o.vcpu_sig);
+			 p->rdx_fixed ? p->rdx : (uint64_t)m->o.launch.vcpu_sig);
 		json_object_set_new(root, "rdx", json_string(num));
 		snprintf(num, sizeof(num), "0x%" PRIx64,
-			 p->sev_features_fixed ? p->sev_features : m->o.guest_features);
+			 p->sev_features_fixed ? p->sev_features : m->o.launch.guest_features);
 		json_object_set_new(root, "guest_features", json_string(num));
 	}
 	json_object_set_new(root, "chain_steps", json_integer((json_int_t)r->npages));
-	if ((ret = file_json(inputs, "ovmf", m->ovmf, m->o.ovmf, m->o.ovmf_len, NULL, err)) != 0 ||
-	    (m->svsm && (ret = file_json(inputs, "svsm", m->svsm, m->o.svsm, m->o.svsm_len, NULL,
+	if ((ret = file_json(inputs, "ovmf", m->ovmf, m->o.launch.ovmf, m->o.launch.ovmf_len, NULL, err)) != 0 ||
+	    (m->svsm && (ret = file_json(inputs, "svsm", m->svsm, m->o.launch.svsm, m->o.launch.svsm_len, NULL,
 					 err)) != 0) ||
 	    (m->kernel && (ret = file_json(inputs, "kernel", m->kernel, NULL, m->kernel_len,
 					   m->hashes.kernel, err)) != 0))
@@ -172,6 +175,12 @@ int cmd_measure(int argc, char **argv)
 	struct measure_result r;
 	int ret, status;
 
+	/* A launch policy file instead of sev-snp-measure's flags (docs/policy-file.md). */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--verifier-policy") == 0 ||
+		    (argv[i][0] != '-' && (i == 1 || argv[i - 1][0] != '-' ||
+					   strchr(argv[i - 1], '='))))
+			return cmd_measure_policy(argc, argv);
 	if (!parse_args(argc, argv, &c, &status))
 		return status;
 	if ((ret = measure_args_open(&c.m, &err)) != 0 ||

@@ -25,9 +25,11 @@
 #include "cli/commands.h"
 #include "cli/measure-args.h"
 #include "cli/opt.h"
+#include "launcher/backend.h"
+#include "launcher/guest-mem.h"
+#include "launcher/launch.h"
 #include "sim/demo.h"
 #include "sim/kds.h"
-#include "sim/launch.h"
 #include "sim/sp.h"
 #include "sim/store.h"
 #include "util/file.h"
@@ -36,6 +38,8 @@
 
 #define MAX_SEED 64
 #define MAX_FIRMWARE (64u << 20)
+/* Guest RAM of a measured `sim report` launch: the OVMF metadata sections lie below 64 MiB. */
+#define SIM_REPORT_MEM (64ull << 20)
 
 #define SIM_ABOUT                                                                          \
 	"A software model of the AMD secure processor's SNP firmware, with an AMD-format\n"  \
@@ -273,6 +277,10 @@ static int report_check(void *ctx, struct snp_err *err)
 		return snp_errf(err, SNP_E_INVALID, "--id-block and --id-auth go together");
 	if (a->id_block && !m->any)
 		return snp_errf(err, SNP_E_INVALID, "--id-block needs a measured launch (--ovmf ...)");
+	if (m->has_ovmf_hash)
+		return snp_errf(err, SNP_E_INVALID,
+				"--snp-ovmf-hash: a launch needs the whole firmware: an OVMF hash "
+				"seed is a digest notion");
 	return m->any ? measure_args_check(m, err) : 0;
 }
 
@@ -284,6 +292,9 @@ static int sim_report(int argc, char **argv)
 	struct sim_demo_opts o = { .policy = 0x30000 };
 	struct sim_sp *sp = NULL;
 	struct sim_guest *g = NULL;
+	struct sev_backend be = { 0 };
+	struct guest_mem mem = { 0 };
+	const uint8_t *measurement;
 	uint8_t rd[64], report[SNP_REPORT_SIZE], *fw = NULL, *table = NULL;
 	uint8_t *id_block = NULL, *id_auth = NULL;
 	size_t fw_len = 0, table_len = 0;
@@ -346,25 +357,38 @@ static int sim_report(int argc, char **argv)
 	o.firmware = fw;
 	o.firmware_len = fw_len;
 	status = EXIT_FAILURE_;
-	if ((ret = sim_sp_open(a.dir, &sp, &err)) != 0)
-		goto fail;
-	if (m.any)
-		ret = sim_launch_measured(sp, &m.o, o.policy, id_block, id_auth, a.author_key_en,
-					  o.host_data, &g, NULL, &err);
-	else
-		ret = sim_demo_launch(sp, &o, &g, &err);
-	if (ret != 0)
-		goto fail;
-	if (a.host)
-		ret = sim_hv_report(g, rd, report, NULL, &err);
-	else
-		ret = sim_guest_report(g, rd, (uint32_t)a.vmpl, report, &err);
+	if (m.any) {
+		/* A launch-only run of the launcher's sequence on the sim backend. */
+		struct launch_seq seq = { .opts = &m.o.launch, .policy = o.policy,
+					  .id_block = id_block, .id_auth = id_auth,
+					  .author_key_en = a.author_key_en, .host_data = o.host_data };
+
+		if ((ret = backend_sim_open(a.dir, &be, &err)) != 0 ||
+		    (ret = guest_mem_alloc(&mem, SIM_REPORT_MEM, &err)) != 0 ||
+		    (ret = launch_sequence(&be, &mem, &seq, &err)) != 0)
+			goto fail;
+		sp = backend_sim_sp(&be);
+		measurement = be.measurement;
+		if (a.host)
+			ret = be.ops->hv_report(&be, rd, report, &err);
+		else
+			ret = be.ops->guest_request(&be, rd, (uint32_t)a.vmpl, report, &err);
+	} else {
+		if ((ret = sim_sp_open(a.dir, &sp, &err)) != 0 ||
+		    (ret = sim_demo_launch(sp, &o, &g, &err)) != 0)
+			goto fail;
+		measurement = g->measurement;
+		if (a.host)
+			ret = sim_hv_report(g, rd, report, NULL, &err);
+		else
+			ret = sim_guest_report(g, rd, (uint32_t)a.vmpl, report, &err);
+	}
 	if (ret != 0 || (ret = file_write_atomic(a.out, report, sizeof(report), 0644, &err)) != 0)
 		goto fail;
 	if (a.table && ((ret = sim_store_cert_table(&sp->store, &table, &table_len, &err)) != 0 ||
 			(ret = file_write_atomic(a.table, table, table_len, 0644, &err)) != 0))
 		goto fail;
-	hex_encode(g->measurement, SNP_MEASUREMENT_SIZE, meas);
+	hex_encode(measurement, SNP_MEASUREMENT_SIZE, meas);
 	if (a.json) {
 		json_t *j = json_pack("{s:s, s:s, s:s?, s:I}", "report", a.out, "measurement", meas,
 				      "cert_table", a.table,
@@ -391,7 +415,11 @@ out:
 	free(fw);
 	measure_args_close(&m);
 	sim_guest_free(g);
-	sim_sp_close(sp);
+	if (be.ops)
+		be.ops->close(&be); /* and its sp */
+	else
+		sim_sp_close(sp);
+	guest_mem_free(&mem);
 	return status;
 }
 

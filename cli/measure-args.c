@@ -34,24 +34,24 @@ static int parse_vmm(void *value, const char *s, struct snp_err *err)
 	struct measure_args *a = value;
 
 	a->vmm_type = s;
-	return vmm_profile_find(s, &a->o.vmm, err);
+	return vmm_profile_find(s, &a->o.launch.vmm, err);
 }
 
 void measure_args_init(struct measure_args *a)
 {
 	const struct opt opts[] = {
-		OPT_CALL("mode", parse_mode, &a->o.mode, "MODE",
+		OPT_CALL("mode", parse_mode, &a->o.launch.mode, "MODE",
 			 "snp (default), snp:ovmf-hash (the firmware seed only),\n"
 			 "snp:svsm (legacy coconut-SVSM layout, QEMU)"),
 		OPT_STRING("ovmf", &a->ovmf, "FILE", "the firmware image the VMM maps below 4 GiB"),
-		OPT_UINT("vcpus", &a->o.vcpus, 1, MEASURE_MAX_VCPUS, "N",
+		OPT_UINT("vcpus", &a->o.launch.vcpus, 1, MEASURE_MAX_VCPUS, "N",
 			 "number of vCPUs (1.." STR(MEASURE_MAX_VCPUS) ")",
 			 .given = &a->has_vcpus),
 		OPT_STRING("vcpu-type", &a->vcpu_type, "NAME",
 			   "guest CPU model: EPYC[-v1..v4], EPYC-IBPB,\n"
 			   "EPYC-Rome[-v1..v3], EPYC-Milan[-v1,-v2],\n"
 			   "EPYC-Genoa[-v1], EPYC-Turin"),
-		OPT_U32("vcpu-sig", &a->o.vcpu_sig, 0, UINT32_MAX, "SIG",
+		OPT_U32("vcpu-sig", &a->o.launch.vcpu_sig, 0, UINT32_MAX, "SIG",
 			"or the CPUID 1 EAX signature itself (0 allowed)", .given = &a->has_sig),
 		OPT_UINT("vcpu-family", &a->family, 0, 0xFFFF, "N",
 			 "or the signature's family, model and stepping (all three;\n"
@@ -63,7 +63,7 @@ void measure_args_init(struct measure_args *a)
 		OPT_CALL("vmm-type", parse_vmm, a, "TYPE",
 			 "qemu (default), ec2 or gce (any case); ec2 and gce\n"
 			 "fix RDX, so they ignore the vCPU type"),
-		OPT_U64("guest-features", &a->o.guest_features, 0, UINT64_MAX, "N",
+		OPT_U64("guest-features", &a->o.launch.guest_features, 0, UINT64_MAX, "N",
 			"SEV_FEATURES (default 0x1)", .given = &a->has_features),
 		OPT_STRING("kernel", &a->kernel, "FILE",
 			   "measured direct boot: needs a firmware with an\n"
@@ -74,9 +74,9 @@ void measure_args_init(struct measure_args *a)
 			"resume from a snp:ovmf-hash seed (--ovmf still gives\n"
 			"the metadata)", .given = &a->has_ovmf_hash),
 		OPT_STRING("svsm", &a->svsm, "FILE", "snp:svsm: the SVSM image"),
-		OPT_U64("vars-size", &a->o.vars_size, 0, UINT32_MAX, "N",
+		OPT_U64("vars-size", &a->o.launch.vars_size, 0, UINT32_MAX, "N",
 			"snp:svsm: size of the OVMF_VARS gap", .given = &a->has_vars_size),
-		OPT_FLAG("allow-no-sev-metadata", &a->o.allow_no_sev_metadata,
+		OPT_FLAG("allow-no-sev-metadata", &a->o.launch.allow_no_sev_metadata,
 			 "measure firmware without SEV metadata as\n"
 			 "sev-snp-measure does (it cannot boot SNP)"),
 		OPT_END,
@@ -84,9 +84,9 @@ void measure_args_init(struct measure_args *a)
 
 	_Static_assert(sizeof(opts) == sizeof(a->opts), "MEASURE_ARGS_NOPTS");
 	memset(a, 0, sizeof(*a));
-	a->o.mode = MEASURE_MODE_SNP;
-	a->o.vmm = VMM_QEMU;
-	a->o.guest_features = 0x1;
+	a->o.launch.mode = MEASURE_MODE_SNP;
+	a->o.launch.vmm = VMM_QEMU;
+	a->o.launch.guest_features = 0x1;
 	memcpy(a->opts, opts, sizeof(opts));
 }
 
@@ -94,10 +94,10 @@ void measure_args_init(struct measure_args *a)
 int measure_args_check(void *args, struct snp_err *err)
 {
 	struct measure_args *a = args;
-	enum measure_mode m = a->o.mode;
+	enum measure_mode m = a->o.launch.mode;
 	int nsig = (a->vcpu_type != NULL) + a->has_sig +
 		   (a->has_family || a->has_model || a->has_stepping);
-	const struct vmm_profile *p = vmm_profile_get(a->o.vmm);
+	const struct vmm_profile *p = vmm_profile_get(a->o.launch.vmm);
 	int ret;
 
 	if (!a->ovmf)
@@ -117,7 +117,7 @@ int measure_args_check(void *args, struct snp_err *err)
 			log_info("vCPU, VMM and guest-feature flags do not change the firmware seed");
 		return 0;
 	}
-	if (m == MEASURE_MODE_SVSM && a->o.vmm != VMM_QEMU)
+	if (m == MEASURE_MODE_SVSM && a->o.launch.vmm != VMM_QEMU)
 		return snp_errf(err, SNP_E_INVALID, "--mode snp:svsm is defined for --vmm-type qemu");
 	if (!a->has_vcpus)
 		return snp_errf(err, SNP_E_INVALID, "--vcpus is required");
@@ -129,10 +129,10 @@ int measure_args_check(void *args, struct snp_err *err)
 		if (!(a->has_family && a->has_model && a->has_stepping))
 			return snp_errf(err, SNP_E_INVALID,
 					"--vcpu-family, --vcpu-model and --vcpu-stepping go together");
-		if ((ret = cpu_sig_pack(a->family, a->model, a->stepping, &a->o.vcpu_sig, err)))
+		if ((ret = cpu_sig_pack(a->family, a->model, a->stepping, &a->o.launch.vcpu_sig, err)))
 			return ret;
 	} else if (a->vcpu_type) {
-		if ((ret = cpu_sig_lookup(a->vcpu_type, &a->o.vcpu_sig, err)) != 0)
+		if ((ret = cpu_sig_lookup(a->vcpu_type, &a->o.launch.vcpu_sig, err)) != 0)
 			return ret;
 	} else if (!a->has_sig && !p->rdx_fixed) {
 		return snp_errf(err, SNP_E_INVALID,
@@ -144,10 +144,10 @@ int measure_args_check(void *args, struct snp_err *err)
 			 a->vmm_type, p->rdx);
 	if (m == MEASURE_MODE_SVSM && a->has_features)
 		log_warn("snp:svsm always measures SEV_FEATURES 0x1; --guest-features is ignored");
-	else if (!(a->o.guest_features & 1))
+	else if (!(a->o.launch.guest_features & 1))
 		log_warn("guest features 0x%" PRIx64 " lack SNPActive (bit 0): KVM sets it, so "
 			 "this digest will not match a real launch",
-			 a->o.guest_features);
+			 a->o.launch.guest_features);
 	return 0;
 }
 
@@ -157,13 +157,13 @@ int measure_args_open(struct measure_args *a, struct snp_err *err)
 
 	if ((ret = file_map(a->ovmf, MAX_FIRMWARE, &a->ovmf_map, err)) != 0)
 		return ret;
-	a->o.ovmf = a->ovmf_map.data;
-	a->o.ovmf_len = a->ovmf_map.len;
+	a->o.launch.ovmf = a->ovmf_map.data;
+	a->o.launch.ovmf_len = a->ovmf_map.len;
 	if (a->svsm) {
 		if ((ret = file_map(a->svsm, MAX_FIRMWARE, &a->svsm_map, err)) != 0)
 			return ret;
-		a->o.svsm = a->svsm_map.data;
-		a->o.svsm_len = a->svsm_map.len;
+		a->o.launch.svsm = a->svsm_map.data;
+		a->o.launch.svsm_len = a->svsm_map.len;
 	}
 	if (a->has_ovmf_hash)
 		a->o.ovmf_hash = a->ovmf_hash;
@@ -173,7 +173,7 @@ int measure_args_open(struct measure_args *a, struct snp_err *err)
 					       &a->hashes, &a->kernel_len, &a->initrd_len,
 					       err)) != 0)
 		return ret;
-	a->o.kernel_hashes = &a->hashes;
+	a->o.launch.kernel_hashes = &a->hashes;
 	return 0;
 }
 
@@ -181,5 +181,5 @@ void measure_args_close(struct measure_args *a)
 {
 	file_unmap(&a->ovmf_map);
 	file_unmap(&a->svsm_map);
-	a->o.ovmf = a->o.svsm = NULL;
+	a->o.launch.ovmf = a->o.launch.svsm = NULL;
 }

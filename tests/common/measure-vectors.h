@@ -172,22 +172,22 @@ static inline void lib_setup(const struct vector *v, struct lib_run *r)
 	const char *val;
 
 	memset(r, 0, sizeof(*r));
-	r->o.mode = MEASURE_MODE_SNP;
-	r->o.vmm = VMM_QEMU;
-	r->o.guest_features = 1;
+	r->o.launch.mode = MEASURE_MODE_SNP;
+	r->o.launch.vmm = VMM_QEMU;
+	r->o.launch.guest_features = 1;
 	for (int i = 0; i < v->argc; i++) {
 		if ((val = flag_value(v, &i, "--mode"))) {
-			r->o.mode = !strcmp(val, "snp")		  ? MEASURE_MODE_SNP
+			r->o.launch.mode = !strcmp(val, "snp")		  ? MEASURE_MODE_SNP
 				    : !strcmp(val, "snp:svsm") ? MEASURE_MODE_SVSM
 							       : MEASURE_MODE_OVMF_HASH;
 		} else if ((val = flag_value(v, &i, "--vmm-type"))) {
-			assert_int_equal(vmm_profile_find(val, &r->o.vmm, &err), 0);
+			assert_int_equal(vmm_profile_find(val, &r->o.launch.vmm, &err), 0);
 		} else if ((val = flag_value(v, &i, "--vcpus"))) {
-			r->o.vcpus = (unsigned)num(val);
+			r->o.launch.vcpus = (unsigned)num(val);
 		} else if ((val = flag_value(v, &i, "--vcpu-type"))) {
-			assert_int_equal(cpu_sig_lookup(val, &r->o.vcpu_sig, &err), 0);
+			assert_int_equal(cpu_sig_lookup(val, &r->o.launch.vcpu_sig, &err), 0);
 		} else if ((val = flag_value(v, &i, "--vcpu-sig"))) {
-			r->o.vcpu_sig = (uint32_t)num(val);
+			r->o.launch.vcpu_sig = (uint32_t)num(val);
 		} else if ((val = flag_value(v, &i, "--vcpu-family"))) {
 			r->family = (unsigned)num(val);
 		} else if ((val = flag_value(v, &i, "--vcpu-model"))) {
@@ -195,19 +195,19 @@ static inline void lib_setup(const struct vector *v, struct lib_run *r)
 		} else if ((val = flag_value(v, &i, "--vcpu-stepping"))) {
 			r->stepping = (unsigned)num(val);
 			assert_int_equal(cpu_sig_pack(r->family, r->model, r->stepping,
-						      &r->o.vcpu_sig, &err), 0);
+						      &r->o.launch.vcpu_sig, &err), 0);
 		} else if ((val = flag_value(v, &i, "--guest-features"))) {
-			r->o.guest_features = num(val);
+			r->o.launch.guest_features = num(val);
 		} else if ((val = flag_value(v, &i, "--ovmf"))) {
-			if (file_read(val, 64u << 20, &r->ovmf, &r->o.ovmf_len, &err) != 0)
+			if (file_read(val, 64u << 20, &r->ovmf, &r->o.launch.ovmf_len, &err) != 0)
 				fail_msg("%s", err.msg);
-			r->o.ovmf = r->ovmf;
+			r->o.launch.ovmf = r->ovmf;
 		} else if ((val = flag_value(v, &i, "--svsm"))) {
-			if (file_read(val, 64u << 20, &r->svsm, &r->o.svsm_len, &err) != 0)
+			if (file_read(val, 64u << 20, &r->svsm, &r->o.launch.svsm_len, &err) != 0)
 				fail_msg("%s", err.msg);
-			r->o.svsm = r->svsm;
+			r->o.launch.svsm = r->svsm;
 		} else if ((val = flag_value(v, &i, "--vars-size"))) {
-			r->o.vars_size = num(val);
+			r->o.launch.vars_size = num(val);
 		} else if ((val = flag_value(v, &i, "--kernel"))) {
 			r->kernel_path = val;
 		} else if ((val = flag_value(v, &i, "--initrd"))) {
@@ -228,7 +228,7 @@ static inline void lib_setup(const struct vector *v, struct lib_run *r)
 		if (kernel_hashes_compute_files(r->kernel_path, r->initrd_path, r->append,
 						64u << 20, &r->hashes, &klen, &ilen, &err) != 0)
 			fail_msg("%s", err.msg);
-		r->o.kernel_hashes = &r->hashes;
+		r->o.launch.kernel_hashes = &r->hashes;
 	}
 }
 

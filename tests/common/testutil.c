@@ -71,21 +71,14 @@ static char *slurp_fd(int fd)
 	return buf;
 }
 
-void run_snpvm(const char *const argv[], const char *stdin_text, struct run_result *res)
-{
-	run_snpvm_limited(argv, stdin_text, 0, res);
-}
-
-void run_snpvm_limited(const char *const argv[], const char *stdin_text, unsigned timeout_s,
-		       struct run_result *res)
+/* argv[0] looked up in PATH; a child still running after timeout_s (0: never) gets SIGALRM. */
+static void run_cmd_limited(const char *const argv[], const char *stdin_text, unsigned timeout_s,
+			    struct run_result *res)
 {
 	struct rusage ru;
-	const char *bin = getenv("SNPVM") ? getenv("SNPVM") : "build/snpvm";
 	char outpath[] = "/tmp/snpvm-test-out-XXXXXX", errpath[] = "/tmp/snpvm-test-err-XXXXXX";
 	char inpath[] = "/tmp/snpvm-test-in-XXXXXX";
 	int outfd = mkstemp(outpath), errfd = mkstemp(errpath), infd = mkstemp(inpath);
-	const char *args[64];
-	size_t n = 0;
 	int status = 0;
 	pid_t pid;
 
@@ -93,10 +86,6 @@ void run_snpvm_limited(const char *const argv[], const char *stdin_text, unsigne
 	if (stdin_text)
 		assert_int_equal(write(infd, stdin_text, strlen(stdin_text)), (ssize_t)strlen(stdin_text));
 	lseek(infd, 0, SEEK_SET);
-	args[n++] = bin;
-	for (size_t i = 0; argv[i] && n < 63; i++)
-		args[n++] = argv[i];
-	args[n] = NULL;
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -105,7 +94,7 @@ void run_snpvm_limited(const char *const argv[], const char *stdin_text, unsigne
 		dup2(outfd, 1);
 		dup2(errfd, 2);
 		alarm(timeout_s); /* pending alarms survive execve (0: none) */
-		execv(bin, (char *const *)args);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	assert_int_equal(wait4(pid, &status, 0, &ru), pid);
@@ -121,6 +110,44 @@ void run_snpvm_limited(const char *const argv[], const char *stdin_text, unsigne
 	unlink(outpath);
 	unlink(errpath);
 	unlink(inpath);
+}
+
+static const char *snpvm_bin(void)
+{
+	return getenv("SNPVM") ? getenv("SNPVM") : "build/snpvm";
+}
+
+void run_cmd(const char *const argv[], const char *stdin_text, struct run_result *res)
+{
+	run_cmd_limited(argv, stdin_text, 0, res);
+}
+
+void run_snpvm_limited(const char *const argv[], const char *stdin_text, unsigned timeout_s,
+		       struct run_result *res)
+{
+	const char *args[64];
+	size_t n = 0;
+
+	args[n++] = snpvm_bin();
+	for (size_t i = 0; argv[i] && n < 63; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	run_cmd_limited(args, stdin_text, timeout_s, res);
+}
+
+void run_snpvm(const char *const argv[], const char *stdin_text, struct run_result *res)
+{
+	run_snpvm_limited(argv, stdin_text, 0, res);
+}
+
+const char *tguest_path(const char *name)
+{
+	static char path[4096];
+	const char *bin = snpvm_bin(), *slash = strrchr(bin, '/');
+	int dirlen = slash ? (int)(slash - bin) : 1;
+
+	snprintf(path, sizeof(path), "%.*s/tests/guests/%s.elf", dirlen, slash ? bin : ".", name);
+	return path;
 }
 
 void run_result_free(struct run_result *res)

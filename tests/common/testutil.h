@@ -39,7 +39,16 @@ void run_snpvm(const char *const argv[], const char *stdin_text, struct run_resu
  */
 void run_snpvm_limited(const char *const argv[], const char *stdin_text, unsigned timeout_s,
 		       struct run_result *res);
+/* The same for any program: argv[0] is looked up in PATH (execvp); status 127 if it cannot run. */
+void run_cmd(const char *const argv[], const char *stdin_text, struct run_result *res);
 void run_result_free(struct run_result *res);
+
+/*
+ * The test guest <name> (tests/guests/<name>.c) as built for this BUILD:
+ * "<directory of $SNPVM>/tests/guests/<name>.elf", in a static buffer
+ * (overwritten by the next call). `make test` builds every guest first.
+ */
+const char *tguest_path(const char *name);
 
 /* A fresh temporary directory (mkdtemp); the caller removes it with rm_rf. */
 char *tmpdir_make(void);

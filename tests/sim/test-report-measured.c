@@ -1,5 +1,5 @@
 /*
- * `snpvm sim report` with the measure flags (cli/cmd-sim.c, sim/launch.c): for
+ * `snpvm sim report` with the measure flags (cli/cmd-sim.c, launcher/launch.c): for
  * vectors of tests/data/measure/vectors.json (QEMU 1 and 4 vCPUs on Debian's
  * OVMF.fd, EC2, measured direct boot on OVMF.amdsev.fd, the legacy SVSM
  * layout) the sim's MEASUREMENT equals the vector's expect and `snpvm measure`
