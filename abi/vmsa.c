@@ -71,6 +71,7 @@ static const struct vmsa_field fields[] = {
 	SEG("TR", tr),
 	F("EFER", efer, 8),
 	F("CR4", cr4, 8),
+	F("CR3", cr3, 8),
 	F("CR0", cr0, 8),
 	F("DR7", dr7, 8),
 	F("DR6", dr6, 8),

@@ -84,6 +84,7 @@ struct snp_vmsa {
 	struct snp_vmsa_seg es, cs, ss, ds, fs, gs, gdtr, ldtr, idtr, tr;
 	uint64_t efer;
 	uint64_t cr4;
+	uint64_t cr3; /* zero for OVMF; the payload boot's page tables (PAYLOAD_PT_GPA) */
 	uint64_t cr0;
 	uint64_t dr7;
 	uint64_t dr6;

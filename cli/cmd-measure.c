@@ -130,8 +130,8 @@ static int print_json(const struct measure_cli *c,
 		      const struct measure_result *r, struct snp_err *err)
 {
 	const struct measure_args *m = &c->m;
-	const struct vmm_profile *p = vmm_profile_get(m->o.mode == MEASURE_MODE_SVSM ?
-						      VMM_QEMU_SVSM : m->o.vmm);
+	const struct vmm_profile *p = vmm_profile_get(m->o.launch.mode == MEASURE_MODE_SVSM ?
+						      VMM_QEMU_SVSM : m->o.launch.vmm);
 	json_t *root = json_object(), *inputs = json_object();
 	char num[32];
 	int ret = SNP_E_NOMEM;
@@ -139,16 +139,16 @@ static int print_json(const struct measure_cli *c,
 	if (!root || !inputs)
 		goto out;
 	json_object_set_new(root, "measurement", hex_json(r->ld, SNP_LD_SIZE));
-	json_object_set_new(root, "mode", json_string(measure_mode_name(m->o.mode)));
+	json_object_set_new(root, "mode", json_string(measure_mode_name(m->o.launch.mode)));
 	json_object_set_new(root, "ovmf_hash", hex_json(r->ovmf_hash, SNP_LD_SIZE));
-	if (m->o.mode != MEASURE_MODE_OVMF_HASH) {
+	if (m->o.launch.mode != MEASURE_MODE_OVMF_HASH) {
 		json_object_set_new(root, "vmm_type", json_string(p->name));
-		json_object_set_new(root, "vcpus", json_integer(m->o.vcpus));
+		json_object_set_new(root, "vcpus", json_integer(m->o.launch.vcpus));
 		snprintf(num, sizeof(num), "0x%08" PRIx64,
-			 p->rdx_fixed ? p->rdx : (uint64_t)m->o.vcpu_sig);
+			 p->rdx_fixed ? p->rdx : (uint64_t)m->o.launch.vcpu_sig);
 		json_object_set_new(root, "rdx", json_string(num));
 		snprintf(num, sizeof(num), "0x%" PRIx64,
-			 p->sev_features_fixed ? p->sev_features : m->o.guest_features);
+			 p->sev_features_fixed ? p->sev_features : m->o.launch.guest_features);
 		json_object_set_new(root, "guest_features", json_string(num));
 	}
 	json_object_set_new(root, "chain_steps", json_integer((json_int_t)r->npages));
@@ -215,6 +215,12 @@ int cmd_measure(int argc, char **argv)
 	bool help;
 	int ret;
 
+	/* A launch policy file instead of sev-snp-measure's flags (docs/policy-file.md). */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--verifier-policy") == 0 ||
+		    (argv[i][0] != '-' && (i == 1 || argv[i - 1][0] != '-' ||
+					   strchr(argv[i - 1], '='))))
+			return cmd_measure_policy(argc, argv);
 	if ((ret = parse_args(argc, argv, &c, &help, &err)) != 0) {
 		cli_print_error("measure", &err, c.json);
 		fprintf(stderr, "(see 'snpvm measure --help')\n");

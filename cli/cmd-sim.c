@@ -421,6 +421,10 @@ static int report_check(const struct sim_args *a, struct measure_args *m, struct
 		return snp_errf(err, SNP_E_INVALID, "--id-block and --id-auth go together");
 	if (a->id_block && !m->any)
 		return snp_errf(err, SNP_E_INVALID, "--id-block needs a measured launch (--ovmf ...)");
+	if (m->has_ovmf_hash)
+		return snp_errf(err, SNP_E_INVALID,
+				"--snp-ovmf-hash: a launch needs the whole firmware: an OVMF hash "
+				"seed is a digest notion");
 	return m->any ? measure_args_check(m, err) : 0;
 }
 
@@ -462,7 +466,7 @@ static int sim_report(int argc, char **argv)
 	if ((ret = sim_sp_open(a.dir, &sp, &err)) != 0)
 		goto fail;
 	if (m.any)
-		ret = sim_launch_measured(sp, &m.o, o.policy, id_block, id_auth, a.author_key_en,
+		ret = sim_launch_measured(sp, &m.o.launch, o.policy, id_block, id_auth, a.author_key_en,
 					  o.host_data, &g, NULL, &err);
 	else
 		ret = sim_demo_launch(sp, &o, &g, &err);

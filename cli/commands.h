@@ -12,12 +12,16 @@ int cmd_idblock(int argc, char **argv);
 int cmd_measure(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_launch(int argc, char **argv);
+/* `snpvm measure [--verifier-policy] POLICY.json` (cli/cmd-launch.c). */
+int cmd_measure_policy(int argc, char **argv);
 
 #define SNPVM_COMMANDS \
 	/* rows: { "name", cmd_name, "summary" }, */ \
 	{ "id-block", cmd_idblock, "sign an ID block and ID auth block for SNP_LAUNCH_FINISH" }, \
 	{ "measure", cmd_measure, "predict the SNP launch digest (sev-snp-measure's flags)" }, \
 	{ "verify", cmd_verify, "verify an attestation report against AMD's roots" }, \
+	{ "launch", cmd_launch, "launch (and run) a guest from a launch policy file" }, \
 	{ "sim", cmd_sim, "simulated AMD secure processor: init, status, report, kds" },
 
 #endif

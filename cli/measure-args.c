@@ -15,9 +15,9 @@
 void measure_args_init(struct measure_args *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->o.mode = MEASURE_MODE_SNP;
-	a->o.vmm = VMM_QEMU;
-	a->o.guest_features = 0x1;
+	a->o.launch.mode = MEASURE_MODE_SNP;
+	a->o.launch.vmm = VMM_QEMU;
+	a->o.launch.guest_features = 0x1;
 }
 
 bool measure_args_is_option(int opt)
@@ -90,17 +90,17 @@ int measure_args_option(struct measure_args *a, int opt, const char *arg, struct
 	a->any = true;
 	switch (opt) {
 	case MEASURE_OPT_MODE:
-		return parse_mode(arg, &a->o.mode, err);
+		return parse_mode(arg, &a->o.launch.mode, err);
 	case MEASURE_OPT_VCPUS:
 		a->has_vcpus = true;
-		return parse_small("--vcpus", arg, MEASURE_MAX_VCPUS, &a->o.vcpus, err);
+		return parse_small("--vcpus", arg, MEASURE_MAX_VCPUS, &a->o.launch.vcpus, err);
 	case MEASURE_OPT_VCPU_TYPE:
 		a->vcpu_type = arg;
 		return 0;
 	case MEASURE_OPT_VCPU_SIG:
 		a->has_sig = true;
 		ret = cli_parse_u64("--vcpu-sig", arg, UINT32_MAX, &v, err);
-		a->o.vcpu_sig = (uint32_t)v;
+		a->o.launch.vcpu_sig = (uint32_t)v;
 		return ret;
 	case MEASURE_OPT_VCPU_FAMILY:
 		a->has_family = true;
@@ -113,7 +113,7 @@ int measure_args_option(struct measure_args *a, int opt, const char *arg, struct
 		return parse_small("--vcpu-stepping", arg, 0xFFFF, &a->stepping, err);
 	case MEASURE_OPT_VMM_TYPE:
 		a->vmm_type = arg;
-		return vmm_profile_find(arg, &a->o.vmm, err);
+		return vmm_profile_find(arg, &a->o.launch.vmm, err);
 	case MEASURE_OPT_OVMF:
 		a->ovmf = arg;
 		return 0;
@@ -128,7 +128,7 @@ int measure_args_option(struct measure_args *a, int opt, const char *arg, struct
 		return 0;
 	case MEASURE_OPT_GUEST_FEATURES:
 		a->has_features = true;
-		return cli_parse_u64("--guest-features", arg, UINT64_MAX, &a->o.guest_features,
+		return cli_parse_u64("--guest-features", arg, UINT64_MAX, &a->o.launch.guest_features,
 				     err);
 	case MEASURE_OPT_SNP_OVMF_HASH:
 		a->has_ovmf_hash = true;
@@ -138,9 +138,9 @@ int measure_args_option(struct measure_args *a, int opt, const char *arg, struct
 		return 0;
 	case MEASURE_OPT_VARS_SIZE:
 		a->has_vars_size = true;
-		return cli_parse_u64("--vars-size", arg, UINT32_MAX, &a->o.vars_size, err);
+		return cli_parse_u64("--vars-size", arg, UINT32_MAX, &a->o.launch.vars_size, err);
 	case MEASURE_OPT_ALLOW_NO_MD:
-		a->o.allow_no_sev_metadata = true;
+		a->o.launch.allow_no_sev_metadata = true;
 		return 0;
 	}
 	return snp_errf(err, SNP_E_INTERNAL, "option %d", opt);
@@ -149,10 +149,10 @@ int measure_args_option(struct measure_args *a, int opt, const char *arg, struct
 /* Flags that make no sense together or in this mode are refused, not ignored. */
 int measure_args_check(struct measure_args *a, struct snp_err *err)
 {
-	enum measure_mode m = a->o.mode;
+	enum measure_mode m = a->o.launch.mode;
 	int nsig = (a->vcpu_type != NULL) + a->has_sig +
 		   (a->has_family || a->has_model || a->has_stepping);
-	const struct vmm_profile *p = vmm_profile_get(a->o.vmm);
+	const struct vmm_profile *p = vmm_profile_get(a->o.launch.vmm);
 	int ret;
 
 	if (!a->ovmf)
@@ -172,11 +172,11 @@ int measure_args_check(struct measure_args *a, struct snp_err *err)
 			log_info("vCPU, VMM and guest-feature flags do not change the firmware seed");
 		return 0;
 	}
-	if (m == MEASURE_MODE_SVSM && a->o.vmm != VMM_QEMU)
+	if (m == MEASURE_MODE_SVSM && a->o.launch.vmm != VMM_QEMU)
 		return snp_errf(err, SNP_E_INVALID, "--mode snp:svsm is defined for --vmm-type qemu");
 	if (!a->has_vcpus)
 		return snp_errf(err, SNP_E_INVALID, "--vcpus is required");
-	if (a->o.vcpus < 1)
+	if (a->o.launch.vcpus < 1)
 		return snp_errf(err, SNP_E_INVALID, "--vcpus 0: want 1..%d", MEASURE_MAX_VCPUS);
 	if (nsig > 1)
 		return snp_errf(err, SNP_E_INVALID,
@@ -186,10 +186,10 @@ int measure_args_check(struct measure_args *a, struct snp_err *err)
 		if (!(a->has_family && a->has_model && a->has_stepping))
 			return snp_errf(err, SNP_E_INVALID,
 					"--vcpu-family, --vcpu-model and --vcpu-stepping go together");
-		if ((ret = cpu_sig_pack(a->family, a->model, a->stepping, &a->o.vcpu_sig, err)))
+		if ((ret = cpu_sig_pack(a->family, a->model, a->stepping, &a->o.launch.vcpu_sig, err)))
 			return ret;
 	} else if (a->vcpu_type) {
-		if ((ret = cpu_sig_lookup(a->vcpu_type, &a->o.vcpu_sig, err)) != 0)
+		if ((ret = cpu_sig_lookup(a->vcpu_type, &a->o.launch.vcpu_sig, err)) != 0)
 			return ret;
 	} else if (!a->has_sig && !p->rdx_fixed) {
 		return snp_errf(err, SNP_E_INVALID,
@@ -201,10 +201,10 @@ int measure_args_check(struct measure_args *a, struct snp_err *err)
 			 a->vmm_type, p->rdx);
 	if (m == MEASURE_MODE_SVSM && a->has_features)
 		log_warn("snp:svsm always measures SEV_FEATURES 0x1; --guest-features is ignored");
-	else if (!(a->o.guest_features & 1))
+	else if (!(a->o.launch.guest_features & 1))
 		log_warn("guest features 0x%" PRIx64 " lack SNPActive (bit 0): KVM sets it, so "
 			 "this digest will not match a real launch",
-			 a->o.guest_features);
+			 a->o.launch.guest_features);
 	return 0;
 }
 
@@ -214,13 +214,13 @@ int measure_args_open(struct measure_args *a, struct snp_err *err)
 
 	if ((ret = input_open(a->ovmf, MAX_FIRMWARE, &a->in_ovmf, err)) != 0)
 		return ret;
-	a->o.ovmf = a->in_ovmf.data;
-	a->o.ovmf_len = a->in_ovmf.len;
+	a->o.launch.ovmf = a->in_ovmf.data;
+	a->o.launch.ovmf_len = a->in_ovmf.len;
 	if (a->svsm) {
 		if ((ret = input_open(a->svsm, MAX_FIRMWARE, &a->in_svsm, err)) != 0)
 			return ret;
-		a->o.svsm = a->in_svsm.data;
-		a->o.svsm_len = a->in_svsm.len;
+		a->o.launch.svsm = a->in_svsm.data;
+		a->o.launch.svsm_len = a->in_svsm.len;
 	}
 	if (a->has_ovmf_hash)
 		a->o.ovmf_hash = a->ovmf_hash;
@@ -232,7 +232,7 @@ int measure_args_open(struct measure_args *a, struct snp_err *err)
 					 a->initrd ? a->in_initrd.data : NULL, a->in_initrd.len,
 					 a->append, &a->hashes, err)) != 0)
 		return ret;
-	a->o.kernel_hashes = &a->hashes;
+	a->o.launch.kernel_hashes = &a->hashes;
 	return 0;
 }
 

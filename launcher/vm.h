@@ -55,6 +55,15 @@ enum vm_end {
 	VM_END_ERROR,     /* the VMM stopped the guest: detail says why (bad MMIO, internal error) */
 };
 
+/* An address the guest touched that no device claims (docs/launcher-internals.md). */
+#define VM_UNCLAIMED_LOG 16
+struct vm_unclaimed {
+	bool is_mmio;
+	bool is_write;   /* of the first access */
+	uint64_t addr;
+	uint64_t count;  /* accesses to addr */
+};
+
 struct vm_result {
 	enum vm_end end;
 	uint8_t exit_value;  /* VM_END_EXIT */
@@ -65,6 +74,11 @@ struct vm_result {
 	size_t insn_len;
 	char detail[256];    /* one line for the user */
 	uint64_t serial_bytes; /* bytes the guest wrote to the console */
+	/* Port reads nobody claims see all-ones and writes are dropped; the guest goes on. */
+	uint64_t unclaimed_total;                     /* such accesses */
+	struct vm_unclaimed unclaimed[VM_UNCLAIMED_LOG]; /* the first distinct addresses */
+	size_t nunclaimed;
+	uint64_t channel_requests;                    /* report-channel requests answered by the guest */
 };
 
 /* Creates the VM on mem (borrowed; must outlive the VM). *out freed with vm_destroy. */
@@ -73,6 +87,12 @@ int vm_create(const struct vm_config *cfg, struct guest_mem *mem, struct vm **ou
 
 /* "kvm" or "emu": what cfg->accel "auto" chose. */
 const char *vm_accel_name(const struct vm *vm);
+
+/*
+ * When "auto" chose emu: why kvm was not usable ("kvm: /dev/kvm: No such
+ * file or directory"), for the launcher to say; "" otherwise. Owned by vm.
+ */
+const char *vm_accel_why_not_kvm(const struct vm *vm);
 
 /* Sets vCPU idx's registers from st (segments, control registers, RIP/RSP/RSI/RDI/RDX/RFLAGS). */
 int vm_set_vcpu_state(struct vm *vm, unsigned idx, const struct snp_vmsa *st,

@@ -3,7 +3,7 @@
 #include "abi/vmsa.h"
 #include "measure/firmware.h"
 #include "measure/kernel-hashes.h"
-#include "measure/measure.h"
+#include "measure/payload.h"
 #include "measure/vmm-profile.h"
 #include "measure/vmsa-build.h"
 
@@ -66,25 +66,24 @@ static int sections_plan(const struct launch_sink *sink, const struct firmware *
 
 /* The BSP's VMSA at bsp_eip, then one identical VMSA per AP at ap_eip. */
 static int vmsas_plan(const struct launch_sink *sink, const struct vmm_profile *p,
-		      uint32_t bsp_eip, uint32_t ap_eip, const struct measure_opts *o,
+		      uint32_t bsp_eip, uint32_t ap_eip, const struct launch_opts *o,
 		      struct snp_err *err)
 {
-	uint8_t page[SNP_VMSA_SIZE];
+	struct snp_vmsa v;
 	int ret;
 
-	vmsa_build_page(p, true, bsp_eip, o->vcpu_sig, o->guest_features, page);
-	if ((ret = emit(sink, SNP_PAGE_TYPE_VMSA, SNP_VMSA_GPA, page, sizeof(page), err)) != 0)
+	vmsa_build(p, true, bsp_eip, o->vcpu_sig, o->guest_features, &v);
+	if ((ret = sink->vmsa(sink->ctx, 0, &v, err)) != 0)
 		return ret;
-	vmsa_build_page(p, false, ap_eip, o->vcpu_sig, o->guest_features, page);
+	vmsa_build(p, false, ap_eip, o->vcpu_sig, o->guest_features, &v);
 	for (unsigned i = 1; i < o->vcpus; i++)
-		if ((ret = emit(sink, SNP_PAGE_TYPE_VMSA, SNP_VMSA_GPA, page, sizeof(page), err)) !=
-		    0)
+		if ((ret = sink->vmsa(sink->ctx, i, &v, err)) != 0)
 			return ret;
 	return 0;
 }
 
 /* The OVMF image with what snp and snp:ovmf-hash need of it. */
-static int ovmf_open(const struct measure_opts *o, struct firmware *fw, struct snp_err *err)
+static int ovmf_open(const struct launch_opts *o, struct firmware *fw, struct snp_err *err)
 {
 	int ret;
 
@@ -104,7 +103,7 @@ static int ovmf_open(const struct measure_opts *o, struct firmware *fw, struct s
 	return 0;
 }
 
-static int plan_snp(const struct measure_opts *o, const struct launch_sink *sink,
+static int plan_snp(const struct launch_opts *o, const struct launch_sink *sink,
 		    struct snp_err *err)
 {
 	const struct vmm_profile *p = vmm_profile_get(o->vmm);
@@ -123,7 +122,7 @@ static int plan_snp(const struct measure_opts *o, const struct launch_sink *sink
 	return vmsas_plan(sink, p, VMSA_RESET_VECTOR, fw.ap_reset_addr, o, err);
 }
 
-static int plan_svsm(const struct measure_opts *o, const struct launch_sink *sink,
+static int plan_svsm(const struct launch_opts *o, const struct launch_sink *sink,
 		     struct snp_err *err)
 {
 	const struct vmm_profile *p = vmm_profile_get(VMM_QEMU_SVSM);
@@ -133,7 +132,7 @@ static int plan_svsm(const struct measure_opts *o, const struct launch_sink *sin
 
 	if (o->vmm != VMM_QEMU)
 		return snp_errf(err, SNP_E_UNSUPPORTED, "SVSM mode is defined for QEMU only");
-	if (o->kernel_hashes || o->ovmf_hash)
+	if (o->kernel_hashes)
 		return snp_errf(err, SNP_E_UNSUPPORTED,
 				"SVSM mode measures neither a kernel nor a saved OVMF hash");
 	if (!o->ovmf || !o->svsm)
@@ -168,9 +167,50 @@ static int plan_svsm(const struct measure_opts *o, const struct launch_sink *sin
 	return vmsas_plan(sink, p, (uint32_t)eip, (uint32_t)eip, o, err);
 }
 
-int launch_plan_run(const struct measure_opts *o, const struct launch_sink *sink,
+/* The payload image's ranges, then each vCPU's start state (docs/launch-layout.md). */
+static int plan_payload(const struct launch_opts *o, const struct launch_sink *sink,
+			struct snp_err *err)
+{
+	const struct payload_image *img = o->payload;
+	int ret;
+
+	if (!img || img->nranges == 0 || img->vcpus == 0)
+		return snp_errf(err, SNP_E_INVALID, "payload mode: no payload image given");
+	if (o->ovmf || o->svsm || o->kernel_hashes)
+		return snp_errf(err, SNP_E_INVALID,
+				"payload mode launches no firmware, SVSM or kernel hashes");
+	for (size_t i = 0; i < img->nranges; i++) {
+		const struct payload_page_range *r = &img->ranges[i];
+
+		if ((ret = emit(sink, r->type, r->gpa, r->data, r->len, err)) != 0)
+			return ret;
+	}
+	for (unsigned i = 0; i < img->vcpus; i++)
+		if ((ret = sink->vmsa(sink->ctx, i, &img->vcpu[i], err)) != 0)
+			return ret;
+	return 0;
+}
+
+const char *measure_mode_name(enum measure_mode mode)
+{
+	switch (mode) {
+	case MEASURE_MODE_SNP:
+		return "snp";
+	case MEASURE_MODE_OVMF_HASH:
+		return "snp:ovmf-hash";
+	case MEASURE_MODE_SVSM:
+		return "snp:svsm";
+	case MEASURE_MODE_PAYLOAD:
+		return "payload";
+	}
+	return "unknown";
+}
+
+int launch_plan_run(const struct launch_opts *o, const struct launch_sink *sink,
 		    struct snp_err *err)
 {
+	if (o->mode == MEASURE_MODE_PAYLOAD)
+		return plan_payload(o, sink, err);
 	if (o->mode != MEASURE_MODE_OVMF_HASH && (o->vcpus < 1 || o->vcpus > MEASURE_MAX_VCPUS))
 		return snp_errf(err, SNP_E_INVALID, "vCPU count %u is outside 1..%d", o->vcpus,
 				MEASURE_MAX_VCPUS);
@@ -180,6 +220,8 @@ int launch_plan_run(const struct measure_opts *o, const struct launch_sink *sink
 		return plan_snp(o, sink, err);
 	case MEASURE_MODE_SVSM:
 		return plan_svsm(o, sink, err);
+	case MEASURE_MODE_PAYLOAD:
+		break;
 	}
 	return snp_errf(err, SNP_E_INVALID, "measure mode %d is unknown", o->mode);
 }

@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "abi/cpuid-page.h"
-#include "measure/measure.h"
 #include "measure/plan.h"
+#include "abi/vmsa.h"
 #include "sim/cpuid.h"
 #include "sim/sp.h"
 
@@ -58,16 +58,29 @@ static int sim_sink_update(void *ctx, enum snp_page_type type, uint64_t gpa, con
 	return sim_launch_step(s->g, type, gpa, data, len, s->fw_status, err);
 }
 
-int sim_launch_plan(struct sim_guest *g, const struct measure_opts *o, uint32_t *fw_status,
+static int sim_sink_vmsa(void *ctx, unsigned idx, const struct snp_vmsa *st,
+			 struct snp_err *err)
+{
+	struct sim_sink *s = ctx;
+	uint8_t page[SNP_VMSA_SIZE];
+
+	(void)idx;
+	vmsa_write(st, page);
+	return sim_launch_step(s->g, SNP_PAGE_TYPE_VMSA, SNP_VMSA_GPA, page, sizeof(page),
+			       s->fw_status, err);
+}
+
+int sim_launch_plan(struct sim_guest *g, const struct launch_opts *o, uint32_t *fw_status,
 		    struct snp_err *err)
 {
 	struct sim_sink s = { .g = g, .fw_status = fw_status };
-	const struct launch_sink sink = { .update = sim_sink_update, .ctx = &s };
+	const struct launch_sink sink = { .update = sim_sink_update, .vmsa = sim_sink_vmsa,
+					  .ctx = &s };
 
 	return launch_plan_run(o, &sink, err);
 }
 
-int sim_launch_measured(struct sim_sp *sp, const struct measure_opts *o, uint64_t policy,
+int sim_launch_measured(struct sim_sp *sp, const struct launch_opts *o, uint64_t policy,
 			const uint8_t *id_block, const uint8_t *id_auth, bool author_key_en,
 			const uint8_t host_data[32], struct sim_guest **out, uint32_t *fw_status,
 			struct snp_err *err)
@@ -77,10 +90,10 @@ int sim_launch_measured(struct sim_sp *sp, const struct measure_opts *o, uint64_
 	int ret = SNP_E_INTERNAL;
 
 	*out = NULL;
-	if (o->mode == MEASURE_MODE_OVMF_HASH || o->ovmf_hash) {
+	if (o->mode == MEASURE_MODE_OVMF_HASH) {
 		ret = snp_errf(err, SNP_E_INVALID,
-			       "a launch needs the whole firmware: %s is a digest notion",
-			       o->ovmf_hash ? "an OVMF hash seed" : "--mode snp:ovmf-hash");
+			       "a launch needs the whole firmware: --mode snp:ovmf-hash is a digest "
+			       "notion");
 		goto out;
 	}
 	if ((ret = sim_launch_start(sp, policy, NULL, &g, &st, err)) != 0 ||

@@ -14,7 +14,7 @@
 #include "abi/page-info.h"
 #include "util/err.h"
 
-struct measure_opts;
+struct launch_opts;
 struct sim_guest;
 struct sim_sp;
 
@@ -31,19 +31,19 @@ int sim_launch_step(struct sim_guest *g, enum snp_page_type type, uint64_t gpa,
 		    struct snp_err *err) SNP_MUST_CHECK;
 
 /* Runs the launch plan for o into g (in LAUNCH state) with sim_launch_step. */
-int sim_launch_plan(struct sim_guest *g, const struct measure_opts *o, uint32_t *fw_status,
+int sim_launch_plan(struct sim_guest *g, const struct launch_opts *o, uint32_t *fw_status,
 		    struct snp_err *err) SNP_MUST_CHECK;
 
 /*
  * LAUNCH_START(policy), the plan for o, LAUNCH_FINISH(id_block, id_auth,
- * author_key_en, host_data) as in sim/sp.h. o must be a full launch (mode snp
- * or snp:svsm, no ovmf_hash seed: SNP_E_INVALID). On success *out is a
- * RUNNING guest whose MEASUREMENT is measure_run(o)'s digest (free with
+ * author_key_en, host_data) as in sim/sp.h. o must be a full launch (not
+ * snp:ovmf-hash: SNP_E_INVALID). On success *out is a
+ * RUNNING guest whose MEASUREMENT is the digest measure_run predicts for o (free with
  * sim_guest_free); on failure *out is NULL, the guest is freed and
  * *fw_status (may be NULL) holds the failing command's firmware status
  * (SUCCESS when the failure was not the firmware's, e.g. unusable firmware).
  */
-int sim_launch_measured(struct sim_sp *sp, const struct measure_opts *o, uint64_t policy,
+int sim_launch_measured(struct sim_sp *sp, const struct launch_opts *o, uint64_t policy,
 			const uint8_t *id_block, const uint8_t *id_auth, bool author_key_en,
 			const uint8_t host_data[32], struct sim_guest **out, uint32_t *fw_status,
 			struct snp_err *err) SNP_MUST_CHECK;

@@ -27,6 +27,7 @@ static void distinct(struct snp_vmsa *v)
 	}
 	v->efer = 0x0102030405060708ull;
 	v->cr4 = 0x1112131415161718ull;
+	v->cr3 = 0x1a1b1c1d1e1f1011ull;
 	v->cr0 = 0x2122232425262728ull;
 	v->dr7 = 0x3132333435363738ull;
 	v->dr6 = 0x4142434445464748ull;
@@ -72,6 +73,7 @@ static void vmsa_write_places_fields_at_table_b4_offsets(void **state)
 	}
 	assert_int_equal(le(page + 0x0D0, 8), v.efer);
 	assert_int_equal(le(page + 0x148, 8), v.cr4);
+	assert_int_equal(le(page + 0x150, 8), v.cr3);
 	assert_int_equal(le(page + 0x158, 8), v.cr0);
 	assert_int_equal(le(page + 0x160, 8), v.dr7);
 	assert_int_equal(le(page + 0x168, 8), v.dr6);
@@ -92,12 +94,12 @@ static void vmsa_write_places_fields_at_table_b4_offsets(void **state)
 	/* little-endian: the low byte first */
 	assert_int_equal(page[0x178], 0x68);
 	assert_int_equal(page[0x17F], 0x61);
-	/* nothing else: with every field all ones, 10 segments * 16 + 14 * 8 + 4 + 3 * 2 bytes */
+	/* nothing else: with every field all ones, 10 segments * 16 + 15 * 8 + 4 + 3 * 2 bytes */
 	memset(&v, 0xff, sizeof(v));
 	vmsa_write(&v, page);
 	for (size_t i = 0; i < SNP_VMSA_SIZE; i++)
 		nonzero += page[i] != 0;
-	assert_int_equal(nonzero, 10 * 16 + 14 * 8 + 4 + 3 * 2);
+	assert_int_equal(nonzero, 10 * 16 + 15 * 8 + 4 + 3 * 2);
 }
 
 static void vmsa_parse_round_trips(void **state)
@@ -124,10 +126,10 @@ static void vmsa_parse_refuses_reserved_bytes_and_sizes(void **state)
 	(void)state;
 	distinct(&v);
 	vmsa_write(&v, page);
-	page[0x150] = 1; /* CR3: not part of a launch VMSA */
+	page[0x1F8] = 1; /* RAX: not part of a launch VMSA */
 	assert_int_equal(vmsa_parse(page, sizeof(page), &v, &err), SNP_E_RESERVED);
-	assert_non_null(strstr(err.msg, "0x150"));
-	page[0x150] = 0;
+	assert_non_null(strstr(err.msg, "0x1f8"));
+	page[0x1F8] = 0;
 	page[0xFFF] = 1; /* the last byte */
 	assert_int_equal(vmsa_parse(page, sizeof(page), &v, &err), SNP_E_RESERVED);
 	assert_non_null(strstr(err.msg, "0xfff"));

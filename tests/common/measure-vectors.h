@@ -172,22 +172,22 @@ static inline void lib_setup(const struct vector *v, struct lib_run *r)
 	const char *val;
 
 	memset(r, 0, sizeof(*r));
-	r->o.mode = MEASURE_MODE_SNP;
-	r->o.vmm = VMM_QEMU;
-	r->o.guest_features = 1;
+	r->o.launch.mode = MEASURE_MODE_SNP;
+	r->o.launch.vmm = VMM_QEMU;
+	r->o.launch.guest_features = 1;
 	for (int i = 0; i < v->argc; i++) {
 		if ((val = flag_value(v, &i, "--mode"))) {
-			r->o.mode = !strcmp(val, "snp")		  ? MEASURE_MODE_SNP
+			r->o.launch.mode = !strcmp(val, "snp")		  ? MEASURE_MODE_SNP
 				    : !strcmp(val, "snp:svsm") ? MEASURE_MODE_SVSM
 							       : MEASURE_MODE_OVMF_HASH;
 		} else if ((val = flag_value(v, &i, "--vmm-type"))) {
-			assert_int_equal(vmm_profile_find(val, &r->o.vmm, &err), 0);
+			assert_int_equal(vmm_profile_find(val, &r->o.launch.vmm, &err), 0);
 		} else if ((val = flag_value(v, &i, "--vcpus"))) {
-			r->o.vcpus = (unsigned)num(val);
+			r->o.launch.vcpus = (unsigned)num(val);
 		} else if ((val = flag_value(v, &i, "--vcpu-type"))) {
-			assert_int_equal(cpu_sig_lookup(val, &r->o.vcpu_sig, &err), 0);
+			assert_int_equal(cpu_sig_lookup(val, &r->o.launch.vcpu_sig, &err), 0);
 		} else if ((val = flag_value(v, &i, "--vcpu-sig"))) {
-			r->o.vcpu_sig = (uint32_t)num(val);
+			r->o.launch.vcpu_sig = (uint32_t)num(val);
 		} else if ((val = flag_value(v, &i, "--vcpu-family"))) {
 			r->family = (unsigned)num(val);
 		} else if ((val = flag_value(v, &i, "--vcpu-model"))) {
@@ -195,21 +195,21 @@ static inline void lib_setup(const struct vector *v, struct lib_run *r)
 		} else if ((val = flag_value(v, &i, "--vcpu-stepping"))) {
 			r->stepping = (unsigned)num(val);
 			assert_int_equal(cpu_sig_pack(r->family, r->model, r->stepping,
-						      &r->o.vcpu_sig, &err), 0);
+						      &r->o.launch.vcpu_sig, &err), 0);
 		} else if ((val = flag_value(v, &i, "--guest-features"))) {
-			r->o.guest_features = num(val);
+			r->o.launch.guest_features = num(val);
 		} else if ((val = flag_value(v, &i, "--ovmf"))) {
 			if (input_open(val, 64u << 20, &r->ovmf, &err) != 0)
 				fail_msg("%s", err.msg);
-			r->o.ovmf = r->ovmf.data;
-			r->o.ovmf_len = r->ovmf.len;
+			r->o.launch.ovmf = r->ovmf.data;
+			r->o.launch.ovmf_len = r->ovmf.len;
 		} else if ((val = flag_value(v, &i, "--svsm"))) {
 			if (input_open(val, 64u << 20, &r->svsm, &err) != 0)
 				fail_msg("%s", err.msg);
-			r->o.svsm = r->svsm.data;
-			r->o.svsm_len = r->svsm.len;
+			r->o.launch.svsm = r->svsm.data;
+			r->o.launch.svsm_len = r->svsm.len;
 		} else if ((val = flag_value(v, &i, "--vars-size"))) {
-			r->o.vars_size = num(val);
+			r->o.launch.vars_size = num(val);
 		} else if ((val = flag_value(v, &i, "--kernel"))) {
 			r->kernel_path = val;
 		} else if ((val = flag_value(v, &i, "--initrd"))) {
@@ -231,7 +231,7 @@ static inline void lib_setup(const struct vector *v, struct lib_run *r)
 						       r->initrd_path ? r->initrd.data : NULL,
 						       r->initrd.len, r->append, &r->hashes, &err),
 				 0);
-		r->o.kernel_hashes = &r->hashes;
+		r->o.launch.kernel_hashes = &r->hashes;
 	}
 }
 

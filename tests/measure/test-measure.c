@@ -24,13 +24,13 @@
 static void opts_init(struct measure_opts *o, const uint8_t *fw, size_t len)
 {
 	memset(o, 0, sizeof(*o));
-	o->mode = MEASURE_MODE_SNP;
-	o->vmm = VMM_QEMU;
-	o->vcpus = 1;
-	o->vcpu_sig = 0x00A00F11;
-	o->guest_features = 1;
-	o->ovmf = fw;
-	o->ovmf_len = len;
+	o->launch.mode = MEASURE_MODE_SNP;
+	o->launch.vmm = VMM_QEMU;
+	o->launch.vcpus = 1;
+	o->launch.vcpu_sig = 0x00A00F11;
+	o->launch.guest_features = 1;
+	o->launch.ovmf = fw;
+	o->launch.ovmf_len = len;
 }
 
 static void measure_run_refuses_bad_options(void **state)
@@ -49,20 +49,20 @@ static void measure_run_refuses_bad_options(void **state)
 	assert_int_equal(measure_run(&o, &r, &err), 0);
 	assert_int_equal(r.npages, 1 + 0x9 + 0x3 + 1 + 1 + 1 + 1 + 0xF + 1); /* §6.4 sections */
 
-	o.vcpus = 0;
+	o.launch.vcpus = 0;
 	assert_int_equal(measure_run(&o, &r, &err), SNP_E_INVALID);
 	assert_non_null(strstr(err.msg, "vCPU count 0"));
-	o.vcpus = MEASURE_MAX_VCPUS + 1;
+	o.launch.vcpus = MEASURE_MAX_VCPUS + 1;
 	assert_int_equal(measure_run(&o, &r, &err), SNP_E_INVALID);
-	o.vcpus = 1;
+	o.launch.vcpus = 1;
 
-	o.ovmf = NULL;
+	o.launch.ovmf = NULL;
 	assert_int_equal(measure_run(&o, &r, &err), SNP_E_INVALID);
-	o.ovmf = fw;
+	o.launch.ovmf = fw;
 
 	/* a kernel on firmware without SNP_KERNEL_HASHES (§6.2, issue #26) */
 	opts_init(&o, x64, len);
-	o.kernel_hashes = &h;
+	o.launch.kernel_hashes = &h;
 	assert_int_equal(measure_run(&o, &r, &err), SNP_E_UNSUPPORTED);
 	assert_non_null(strstr(err.msg, "SNP_KERNEL_HASHES"));
 	for (size_t i = 0; i < SNP_LD_SIZE; i++)
@@ -70,16 +70,16 @@ static void measure_run_refuses_bad_options(void **state)
 
 	/* SVSM mode: QEMU only, page-aligned VARS gap, an SVSM image */
 	opts_init(&o, fw, len);
-	o.mode = MEASURE_MODE_SVSM;
-	o.svsm = fw;
-	o.svsm_len = len;
-	o.vars_size = 0x1001;
+	o.launch.mode = MEASURE_MODE_SVSM;
+	o.launch.svsm = fw;
+	o.launch.svsm_len = len;
+	o.launch.vars_size = 0x1001;
 	assert_int_equal(measure_run(&o, &r, &err), SNP_E_INVALID);
 	assert_non_null(strstr(err.msg, "VARS size 0x1001"));
-	o.vars_size = 0x1000;
-	o.vmm = VMM_EC2;
+	o.launch.vars_size = 0x1000;
+	o.launch.vmm = VMM_EC2;
 	assert_int_equal(measure_run(&o, &r, &err), SNP_E_UNSUPPORTED);
-	o.vmm = VMM_QEMU;
+	o.launch.vmm = VMM_QEMU;
 	/* the AmdSev suffix has no SVSM info entry */
 	assert_int_equal(measure_run(&o, &r, &err), SNP_E_INVALID);
 	assert_non_null(strstr(err.msg, "SVSM info"));

@@ -14,9 +14,12 @@
 
 #include <cmocka.h>
 
+#include "abi/endian.h"
 #include "abi/vmsa.h"
+#include "measure/gctx.h"
 #include "measure/kernel-hashes.h"
 #include "measure/measure.h"
+#include "measure/payload.h"
 #include "measure/plan.h"
 #include "tests/common/testutil.h"
 
@@ -57,7 +60,21 @@ static int record(void *ctx, enum snp_page_type type, uint64_t gpa, const uint8_
 	return 0;
 }
 
-static void opts_init(struct measure_opts *o, enum vmm_type vmm, unsigned vcpus, const uint8_t *fw,
+/* A VMSA step: recorded as its page, in vCPU order. */
+static int record_vmsa(void *ctx, unsigned idx, const struct snp_vmsa *v, struct snp_err *err)
+{
+	struct recorder *r = ctx;
+	uint8_t page[SNP_VMSA_SIZE];
+	unsigned before = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		before += r->s[i].type == SNP_PAGE_TYPE_VMSA;
+	assert_int_equal(idx, before);
+	vmsa_write(v, page);
+	return record(ctx, SNP_PAGE_TYPE_VMSA, SNP_VMSA_GPA, page, sizeof(page), err);
+}
+
+static void opts_init(struct launch_opts *o, enum vmm_type vmm, unsigned vcpus, const uint8_t *fw,
 		      size_t len)
 {
 	memset(o, 0, sizeof(*o));
@@ -114,7 +131,7 @@ static struct recorder *plan_check(const char *rel, enum vmm_type vmm, unsigned 
 				   size_t nwant)
 {
 	struct snp_err err = { 0 };
-	struct measure_opts o;
+	struct launch_opts o;
 	struct recorder *r = calloc(1, sizeof(*r));
 	size_t len;
 	uint8_t *buf = tdata_read(rel, &len);
@@ -122,7 +139,7 @@ static struct recorder *plan_check(const char *rel, enum vmm_type vmm, unsigned 
 	assert_non_null(r);
 	opts_init(&o, vmm, vcpus, buf, len);
 	o.kernel_hashes = kh;
-	if (launch_plan_run(&o, &(struct launch_sink){ record, r }, &err) != 0)
+	if (launch_plan_run(&o, &(struct launch_sink){ record, record_vmsa, r }, &err) != 0)
 		fail_msg("launch_plan_run: %s", err.msg);
 	check_steps(r, len, want, nwant, vcpus);
 	free(buf);
@@ -201,7 +218,7 @@ static void plan_one_vmsa_per_vcpu(void **state)
 static void plan_ovmf_hash_mode_and_sink_errors(void **state)
 {
 	struct snp_err err = { 0 };
-	struct measure_opts o;
+	struct launch_opts o;
 	struct recorder *r = calloc(1, sizeof(*r));
 	size_t len;
 	uint8_t *buf = tdata_read(DEBIAN, &len);
@@ -209,21 +226,95 @@ static void plan_ovmf_hash_mode_and_sink_errors(void **state)
 	(void)state;
 	opts_init(&o, VMM_QEMU, 0, buf, len);
 	o.mode = MEASURE_MODE_OVMF_HASH;
-	assert_int_equal(launch_plan_run(&o, &(struct launch_sink){ record, r }, &err), 0);
+	assert_int_equal(launch_plan_run(&o, &(struct launch_sink){ record, record_vmsa, r }, &err), 0);
 	assert_int_equal(r->n, 1);
 	/* vCPUs are checked before any step */
 	memset(r, 0, sizeof(*r));
 	o.mode = MEASURE_MODE_SNP;
-	assert_int_equal(launch_plan_run(&o, &(struct launch_sink){ record, r }, &err),
+	assert_int_equal(launch_plan_run(&o, &(struct launch_sink){ record, record_vmsa, r }, &err),
 			 SNP_E_INVALID);
 	assert_int_equal(r->n, 0);
 	o.vcpus = 2;
 	r->fail_at = 3;
-	assert_int_equal(launch_plan_run(&o, &(struct launch_sink){ record, r }, &err), SNP_E_SYS);
+	assert_int_equal(launch_plan_run(&o, &(struct launch_sink){ record, record_vmsa, r }, &err), SNP_E_SYS);
 	assert_non_null(strstr(err.msg, "sink refuses step 3"));
 	assert_int_equal(r->n, 2);
 	free(r);
 	free(buf);
+}
+
+/* Payload mode: the image's ranges in order, then one VMSA per vCPU from its start states. */
+static void plan_payload_mode(void **state)
+{
+	static uint8_t elf[0x1100];
+	struct snp_err err = { 0 };
+	struct payload_image img;
+	struct launch_opts o = { .mode = MEASURE_MODE_PAYLOAD };
+	struct recorder *r = calloc(1, sizeof(*r));
+	struct payload_opts po = { .elf = elf, .elf_len = sizeof(elf), .mem_size = 4u << 20,
+				   .vcpus = 2, .guest_features = 1 };
+	struct measure_opts mo = { .launch = o };
+	struct measure_result res;
+	struct gctx g;
+
+	(void)state;
+	assert_non_null(r);
+	/* ELF64 x86-64 ET_EXEC, one PT_LOAD of 0x100 file bytes at 1 MiB, memsz 0x2000. */
+	memcpy(elf, "\177ELF\2\1\1", 7);
+	le16_put(elf + 0x10, 2);
+	le16_put(elf + 0x12, 62);
+	le32_put(elf + 0x14, 1);
+	le64_put(elf + 0x18, 0x100000);
+	le64_put(elf + 0x20, 64);
+	le16_put(elf + 0x34, 64);
+	le16_put(elf + 0x36, 56);
+	le16_put(elf + 0x38, 1);
+	le32_put(elf + 64, 1);
+	le64_put(elf + 64 + 0x08, 0x1000);
+	le64_put(elf + 64 + 0x10, 0x100000);
+	le64_put(elf + 64 + 0x18, 0x100000);
+	le64_put(elf + 64 + 0x20, 0x100);
+	le64_put(elf + 64 + 0x28, 0x2000);
+	memset(elf + 0x1000, 0xF4, 0x100);
+	assert_int_equal(payload_build(&po, &img, &err), 0);
+	o.payload = &img;
+	assert_int_equal(launch_plan_run(&o, &(struct launch_sink){ record, record_vmsa, r }, &err),
+			 0);
+	assert_int_equal(r->n, img.nranges + 2);
+	for (size_t i = 0; i < img.nranges; i++) {
+		assert_int_equal(r->s[i].type, img.ranges[i].type);
+		assert_int_equal(r->s[i].gpa, img.ranges[i].gpa);
+		assert_int_equal(r->s[i].len, img.ranges[i].len);
+	}
+	/* The VMSA pages differ (RSP, RDI) and encode the image's states. */
+	assert_memory_not_equal(r->s[r->n - 2].page, r->s[r->n - 1].page, SNP_PAGE_SIZE);
+	/* measure_run is that sequence through the digest chain. */
+	gctx_init(&g);
+	for (size_t i = 0; i < img.nranges; i++) {
+		const struct payload_page_range *pr = &img.ranges[i];
+
+		if (pr->type == SNP_PAGE_TYPE_NORMAL)
+			assert_int_equal(gctx_add_range(&g, pr->gpa, pr->data, pr->len, &err), 0);
+		else if (pr->type == SNP_PAGE_TYPE_ZERO)
+			assert_int_equal(gctx_add_zero_range(&g, pr->type, pr->gpa, pr->len, &err), 0);
+		else
+			assert_int_equal(gctx_add_page(&g, pr->type, pr->gpa, NULL, &err), 0);
+	}
+	for (size_t i = r->n - 2; i < r->n; i++)
+		assert_int_equal(gctx_add_page(&g, SNP_PAGE_TYPE_VMSA, SNP_VMSA_GPA, r->s[i].page,
+					       &err),
+				 0);
+	mo.launch.payload = &img;
+	assert_int_equal(measure_run(&mo, &res, &err), 0);
+	assert_memory_equal(res.ld, g.ld, SNP_LD_SIZE);
+	/* A seed is a firmware-mode notion; payload mode without an image is refused. */
+	mo.ovmf_hash = res.ld;
+	assert_int_equal(measure_run(&mo, &res, &err), SNP_E_UNSUPPORTED);
+	o.payload = NULL;
+	assert_int_equal(launch_plan_run(&o, &(struct launch_sink){ record, record_vmsa, r }, &err),
+			 SNP_E_INVALID);
+	payload_image_free(&img);
+	free(r);
 }
 
 int main(void)
@@ -234,6 +325,7 @@ int main(void)
 		cmocka_unit_test(plan_kernel_hashes_page_is_normal),
 		cmocka_unit_test(plan_one_vmsa_per_vcpu),
 		cmocka_unit_test(plan_ovmf_hash_mode_and_sink_errors),
+		cmocka_unit_test(plan_payload_mode),
 	};
 
 	return cmocka_run_group_tests_name("measure/plan", tests, NULL, NULL);

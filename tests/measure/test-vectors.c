@@ -84,7 +84,7 @@ static void vectors_reproduce_through_library(void **state)
 		} else if (v->no_metadata) {
 			assert_int_equal(ret, SNP_E_INVALID);
 			assert_non_null(strstr(err.msg, "SEV metadata"));
-			r.o.allow_no_sev_metadata = true;
+			r.o.launch.allow_no_sev_metadata = true;
 			ret = measure_run(&r.o, &res, &err);
 		}
 		if (v->expect) {
@@ -201,26 +201,26 @@ static void extra_vcpu_is_one_more_chain_step(void **state)
 		struct gctx g;
 
 		lib_setup(a, &r);
-		na = r.o.vcpus;
+		na = r.o.launch.vcpus;
 		assert_int_equal(measure_run(&r.o, &ra, &err), 0);
 		lib_teardown(&r);
 		lib_setup(b, &r);
-		nb = r.o.vcpus;
+		nb = r.o.launch.vcpus;
 		assert_true(nb > na);
 		assert_int_equal(hex_decode(b->expect, want, SNP_LD_SIZE, "want", &err), 0);
-		p = vmm_profile_get(r.o.mode == MEASURE_MODE_SVSM ? VMM_QEMU_SVSM : r.o.vmm);
-		if (r.o.mode == MEASURE_MODE_SVSM) {
-			uint64_t end = FIRMWARE_END_GPA - r.o.ovmf_len - r.o.vars_size;
+		p = vmm_profile_get(r.o.launch.mode == MEASURE_MODE_SVSM ? VMM_QEMU_SVSM : r.o.launch.vmm);
+		if (r.o.launch.mode == MEASURE_MODE_SVSM) {
+			uint64_t end = FIRMWARE_END_GPA - r.o.launch.ovmf_len - r.o.launch.vars_size;
 
-			assert_int_equal(firmware_parse("SVSM", r.o.svsm, r.o.svsm_len, end, &fw,
+			assert_int_equal(firmware_parse("SVSM", r.o.launch.svsm, r.o.launch.svsm_len, end, &fw,
 							&err), 0);
 			eip = (uint32_t)(fw.gpa + fw.svsm_entry_offset);
 		} else {
-			assert_int_equal(firmware_parse("OVMF", r.o.ovmf, r.o.ovmf_len,
+			assert_int_equal(firmware_parse("OVMF", r.o.launch.ovmf, r.o.launch.ovmf_len,
 							FIRMWARE_END_GPA, &fw, &err), 0);
 			eip = fw.ap_reset_addr;
 		}
-		vmsa_build_page(p, false, eip, r.o.vcpu_sig, r.o.guest_features, ap);
+		vmsa_build_page(p, false, eip, r.o.launch.vcpu_sig, r.o.launch.guest_features, ap);
 		gctx_init_from(&g, ra.ld);
 		for (unsigned i = na; i < nb; i++)
 			assert_int_equal(gctx_add_page(&g, SNP_PAGE_TYPE_VMSA, SNP_VMSA_GPA, ap, &err),

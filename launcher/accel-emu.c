@@ -1,0 +1,460 @@
+/*
+ * The `emu` accelerator: each vCPU is one Unicorn engine (x86-64, Unicorn
+ * 2.0.1 as Debian ships it) sharing guest RAM with the VMM through
+ * uc_mem_map_ptr. Engines run round-robin on the caller's thread in time
+ * slices. Guest events reach the run loop's vcpu_handle_exit() from hooks:
+ *
+ *   IN/OUT             UC_HOOK_INSN (UC_X86_INS_IN / UC_X86_INS_OUT)
+ *   MMIO               each claimed MMIO range is mapped as a VMM-owned page
+ *                      with UC_HOOK_MEM_READ|WRITE range hooks; the read hook
+ *                      runs before the load and stores the device's answer
+ *                      into the page (uc_mmio_map would split an 8-byte access
+ *                      into two 4-byte calls)
+ *   exceptions         UC_HOOK_INTR with the vector (Unicorn never delivers
+ *                      through the IDT or reports a triple fault)
+ *   unmapped GPAs      UC_HOOK_MEM_UNMAPPED (a non-canonical address: #GP, as
+ *                      the CPU raises it)
+ *
+ * HLT and the end of a slice both return UC_ERR_OK from uc_emu_start; a
+ * return well before the slice's end with HLT just before RIP is HLT.
+ * Unicorn 2.0.1 needs virtual = physical (identity paging), which the
+ * payload boot gives (docs/launch-layout.md).
+ */
+#include "launcher/accel.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include <unicorn/unicorn.h>
+
+#include "launcher/guest-mem.h"
+#include "launcher/vcpu.h"
+#include "launcher/vm-state.h"
+
+#define EMU_PAGE 0x1000ull
+#define MSR_EFER 0xC0000080u
+#define CR0_PE 0x1ull
+
+struct emu_mmio {
+	uint64_t base; /* page aligned */
+	uint64_t len;  /* page multiple */
+	uint8_t *page; /* backing, mmap'ed per vCPU */
+};
+
+struct emu_vcpu {
+	struct vcpu *vcpu;
+	uc_engine *uc;
+	struct emu_mmio mmio[IO_MAX_RANGES];
+	size_t nmmio;
+	bool has_pending;        /* a hook saw an event that ends this slice */
+	struct vcpu_exit pending;
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int uc_fail(struct snp_err *err, uc_err e, const char *what)
+{
+	return snp_errf(err, SNP_E_INTERNAL, "emu: %s: %s", what, uc_strerror(e));
+}
+
+static int emu_probe(struct snp_err *err)
+{
+	(void)err;
+	return 0; /* linked in: always usable */
+}
+
+static int emu_vm_init(struct vm *vm, struct snp_err *err)
+{
+	for (size_t i = 0; i < vm->io.nranges; i++) {
+		const struct io_range *r = &vm->io.ranges[i];
+
+		if (r->space == IO_MMIO && r->base < vm->mem->size)
+			return snp_errf(err, SNP_E_INVALID, "emu: MMIO range 0x%llx overlaps RAM",
+					(unsigned long long)r->base);
+	}
+	return 0;
+}
+
+static void emu_vm_exit(struct vm *vm)
+{
+	(void)vm;
+}
+
+static void emu_stop_with(struct emu_vcpu *e, const struct vcpu_exit *ex)
+{
+	if (!e->has_pending) {
+		e->pending = *ex;
+		e->has_pending = true;
+	}
+	uc_emu_stop(e->uc);
+}
+
+/* A hook delivered an event: run the loop's handler now, stop the slice if it says so. */
+static void emu_deliver(struct emu_vcpu *e, const struct vcpu_exit *ex)
+{
+	if (vcpu_handle_exit(e->vcpu, ex) == VCPU_STOP)
+		uc_emu_stop(e->uc);
+}
+
+static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *opaque)
+{
+	struct emu_vcpu *e = opaque;
+	uint8_t data[4];
+	uint32_t v = 0;
+	struct vcpu_exit ex = {
+		.kind = VCPU_EXIT_PIO,
+		.u.pio = { .port = (uint16_t)port, .size = (uint8_t)size, .is_write = false,
+			   .count = 1, .data = data },
+	};
+
+	(void)uc;
+	memset(data, 0xff, sizeof(data));
+	emu_deliver(e, &ex);
+	for (int i = size - 1; i >= 0 && i < 4; i--)
+		v = v << 8 | data[i];
+	return v;
+}
+
+static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void *opaque)
+{
+	struct emu_vcpu *e = opaque;
+	uint8_t data[4];
+	struct vcpu_exit ex = {
+		.kind = VCPU_EXIT_PIO,
+		.u.pio = { .port = (uint16_t)port, .size = (uint8_t)size, .is_write = true,
+			   .count = 1, .data = data },
+	};
+
+	(void)uc;
+	for (int i = 0; i < 4; i++)
+		data[i] = (uint8_t)(value >> (8 * i));
+	emu_deliver(e, &ex);
+}
+
+static struct emu_mmio *mmio_at(struct emu_vcpu *e, uint64_t addr)
+{
+	for (size_t i = 0; i < e->nmmio; i++)
+		if (addr >= e->mmio[i].base && addr - e->mmio[i].base < e->mmio[i].len)
+			return &e->mmio[i];
+	return NULL;
+}
+
+static void hook_mmio(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+		      void *opaque)
+{
+	struct emu_vcpu *e = opaque;
+	struct emu_mmio *m = mmio_at(e, addr);
+	bool is_write = type == UC_MEM_WRITE;
+	uint8_t data[8];
+	struct vcpu_exit ex = {
+		.kind = VCPU_EXIT_MMIO,
+		.u.mmio = { .gpa = addr, .len = (uint32_t)size, .is_write = is_write, .data = data },
+	};
+
+	(void)uc;
+	if (!m || size <= 0 || size > 8)
+		return;
+	if (is_write)
+		for (int i = 0; i < 8; i++)
+			data[i] = (uint8_t)((uint64_t)value >> (8 * i));
+	emu_deliver(e, &ex);
+	/* the load runs after this hook: it reads what the device answered */
+	if (!is_write && addr - m->base <= m->len - (uint64_t)size)
+		memcpy(m->page + (addr - m->base), data, (size_t)size);
+}
+
+static void hook_intr(uc_engine *uc, uint32_t intno, void *opaque)
+{
+	struct vcpu_exit ex = { .kind = VCPU_EXIT_EXCEPTION, .u.exception = { .vector = (int)intno } };
+
+	(void)uc;
+	emu_stop_with(opaque, &ex);
+}
+
+/* 48-bit virtual addresses: bits 63..47 all equal (APM vol. 2, §5.3.1 "Canonical Address Form"). */
+static bool is_canonical(uint64_t va)
+{
+	uint64_t top = va >> 47;
+
+	return top == 0 || top == 0x1ffff;
+}
+
+static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+			  void *opaque)
+{
+	/* Unicorn reports a non-canonical access as unmapped; the CPU raises #GP */
+	struct vcpu_exit gp = { .kind = VCPU_EXIT_EXCEPTION, .u.exception = { .vector = 13 } };
+	struct vcpu_exit ex = {
+		.kind = VCPU_EXIT_UNMAPPED,
+		.u.unmapped = { .gpa = addr,
+				.is_write = type == UC_MEM_WRITE_UNMAPPED,
+				.is_fetch = type == UC_MEM_FETCH_UNMAPPED },
+	};
+
+	(void)uc;
+	(void)size;
+	(void)value;
+	emu_stop_with(opaque, is_canonical(addr) ? &ex : &gp);
+	return false;
+}
+
+static void emu_unmap_mmio(struct emu_vcpu *e)
+{
+	for (size_t i = 0; i < e->nmmio; i++)
+		munmap(e->mmio[i].page, e->mmio[i].len);
+	e->nmmio = 0;
+}
+
+static int emu_map_mmio(struct emu_vcpu *e, struct vm *vm, struct snp_err *err)
+{
+	uc_hook h;
+	uc_err ue;
+
+	for (size_t i = 0; i < vm->io.nranges; i++) {
+		const struct io_range *r = &vm->io.ranges[i];
+		uint64_t base, end;
+		struct emu_mmio *m;
+		void *p;
+
+		if (r->space != IO_MMIO)
+			continue;
+		base = r->base & ~(EMU_PAGE - 1);
+		end = (r->base + r->len + EMU_PAGE - 1) & ~(EMU_PAGE - 1);
+		if (mmio_at(e, base) || mmio_at(e, end - 1))
+			return snp_errf(err, SNP_E_UNSUPPORTED,
+					"emu: MMIO range 0x%llx shares a page with another",
+					(unsigned long long)r->base);
+		p = mmap(NULL, end - base, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return snp_err_sys(err, "emu: MMIO backing page");
+		m = &e->mmio[e->nmmio++];
+		*m = (struct emu_mmio){ .base = base, .len = end - base, .page = p };
+		ue = uc_mem_map_ptr(e->uc, base, end - base, UC_PROT_READ | UC_PROT_WRITE, p);
+		if (ue == UC_ERR_OK)
+			ue = uc_hook_add(e->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+					 (void *)hook_mmio, e, base, end - 1);
+		if (ue != UC_ERR_OK)
+			return uc_fail(err, ue, "mapping an MMIO range");
+	}
+	return 0;
+}
+
+static int emu_vcpu_init(struct vcpu *vcpu, struct snp_err *err)
+{
+	struct vm *vm = vcpu->vm;
+	struct emu_vcpu *e;
+	uc_hook h;
+	uc_err ue;
+	int ret;
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return snp_errf(err, SNP_E_NOMEM, "emu: vCPU state");
+	e->vcpu = vcpu;
+	ue = uc_open(UC_ARCH_X86, UC_MODE_64, &e->uc);
+	if (ue != UC_ERR_OK) {
+		free(e);
+		return uc_fail(err, ue, "uc_open");
+	}
+	vcpu->accel = e;
+	/* one mapping of the VMM's RAM: guest stores are visible to devices and vice versa */
+	ue = uc_mem_map_ptr(e->uc, 0, vm->mem->size, UC_PROT_ALL, vm->mem->hva);
+	if (ue != UC_ERR_OK)
+		return uc_fail(err, ue, "mapping guest RAM");
+	if ((ret = emu_map_mmio(e, vm, err)) != 0)
+		return ret;
+	/* `until` never matches: slices end by time, hooks or HLT only */
+	if ((ue = uc_ctl_exits_enable(e->uc)) != UC_ERR_OK ||
+	    (ue = uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)hook_in, e, 1, 0,
+			      UC_X86_INS_IN)) != UC_ERR_OK ||
+	    (ue = uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)hook_out, e, 1, 0,
+			      UC_X86_INS_OUT)) != UC_ERR_OK ||
+	    (ue = uc_hook_add(e->uc, &h, UC_HOOK_INTR, (void *)hook_intr, e, 1, 0)) != UC_ERR_OK ||
+	    (ue = uc_hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)hook_unmapped, e, 1, 0)) !=
+		    UC_ERR_OK)
+		return uc_fail(err, ue, "adding hooks");
+	return 0;
+}
+
+static void emu_vcpu_exit(struct vcpu *vcpu)
+{
+	struct emu_vcpu *e = vcpu->accel;
+
+	if (!e)
+		return;
+	if (e->uc)
+		uc_close(e->uc);
+	emu_unmap_mmio(e);
+	free(e);
+	vcpu->accel = NULL;
+}
+
+/* VMCB segment attributes (APM vol. 2, §15.5.1) to QEMU's descriptor flags (bits 8..23). */
+static uint32_t seg_flags(uint16_t attrib)
+{
+	return ((uint32_t)(attrib & 0xff) << 8) | ((uint32_t)(attrib & 0xf00) << 12);
+}
+
+static uc_err write_mmr(uc_engine *uc, int reg, const struct snp_vmsa_seg *s)
+{
+	uc_x86_mmr m = {
+		.selector = s->selector, .base = s->base, .limit = s->limit,
+		.flags = seg_flags(s->attrib),
+	};
+
+	return uc_reg_write(uc, reg, &m);
+}
+
+static uc_err write_u64(uc_engine *uc, int reg, uint64_t v)
+{
+	return uc_reg_write(uc, reg, &v);
+}
+
+static int emu_set_state(struct vcpu *vcpu, const struct snp_vmsa *st, struct snp_err *err)
+{
+	struct emu_vcpu *e = vcpu->accel;
+	uc_engine *uc = e->uc;
+	uc_x86_msr efer = { .rid = MSR_EFER, .value = st->efer };
+	const struct {
+		int reg;
+		const struct snp_vmsa_seg *seg;
+		const char *name;
+	} sels[] = {
+		{ UC_X86_REG_CS, &st->cs, "CS" }, { UC_X86_REG_SS, &st->ss, "SS" },
+		{ UC_X86_REG_DS, &st->ds, "DS" }, { UC_X86_REG_ES, &st->es, "ES" },
+		{ UC_X86_REG_FS, &st->fs, "FS" }, { UC_X86_REG_GS, &st->gs, "GS" },
+	};
+	uc_err ue;
+
+	if (!(st->cr0 & CR0_PE))
+		return snp_errf(err, SNP_E_UNSUPPORTED,
+				"emu: vCPU %u: a real-mode start (CR0.PE clear, as OVMF's reset vector) "
+				"cannot run on Unicorn; use the payload boot or kvm", vcpu->idx);
+	/* descriptor tables first, then paging, then selectors (loaded from the GDT in RAM) */
+	if ((ue = write_mmr(uc, UC_X86_REG_GDTR, &st->gdtr)) != UC_ERR_OK ||
+	    (ue = write_mmr(uc, UC_X86_REG_IDTR, &st->idtr)) != UC_ERR_OK ||
+	    (ue = write_u64(uc, UC_X86_REG_CR4, st->cr4)) != UC_ERR_OK ||
+	    (ue = write_u64(uc, UC_X86_REG_CR3, st->cr3)) != UC_ERR_OK ||
+	    (ue = uc_reg_write(uc, UC_X86_REG_MSR, &efer)) != UC_ERR_OK ||
+	    (ue = write_u64(uc, UC_X86_REG_CR0, st->cr0)) != UC_ERR_OK)
+		return uc_fail(err, ue, "control registers");
+	for (size_t i = 0; i < sizeof(sels) / sizeof(sels[0]); i++) {
+		if ((ue = write_u64(uc, sels[i].reg, sels[i].seg->selector)) != UC_ERR_OK)
+			return snp_errf(err, SNP_E_INVALID,
+					"emu: vCPU %u: %s selector 0x%x: %s (is the GDT in RAM?)",
+					vcpu->idx, sels[i].name, sels[i].seg->selector,
+					uc_strerror(ue));
+	}
+	if ((st->fs.base && (ue = write_u64(uc, UC_X86_REG_FS_BASE, st->fs.base)) != UC_ERR_OK) ||
+	    (st->gs.base && (ue = write_u64(uc, UC_X86_REG_GS_BASE, st->gs.base)) != UC_ERR_OK) ||
+	    (ue = write_mmr(uc, UC_X86_REG_TR, &st->tr)) != UC_ERR_OK ||
+	    (ue = write_mmr(uc, UC_X86_REG_LDTR, &st->ldtr)) != UC_ERR_OK)
+		return uc_fail(err, ue, "segment registers");
+	if ((ue = write_u64(uc, UC_X86_REG_RIP, st->rip)) != UC_ERR_OK ||
+	    (ue = write_u64(uc, UC_X86_REG_RSP, st->rsp)) != UC_ERR_OK ||
+	    (ue = write_u64(uc, UC_X86_REG_RSI, st->rsi)) != UC_ERR_OK ||
+	    (ue = write_u64(uc, UC_X86_REG_RDI, st->rdi)) != UC_ERR_OK ||
+	    (ue = write_u64(uc, UC_X86_REG_RDX, st->rdx)) != UC_ERR_OK ||
+	    (ue = write_u64(uc, UC_X86_REG_RFLAGS, st->rflags)) != UC_ERR_OK)
+		return uc_fail(err, ue, "general registers");
+	/* the VMM may have written code since any earlier run: drop translated blocks */
+	uc_ctl_remove_cache(uc, 0, vcpu->vm->mem->size);
+	return 0;
+}
+
+static void emu_exit_from_error(struct emu_vcpu *e, uc_err ue, struct vcpu_exit *ex)
+{
+	uint64_t rip = 0;
+
+	switch (ue) {
+	case UC_ERR_INSN_INVALID:
+		*ex = (struct vcpu_exit){ .kind = VCPU_EXIT_EXCEPTION, .u.exception = { .vector = 6 } };
+		return;
+	case UC_ERR_READ_UNMAPPED:
+	case UC_ERR_WRITE_UNMAPPED:
+	case UC_ERR_FETCH_UNMAPPED:
+		uc_reg_read(e->uc, UC_X86_REG_RIP, &rip);
+		*ex = (struct vcpu_exit){
+			.kind = VCPU_EXIT_UNMAPPED,
+			.u.unmapped = { .gpa = rip, .is_write = ue == UC_ERR_WRITE_UNMAPPED,
+					.is_fetch = ue == UC_ERR_FETCH_UNMAPPED },
+		};
+		return;
+	default:
+		*ex = (struct vcpu_exit){ .kind = VCPU_EXIT_INTERNAL,
+					  .u.other = { .code = ue, .what = uc_strerror(ue) } };
+	}
+}
+
+static bool after_hlt(struct emu_vcpu *e)
+{
+	uint64_t rip = 0;
+	uint8_t b = 0;
+
+	return uc_reg_read(e->uc, UC_X86_REG_RIP, &rip) == UC_ERR_OK && rip > 0 &&
+	       uc_mem_read(e->uc, rip - 1, &b, 1) == UC_ERR_OK && b == 0xf4;
+}
+
+static int emu_run(struct vcpu *vcpu, uint64_t slice_us, struct vcpu_exit *ex, struct snp_err *err)
+{
+	struct emu_vcpu *e = vcpu->accel;
+	uint64_t rip, t0, elapsed;
+	uc_err ue;
+
+	(void)err;
+	*ex = (struct vcpu_exit){ .kind = VCPU_EXIT_NONE };
+	e->has_pending = false;
+	uc_reg_read(e->uc, UC_X86_REG_RIP, &rip);
+	t0 = now_us();
+	ue = uc_emu_start(e->uc, rip, 0, slice_us, 0);
+	elapsed = now_us() - t0;
+	if (e->has_pending)
+		*ex = e->pending;
+	else if (ue != UC_ERR_OK)
+		emu_exit_from_error(e, ue, ex);
+	else if (!atomic_load(&vcpu->vm->ended) && elapsed < slice_us && after_hlt(e))
+		ex->kind = VCPU_EXIT_HLT;
+	return 0;
+}
+
+static void emu_read_insn(struct vcpu *vcpu, uint64_t *rip, uint8_t insn[16], size_t *len)
+{
+	struct emu_vcpu *e = vcpu->accel;
+	size_t n;
+
+	*rip = 0;
+	*len = 0;
+	if (!e || uc_reg_read(e->uc, UC_X86_REG_RIP, rip) != UC_ERR_OK)
+		return;
+	/* identity paging: the virtual RIP is the GPA; stop at the first unreadable byte */
+	for (n = 0; n < 16 && uc_mem_read(e->uc, *rip + n, &insn[n], 1) == UC_ERR_OK; n++)
+		;
+	*len = n;
+}
+
+static void emu_kick(struct vcpu *vcpu)
+{
+	(void)vcpu; /* round-robin: the loop checks vm->ended after every hook and slice */
+}
+
+const struct accel_ops accel_emu_ops = {
+	.name = "emu",
+	.threaded = false,
+	.probe = emu_probe,
+	.vm_init = emu_vm_init,
+	.vm_exit = emu_vm_exit,
+	.vcpu_init = emu_vcpu_init,
+	.vcpu_exit = emu_vcpu_exit,
+	.set_state = emu_set_state,
+	.run = emu_run,
+	.read_insn = emu_read_insn,
+	.kick = emu_kick,
+};

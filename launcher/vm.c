@@ -1,0 +1,286 @@
+/*
+ * The VM core: creation (accelerator, devices, vCPUs), the schedulers that
+ * drive vcpu_handle_exit() (launcher/vcpu.c), and the host-side checks
+ * between guest time slices: vm_stop(), the timeout and device polls.
+ *
+ *   emu  round-robin: every vCPU runs a time slice in turn on this thread
+ *   kvm  one thread per vCPU in KVM_RUN; this thread watches and kicks
+ */
+#include "launcher/vm.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "launcher/accel.h"
+#include "launcher/guest-mem.h"
+#include "launcher/machine.h"
+#include "launcher/vm-state.h"
+
+#define EMU_SLICE_US 10000u     /* one vCPU: how often stop/timeout/channel are checked */
+#define EMU_MIN_SLICE_US 2000u  /* several vCPUs share the period, down to this */
+#define WATCH_PERIOD_NS 2000000 /* kvm: the watcher thread's period */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+const struct accel_ops *accel_select(const char *name, struct snp_err *why_not,
+				     struct snp_err *err)
+{
+	struct snp_err why = { 0 };
+
+	if (!name || strcmp(name, "auto") == 0) {
+		if (accel_kvm_ops.probe(&why) == 0)
+			return &accel_kvm_ops;
+		if (why_not)
+			*why_not = why;
+		return &accel_emu_ops;
+	}
+	if (strcmp(name, "kvm") == 0) {
+		if (accel_kvm_ops.probe(err) != 0)
+			return NULL;
+		return &accel_kvm_ops;
+	}
+	if (strcmp(name, "emu") == 0)
+		return &accel_emu_ops;
+	snp_errf(err, SNP_E_INVALID, "accelerator \"%s\": want auto, kvm or emu", name);
+	return NULL;
+}
+
+const char *vm_end_name(enum vm_end end)
+{
+	switch (end) {
+	case VM_END_EXIT: return "exit";
+	case VM_END_FAULT: return "fault";
+	case VM_END_SHUTDOWN: return "shutdown";
+	case VM_END_HALT: return "halt";
+	case VM_END_TIMEOUT: return "timeout";
+	case VM_END_SIGNAL: return "signal";
+	case VM_END_ERROR: return "error";
+	}
+	return "unknown";
+}
+
+const char *vm_accel_name(const struct vm *vm)
+{
+	return vm->accel->name;
+}
+
+const char *vm_accel_why_not_kvm(const struct vm *vm)
+{
+	return vm->accel_why_not.msg;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	while (vm->nvcpus_up > 0)
+		vm->accel->vcpu_exit(&vm->vcpu[--vm->nvcpus_up]);
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		vm->accel->vcpu_exit(&vm->vcpu[i]); /* a vcpu_init that failed half-way */
+	if (vm->accel)
+		vm->accel->vm_exit(vm);
+	machine_exit(vm);
+	pthread_mutex_destroy(&vm->io_lock);
+	pthread_mutex_destroy(&vm->end_lock);
+	free(vm);
+}
+
+int vm_create(const struct vm_config *cfg, struct guest_mem *mem, struct vm **out,
+	      struct snp_err *err)
+{
+	struct vm *vm;
+	int ret;
+
+	*out = NULL;
+	if (!cfg || !mem || !mem->hva)
+		return snp_errf(err, SNP_E_INVALID, "vm: no configuration or no guest memory");
+	if (cfg->vcpus < 1 || cfg->vcpus > PAYLOAD_MAX_VCPUS)
+		return snp_errf(err, SNP_E_INVALID, "vm: %u vCPUs: want 1 to %d", cfg->vcpus,
+				PAYLOAD_MAX_VCPUS);
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return snp_errf(err, SNP_E_NOMEM, "vm: state");
+	vm->cfg = *cfg;
+	vm->mem = mem;
+	vm->nvcpus = cfg->vcpus;
+	pthread_mutex_init(&vm->io_lock, NULL);
+	pthread_mutex_init(&vm->end_lock, NULL);
+	io_registry_init(&vm->io);
+	atomic_init(&vm->ended, false);
+	atomic_init(&vm->nhalted, 0);
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		vm->vcpu[i] = (struct vcpu){ .vm = vm, .idx = i };
+	vm->accel = accel_select(cfg->accel, &vm->accel_why_not, err);
+	if (!vm->accel) {
+		ret = err ? err->code : SNP_E_INVALID;
+		free(vm);
+		return ret;
+	}
+	/* devices first: the accelerator maps the MMIO ranges they claimed */
+	if ((ret = machine_init(vm, err)) != 0 || (ret = vm->accel->vm_init(vm, err)) != 0)
+		goto out_destroy;
+	for (; vm->nvcpus_up < vm->nvcpus; vm->nvcpus_up++) {
+		if ((ret = vm->accel->vcpu_init(&vm->vcpu[vm->nvcpus_up], err)) != 0) {
+			snp_err_prefix(err, "vCPU %u: ", vm->nvcpus_up);
+			goto out_destroy;
+		}
+	}
+	*out = vm;
+	return 0;
+
+out_destroy:
+	vm_destroy(vm);
+	return ret;
+}
+
+int vm_set_vcpu_state(struct vm *vm, unsigned idx, const struct snp_vmsa *st, struct snp_err *err)
+{
+	if (idx >= vm->nvcpus)
+		return snp_errf(err, SNP_E_INVALID, "vm: vCPU %u: the VM has %u", idx, vm->nvcpus);
+	return vm->accel->set_state(&vm->vcpu[idx], st, err);
+}
+
+void vm_stop(struct vm *vm)
+{
+	vm->stop_requested = 1; /* read between slices / by the watcher: async-signal-safe */
+}
+
+/* The host's side between slices: stop request, timeout, devices. */
+static void check_host(struct vm *vm, uint64_t deadline_ms)
+{
+	machine_poll(vm);
+	if (vm->stop_requested)
+		vcpu_end(vm, NULL, VM_END_SIGNAL, -1, 0, "stopped by the VMM (signal)");
+	else if (deadline_ms && now_ms() >= deadline_ms)
+		vcpu_end(vm, NULL, VM_END_TIMEOUT, -1, 0, "timeout: %llu ms elapsed",
+			 (unsigned long long)vm->cfg.timeout_ms);
+}
+
+static int run_round_robin(struct vm *vm, uint64_t deadline_ms, struct snp_err *err)
+{
+	uint64_t slice = EMU_SLICE_US / vm->nvcpus;
+	struct vcpu_exit ex;
+	int ret;
+
+	if (slice < EMU_MIN_SLICE_US)
+		slice = EMU_MIN_SLICE_US;
+	while (!atomic_load(&vm->ended)) {
+		for (unsigned i = 0; i < vm->nvcpus && !atomic_load(&vm->ended); i++) {
+			struct vcpu *v = &vm->vcpu[i];
+
+			if (v->halted)
+				continue;
+			if ((ret = vm->accel->run(v, slice, &ex, err)) != 0)
+				return ret;
+			vcpu_handle_exit(v, &ex);
+		}
+		check_host(vm, deadline_ms);
+	}
+	return 0;
+}
+
+struct vcpu_thread {
+	struct vcpu *vcpu;
+	pthread_t tid;
+	bool started;
+	int ret;
+	struct snp_err err;
+};
+
+static void *vcpu_thread_fn(void *arg)
+{
+	struct vcpu_thread *t = arg;
+	struct vcpu *v = t->vcpu;
+	struct vcpu_exit ex;
+
+	while (!atomic_load(&v->vm->ended)) {
+		if ((t->ret = v->vm->accel->run(v, 0, &ex, &t->err)) != 0) {
+			vcpu_end(v->vm, v, VM_END_ERROR, -1, 0, "vCPU %u: %s", v->idx, t->err.msg);
+			break;
+		}
+		if (vcpu_handle_exit(v, &ex) == VCPU_STOP)
+			break;
+	}
+	return NULL;
+}
+
+static int run_threads(struct vm *vm, uint64_t deadline_ms, struct snp_err *err)
+{
+	struct vcpu_thread *t = calloc(vm->nvcpus, sizeof(*t));
+	const struct timespec period = { .tv_nsec = WATCH_PERIOD_NS };
+	sigset_t mask, old;
+	int ret = 0, e;
+
+	if (!t)
+		return snp_errf(err, SNP_E_NOMEM, "vm: vCPU threads");
+	/* vCPU threads take only the kick signal (and faults); SIGINT/SIGTERM stay here */
+	sigfillset(&mask);
+	sigdelset(&mask, VM_KICK_SIGNAL);
+	sigdelset(&mask, SIGSEGV);
+	sigdelset(&mask, SIGBUS);
+	sigdelset(&mask, SIGFPE);
+	sigdelset(&mask, SIGILL);
+	pthread_sigmask(SIG_SETMASK, &mask, &old);
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		t[i].vcpu = &vm->vcpu[i];
+		e = pthread_create(&t[i].tid, NULL, vcpu_thread_fn, &t[i]);
+		if (e != 0) {
+			errno = e;
+			ret = snp_err_sys(err, "vm: starting vCPU %u's thread", i);
+			vcpu_end(vm, NULL, VM_END_ERROR, -1, 0, "could not start vCPU %u", i);
+			break;
+		}
+		t[i].started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	while (!atomic_load(&vm->ended)) {
+		nanosleep(&period, NULL);
+		check_host(vm, deadline_ms);
+	}
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		if (!t[i].started)
+			continue;
+		pthread_join(t[i].tid, NULL);
+		if (t[i].ret != 0 && ret == 0) {
+			ret = t[i].ret;
+			if (err)
+				*err = t[i].err;
+		}
+	}
+	free(t);
+	return ret;
+}
+
+int vm_run(struct vm *vm, struct vm_result *res, struct snp_err *err)
+{
+	uint64_t deadline_ms = 0;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	if (vm->has_run)
+		return snp_errf(err, SNP_E_STATE, "vm: already run");
+	vm->has_run = true;
+	vm->result.vector = -1;
+	if (vm->cfg.timeout_ms)
+		deadline_ms = now_ms() + vm->cfg.timeout_ms;
+	ret = vm->accel->threaded ? run_threads(vm, deadline_ms, err)
+				  : run_round_robin(vm, deadline_ms, err);
+	machine_poll(vm); /* the last console bytes, a last channel answer */
+	pthread_mutex_lock(&vm->end_lock);
+	*res = vm->result;
+	pthread_mutex_unlock(&vm->end_lock);
+	res->serial_bytes = vm->serial_bytes;
+	res->channel_requests = vm->channel_requests;
+	res->unclaimed_total = vm->io.unclaimed_total;
+	res->nunclaimed = vm->io.nlog;
+	memcpy(res->unclaimed, vm->io.log, sizeof(res->unclaimed));
+	return ret;
+}

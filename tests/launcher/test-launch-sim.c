@@ -1,0 +1,415 @@
+/*
+ * `snpvm launch` end to end on the sim backend: the report test guest asks
+ * the guest-request mailbox for a report; that report verifies with
+ * `snpvm verify --trust-sim-root` against the verifier policy `snpvm measure
+ * --verifier-policy` derives from the same policy file, and its MEASUREMENT
+ * is `snpvm measure POLICY.json`. On emu always; on kvm where /dev/kvm works
+ * (skipped with the reason otherwise). Misbehaving guests end with the
+ * documented exit status (docs/launcher.md). A firmware launch (launch-only)
+ * gives the digest `snpvm measure --mode snp` computes from sev-snp-measure's
+ * flags: the same plan, an independent way in.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tests/common/testutil.h"
+#include "tests/sim/simtest.h"
+#include "util/file.h"
+#include "util/hex.h"
+
+#define REPORT_SIZE 0x4A0
+#define MEASUREMENT_OFF 0x90
+#define HOST_DATA_OFF 0xC0
+
+struct env {
+	char *dir; /* a sim state directory; policies, reports and the guest copy live beside it */
+	char path[1200];
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	e->dir = simtest_dir(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	rm_rf(e->dir);
+	free(e->dir);
+	free(e);
+	return 0;
+}
+
+/* Writes <dir>/<name>.json with the guest's absolute path and extra keys; returns its path. */
+static const char *policy(struct env *e, const char *name, const char *image_key,
+			  const char *image, const char *extra)
+{
+	char text[4096];
+	struct snp_err err = { 0 };
+
+	snprintf(text, sizeof(text),
+		 "{\"backend\": \"sim\", \"%s\": \"%s\", \"vcpus\": 1, \"vcpu_type\": \"EPYC-v4\", "
+		 "\"memory_mib\": 64, \"guest_policy\": {\"debug\": false, \"smt\": true}, "
+		 "\"host_data\": \"policy-digest\", \"sim_dir\": \"%s\", \"console\": \"stdout\"%s}",
+		 image_key, image, e->dir, extra ? extra : "");
+	snprintf(e->path, sizeof(e->path), "%s/%s.json", e->dir, name);
+	if (file_write_atomic(e->path, text, strlen(text), 0644, &err) != 0)
+		fail_msg("%s", err.msg);
+	return e->path;
+}
+
+/* The test guest's path made absolute (the policy file resolves relative paths against itself). */
+static const char *guest(const char *name)
+{
+	static char abs[2048];
+	char cwd[1024];
+	const char *t = tguest_path(name);
+
+	if (t[0] == '/')
+		return t;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(abs, sizeof(abs), "%s/%s", cwd, t);
+	return abs;
+}
+
+static bool kvm_usable(const char **why)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		*why = "no usable /dev/kvm on this machine: the kvm accelerator is not tested here";
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+static void launch_report_verifies(struct env *e, const char *accel)
+{
+	char p[1200], vp[1300], rep[1300], meas_hex[100], want_meas[200];
+	const char *argv_l[] = { "launch", p, "--accel", accel, "--timeout", "60", NULL };
+	const char *argv_m[] = { "measure", p, NULL };
+	const char *argv_vp[] = { "measure", "--verifier-policy", p, NULL };
+	struct run_result r;
+	struct snp_err err = { 0 };
+	uint8_t report[REPORT_SIZE];
+	static char hex[2 * REPORT_SIZE + 1];
+	const char *line;
+
+	snprintf(p, sizeof(p), "%s", policy(e, "report", "payload", guest("report"), NULL));
+	snprintf(vp, sizeof(vp), "%s/vp.json", e->dir);
+	snprintf(rep, sizeof(rep), "%s/report.bin", e->dir);
+
+	run_snpvm(argv_l, NULL, &r);
+	if (r.status != 0)
+		fail_msg("launch: status %d: %s", r.status, r.err);
+	line = strstr(r.out, "REPORT:");
+	assert_non_null(line);
+	assert_true(strlen(line + 7) >= 2 * REPORT_SIZE + 1);
+	assert_int_equal(line[7 + 2 * REPORT_SIZE], '\n');
+	memcpy(hex, line + 7, 2 * REPORT_SIZE);
+	hex[2 * REPORT_SIZE] = '\0';
+	assert_int_equal(hex_decode(hex, report, REPORT_SIZE, "REPORT", &err), 0);
+	assert_non_null(strstr(r.err, accel[0] == 'e' ? "accelerator emu" : "accelerator kvm"));
+	run_result_free(&r);
+	assert_int_equal(file_write_atomic(rep, report, sizeof(report), 0644, &err), 0);
+
+	/* snpvm measure POLICY.json is the report's MEASUREMENT. */
+	run_snpvm(argv_m, NULL, &r);
+	assert_int_equal(r.status, 0);
+	hex_encode(report + MEASUREMENT_OFF, 48, meas_hex);
+	snprintf(want_meas, sizeof(want_meas), "%s\n", meas_hex);
+	assert_string_equal(r.out, want_meas);
+	run_result_free(&r);
+
+	/* The verifier policy from the same file accepts the report under the sim's root. */
+	run_snpvm(argv_vp, NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, meas_hex));
+	assert_int_equal(file_write_atomic(vp, r.out, strlen(r.out), 0644, &err), 0);
+	run_result_free(&r);
+	{
+		char certs[1300], ark[1300];
+		const char *argv_v[] = { "verify", "--report", rep, "--certs", certs,
+					 "--trust-sim-root", ark, "--policy", vp, NULL };
+
+		snprintf(certs, sizeof(certs), "%s/certs", e->dir);
+		snprintf(ark, sizeof(ark), "%s/certs/ark.pem", e->dir);
+		run_snpvm(argv_v, NULL, &r);
+		if (r.status != 0)
+			fail_msg("verify: %d %s %s", r.status, r.out, r.err);
+		assert_non_null(strstr(r.out, "verified and appraised"));
+		run_result_free(&r);
+		/* Another guest's policy (a different cmdline, so another MEASUREMENT) refuses it. */
+		snprintf(p, sizeof(p), "%s",
+			 policy(e, "other", "payload", guest("report"),
+				", \"cmdline\": \"vmpl=0\""));
+		run_snpvm(argv_vp, NULL, &r);
+		assert_int_equal(r.status, 0);
+		assert_int_equal(file_write_atomic(vp, r.out, strlen(r.out), 0644, &err), 0);
+		run_result_free(&r);
+		run_snpvm(argv_v, NULL, &r);
+		assert_int_equal(r.status, 1);
+		assert_true(strstr(r.out, "MEASUREMENT") || strstr(r.err, "MEASUREMENT"));
+		run_result_free(&r);
+	}
+}
+
+static void report_guest_verifies_on_emu(void **state)
+{
+	launch_report_verifies(*state, "emu");
+}
+
+static void report_guest_verifies_on_kvm(void **state)
+{
+	const char *why;
+
+	if (!kvm_usable(&why)) {
+		print_message("skipped: %s\n", why);
+		skip();
+	}
+	launch_report_verifies(*state, "kvm");
+}
+
+/* Runs `snpvm launch` on guest name with extra flags; returns the status; the output stays in r. */
+static int launch_guest(struct env *e, const char *name, const char *extra_key,
+			const char *const *flags, struct run_result *r)
+{
+	const char *argv[16] = { "launch", NULL, "--accel", "emu" };
+	size_t n = 4;
+
+	argv[1] = policy(e, name, "payload", guest(name), extra_key);
+	for (; flags && *flags && n < 14; flags++)
+		argv[n++] = *flags;
+	argv[n] = NULL;
+	run_snpvm(argv, NULL, r);
+	return r->status;
+}
+
+static void misbehaving_guests_end_with_their_status(void **state)
+{
+	static const char *const t1[] = { "--timeout", "1", NULL };
+	static const char *const t30[] = { "--timeout", "30", NULL };
+	struct env *e = *state;
+	struct run_result r;
+
+	/* hello: exit 0, its line on the console */
+	assert_int_equal(launch_guest(e, "hello", NULL, t30, &r), 0);
+	assert_non_null(strstr(r.out, "hello from snpvm guest"));
+	run_result_free(&r);
+	/* unclaimed ports: all-ones, the guest goes on and exits 0 */
+	assert_int_equal(launch_guest(e, "bad-port", NULL, t30, &r), 0);
+	run_result_free(&r);
+	/* a non-zero exit value: 4, printed */
+	assert_int_equal(launch_guest(e, "report", ", \"cmdline\": \"report_data=zz\"", t30, &r),
+			 4);
+	assert_non_null(strstr(r.err, "0x01"));
+	run_result_free(&r);
+	/* #UD and #GP: 5, naming the fault */
+	assert_int_equal(launch_guest(e, "ud", NULL, t30, &r), 5);
+	assert_non_null(strstr(r.err, "fault"));
+	run_result_free(&r);
+	assert_int_equal(launch_guest(e, "gp", NULL, t30, &r), 5);
+	run_result_free(&r);
+	/* MMIO nobody claims: the VMM stops the guest, 5 */
+	assert_int_equal(launch_guest(e, "bad-mmio", NULL, t30, &r), 5);
+	run_result_free(&r);
+	/* a runaway loop against --timeout: 6 */
+	assert_int_equal(launch_guest(e, "runaway", NULL, t1, &r), 6);
+	run_result_free(&r);
+}
+
+static void launch_only_hv_report_and_refusals(void **state)
+{
+	struct env *e = *state;
+	char p[1200], rep[1300], meas[100];
+	const char *argv_m[] = { "measure", p, NULL };
+	struct run_result r;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct snp_err err = { 0 };
+
+	snprintf(p, sizeof(p), "%s", policy(e, "lo", "payload", guest("runaway"), NULL));
+	snprintf(rep, sizeof(rep), "%s/hv.bin", e->dir);
+	run_snpvm(argv_m, NULL, &r);
+	assert_int_equal(r.status, 0);
+	snprintf(meas, sizeof(meas), "%.96s", r.out);
+	run_result_free(&r);
+	{
+		const char *argv[] = { "launch", p, "--launch-only", "--hv-report", rep, "--json",
+				       NULL };
+
+		/* the runaway guest never runs: launch-only returns at once */
+		run_snpvm(argv, NULL, &r);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, meas));
+		assert_non_null(strstr(r.out, "\"ran\": false"));
+		run_result_free(&r);
+		assert_int_equal(file_read(rep, 8192, &buf, &len, &err), 0);
+		assert_int_equal(len, REPORT_SIZE);
+		hex_encode(buf + MEASUREMENT_OFF, 48, meas + 0);
+		assert_non_null(meas);
+		free(buf);
+	}
+	{
+		const char *argv[] = { "launch", p, "--backend", "snp", NULL };
+
+		run_snpvm(argv, NULL, &r);
+		assert_int_equal(r.status, 3);
+		assert_non_null(strstr(r.err, "next issue"));
+		run_result_free(&r);
+	}
+	{
+		const char *argv[] = { "launch", p, "--accel", "tcg", NULL };
+
+		run_snpvm(argv, NULL, &r);
+		assert_int_equal(r.status, 2);
+		run_result_free(&r);
+	}
+	/* a bad policy file: 2, naming the key */
+	snprintf(p, sizeof(p), "%s",
+		 policy(e, "bad", "payload", guest("hello"), ", \"vcpu\": 2"));
+	{
+		const char *argv[] = { "launch", p, NULL };
+
+		run_snpvm(argv, NULL, &r);
+		assert_int_equal(r.status, 2);
+		assert_non_null(strstr(r.err, "vcpu: unknown key"));
+		run_result_free(&r);
+	}
+	/* an ELF the launcher refuses: 2, naming the field */
+	snprintf(p, sizeof(p), "%s", policy(e, "notelf", "payload", e->path, NULL));
+	{
+		const char *argv[] = { "launch", p, NULL };
+
+		run_snpvm(argv, NULL, &r);
+		assert_int_equal(r.status, 2);
+		assert_non_null(strstr(r.err, "payload ELF"));
+		run_result_free(&r);
+	}
+}
+
+/* The firmware refuses the launch -> 1; unusable precomputed ID blocks are bad input -> 2. */
+static void firmware_refusal_is_status_1(void **state)
+{
+	struct env *e = *state;
+	struct run_result r;
+	char p[1200], text[2000];
+	const char *argv[] = { "launch", p, "--launch-only", NULL };
+	struct snp_err err = { 0 };
+
+	/* a policy ABI above the sim firmware's 1.55: LAUNCH_START says POLICY_FAILURE */
+	snprintf(text, sizeof(text),
+		 "{\"payload\": \"%s\", \"sim_dir\": \"%s\", \"guest_policy\": "
+		 "{\"abi_major\": 200}}",
+		 guest("hello"), e->dir);
+	snprintf(p, sizeof(p), "%s/abi.json", e->dir);
+	assert_int_equal(file_write_atomic(p, text, strlen(text), 0644, &err), 0);
+	run_snpvm(argv, NULL, &r);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "POLICY_FAILURE"));
+	run_result_free(&r);
+	snprintf(p, sizeof(p), "%s",
+		 policy(e, "idb", "payload", guest("hello"),
+			", \"id_block\": {\"id_block_file\": \"/dev/null\", \"id_auth_file\": "
+			"\"/dev/null\"}"));
+	run_snpvm(argv, NULL, &r);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "id_block_file"));
+	run_result_free(&r);
+}
+
+/* OVMF through the same plan, launch-only: the digest of sev-snp-measure's flags. */
+static void firmware_launch_only_matches_measure_flags(void **state)
+{
+	struct env *e = *state;
+	char p[1200], fw[1200], m1[200];
+	struct run_result r;
+	const char *argv_l[] = { "launch", p, "--launch-only", "--json", NULL };
+	const char *argv_m[] = { "measure", "--mode", "snp", "--vcpus", "1", "--vcpu-type",
+				 "EPYC-v4", "--ovmf", fw, NULL };
+	const char *argv_run[] = { "launch", p, NULL };
+
+	{
+		/* tests run from the repository root; the policy lives elsewhere: an absolute path */
+		char cwd[512];
+
+		assert_non_null(getcwd(cwd, sizeof(cwd)));
+		snprintf(fw, sizeof(fw), "%s/%s", cwd,
+			 tdata_path("debian-ovmf/usr/share/ovmf/OVMF.fd"));
+	}
+	snprintf(p, sizeof(p), "%s", policy(e, "ovmf", "firmware", fw, NULL));
+	run_snpvm(argv_m, NULL, &r);
+	assert_int_equal(r.status, 0);
+	snprintf(m1, sizeof(m1), "%.96s", r.out);
+	run_result_free(&r);
+	run_snpvm(argv_l, NULL, &r);
+	if (r.status != 0)
+		fail_msg("launch: %d %s", r.status, r.err);
+	assert_non_null(strstr(r.out, m1));
+	run_result_free(&r);
+	/* running firmware is a later issue: refused, not faked */
+	run_snpvm(argv_run, NULL, &r);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "--launch-only"));
+	run_result_free(&r);
+}
+
+/* SIGTERM stops the running guest cleanly: exit 7. */
+static void sigterm_stops_the_guest(void **state)
+{
+	struct env *e = *state;
+	const char *bin = getenv("SNPVM") ? getenv("SNPVM") : "build/snpvm";
+	char p[1200];
+	int st = 0;
+	pid_t pid;
+
+	snprintf(p, sizeof(p), "%s", policy(e, "sig", "payload", guest("runaway"), NULL));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(bin, bin, "launch", p, "--accel", "emu", "--timeout", "60", (char *)NULL);
+		_exit(127);
+	}
+	usleep(700 * 1000); /* the guest is looping by now; a signal before the run stops it too */
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 7);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(report_guest_verifies_on_emu),
+		cmocka_unit_test(report_guest_verifies_on_kvm),
+		cmocka_unit_test(misbehaving_guests_end_with_their_status),
+		cmocka_unit_test(launch_only_hv_report_and_refusals),
+		cmocka_unit_test(firmware_refusal_is_status_1),
+		cmocka_unit_test(firmware_launch_only_matches_measure_flags),
+		cmocka_unit_test(sigterm_stops_the_guest),
+	};
+
+	return cmocka_run_group_tests_name("launcher/launch-sim", tests, setup, teardown);
+}
