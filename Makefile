@@ -140,9 +140,11 @@ $(BUILD)/tests/fuzz/fuzz-%: $(BUILD)/tests/fuzz/fuzz-%.o $(LIBS)
 # for `snpvm launch` and, through their PVH note, QEMU. Always built with GUEST_CC and
 # GUEST_CFLAGS, never with CFLAGS/SANFLAGS: the same bytes (and measurement) in every BUILD.
 GUEST_CC ?= gcc
+# gcc-only flags (GUEST_CC=clang also works): no PIE link, no memcpy idiom inside lib/string.c.
+GUEST_GCC_ONLY := $(if $(findstring clang,$(GUEST_CC)),,-no-pie -fno-tree-loop-distribute-patterns)
 GUEST_CFLAGS := -std=c11 -I. -O2 -g $(WARN) -ffreestanding -fno-builtin -nostdlib -static \
-	-fno-pic -no-pie -mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-stack-protector \
-	-fno-tree-loop-distribute-patterns -fcf-protection=none -fno-asynchronous-unwind-tables \
+	-fno-pic -mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-stack-protector \
+	-fcf-protection=none -fno-asynchronous-unwind-tables $(GUEST_GCC_ONLY) \
 	-Wl,--build-id=none -Wl,-z,noexecstack -Wl,-z,max-page-size=4096
 GUEST_LIB_SRCS := $(sort $(wildcard tests/guests/lib/*.c tests/guests/lib/*.S))
 GUEST_DEPS := $(GUEST_LIB_SRCS) $(wildcard tests/guests/lib/*.h) tests/guests/guest.ld \

@@ -70,26 +70,27 @@ static void qemu_guest(const char *guest, unsigned vcpus, struct run_result *res
 /* (value << 1) | 1: QEMU's exit status for a debug-exit write of value. */
 #define QEMU_DEBUG_EXIT(v) (((v) << 1) | 1)
 
-static void qemu_hello_prints_and_exits_0(void **state)
+/* Runs guest on one vCPU: exactly this output, this debug-exit value. */
+static void expect_qemu(const char *guest, const char *out, int exit_value)
 {
 	struct run_result r;
 
-	(void)state;
-	qemu_guest("hello", 1, &r);
-	assert_string_equal(r.out, "hello from snpvm guest\n");
-	assert_int_equal(r.status, QEMU_DEBUG_EXIT(0));
+	qemu_guest(guest, 1, &r);
+	assert_string_equal(r.out, out);
+	assert_int_equal(r.status, QEMU_DEBUG_EXIT(exit_value));
 	run_result_free(&r);
+}
+
+static void qemu_hello_prints_and_exits_0(void **state)
+{
+	(void)state;
+	expect_qemu("hello", "hello from snpvm guest\n", 0);
 }
 
 static void qemu_bad_port_reads_all_ones_and_continues(void **state)
 {
-	struct run_result r;
-
 	(void)state;
-	qemu_guest("bad-port", 1, &r);
-	assert_string_equal(r.out, "bad-port: unclaimed port reads all-ones, guest still running\n");
-	assert_int_equal(r.status, QEMU_DEBUG_EXIT(0));
-	run_result_free(&r);
+	expect_qemu("bad-port", "bad-port: unclaimed port reads all-ones, guest still running\n", 0);
 }
 
 /* Both vCPUs report in, in either order; the last one says all are in. */

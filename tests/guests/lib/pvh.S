@@ -81,14 +81,17 @@ pvh_long_mode:
 
 	.code64
 pvh_start64:
+	mov $pvh_stack_top, %rsp
+	xor %edi, %edi
+	/* fall through */
+/* Both paths: data segments for long mode, no boot parameters, the common entry. */
+pvh_enter64:
 	mov $0x10, %eax
 	mov %eax, %ds
 	mov %eax, %es
 	mov %eax, %ss
 	mov %eax, %fs
 	mov %eax, %gs
-	mov $pvh_stack_top, %rsp
-	xor %edi, %edi
 	xor %esi, %esi
 	jmp _start
 
@@ -132,12 +135,6 @@ pvh_trampoline_end:
 
 	.code64
 pvh_ap64:
-	mov $0x10, %eax
-	mov %eax, %ds
-	mov %eax, %es
-	mov %eax, %ss
-	mov %eax, %fs
-	mov %eax, %gs
 	/* vCPU index in arrival order, 1..PVH_MAX_APS; more APs than that spin here. */
 	mov $1, %edi
 	lock xadd %edi, pvh_ap_next
@@ -146,8 +143,7 @@ pvh_ap64:
 	mov %rdi, %rsp
 	shl $12, %rsp
 	add $pvh_ap_stacks, %rsp
-	xor %esi, %esi
-	jmp _start
+	jmp pvh_enter64
 2:	pause
 	jmp 2b
 
