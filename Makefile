@@ -23,7 +23,7 @@ endif
 
 # libmicrohttpd and libcurl are loaded at run time by the one command that needs each
 # (util/dl.h): only their headers are used at build time; tests link libcurl as a client.
-PKGS := libssl libcrypto jansson
+PKGS := libssl libcrypto jansson jose
 PKGS_DL := libmicrohttpd libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(PKGS_DL) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -37,7 +37,7 @@ ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 LDLIBS := $(PKG_LIBS) -lpthread -ldl
 
 # Top of the graph first: a static library may only use those after it.
-LIBDIRS := launcher sim attest measure abi util
+LIBDIRS := attestd launcher sim attest measure abi util
 LIBS := $(foreach d,$(LIBDIRS),$(BUILD)/lib$(d).a)
 
 srcs = $(sort $(wildcard $(1)/*.c))
@@ -111,7 +111,7 @@ fuzz:
 	@set -e; for f in $(FUZZ_SRCS); do \
 		n=$$(basename $$f .c); \
 		$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
-			CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libsim.a build-fuzz/libattest.a build-fuzz/libmeasure.a build-fuzz/libabi.a build-fuzz/libutil.a; \
+			CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libattestd.a build-fuzz/libsim.a build-fuzz/libattest.a build-fuzz/libmeasure.a build-fuzz/libabi.a build-fuzz/libutil.a; \
 		clang -std=c11 -D_GNU_SOURCE -I. -O1 -g -fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$f \
 			$(foreach d,$(LIBDIRS),build-fuzz/lib$(d).a) $(LDLIBS); \
 		mkdir -p build-fuzz/corpus-$$n; \

@@ -3,7 +3,8 @@
 # `deps.sh check` exits 1 if any is missing; `deps.sh install` installs the missing ones.
 set -eu
 PKGS="build-essential clang pkg-config libssl-dev libjansson-dev libcmocka-dev \
-libmicrohttpd-dev libcurl4-openssl-dev libcbor-dev libseccomp-dev openssl ovmf"
+libmicrohttpd-dev libcurl4-openssl-dev libcbor-dev libseccomp-dev openssl ovmf \
+libjose-dev python3-jwcrypto"
 
 missing=""
 for p in $PKGS; do
