@@ -72,7 +72,12 @@ static char *slurp_fd(int fd)
 
 void run_snpvm(const char *const argv[], const char *stdin_text, struct run_result *res)
 {
-	const char *bin = getenv("SNPVM") ? getenv("SNPVM") : "build/snpvm";
+	run_program(getenv("SNPVM") ? getenv("SNPVM") : "build/snpvm", argv, stdin_text, res);
+}
+
+void run_program(const char *bin, const char *const argv[], const char *stdin_text,
+		 struct run_result *res)
+{
 	char outpath[] = "/tmp/snpvm-test-out-XXXXXX", errpath[] = "/tmp/snpvm-test-err-XXXXXX";
 	char inpath[] = "/tmp/snpvm-test-in-XXXXXX";
 	int outfd = mkstemp(outpath), errfd = mkstemp(errpath), infd = mkstemp(inpath);

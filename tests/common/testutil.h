@@ -30,6 +30,10 @@ struct run_result {
  * argv[0]) and optional stdin text; captures stdout and stderr.
  */
 void run_snpvm(const char *const argv[], const char *stdin_text, struct run_result *res);
+
+/* The same for any program bin (a path, run with execv; exit 127 if it cannot start). */
+void run_program(const char *bin, const char *const argv[], const char *stdin_text,
+		 struct run_result *res);
 void run_result_free(struct run_result *res);
 
 /* A fresh temporary directory (mkdtemp); the caller removes it with rm_rf. */
