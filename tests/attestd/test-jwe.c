@@ -139,8 +139,9 @@ static void jwe_wrap_shape(void **state)
 	assert_string_equal(json_string_value(json_object_get(pb, "enc")), "A256GCM");
 	assert_int_equal(json_object_size(pb), 2);
 	/* A 3072-bit RSA encrypted_key is 384 bytes: 512 base64url characters. */
-	assert_int_equal(json_string_length(json_object_get(json_loads(b, 0, NULL),
-							    "encrypted_key")), 512);
+	json_decref(va);
+	va = json_loads(b, 0, NULL);
+	assert_int_equal(json_string_length(json_object_get(va, "encrypted_key")), 512);
 	json_decref(va);
 	json_decref(pa);
 	json_decref(pb);
@@ -277,8 +278,12 @@ static void jwe_profile_enforced(void **state)
 	free(bad);
 	hdr = protected_of(jwe);
 	json_object_del(hdr, "enc");
-	bad = with_protected(jwe, hdr);
-	bad = with_member(bad, "header", json_pack("{s:s}", "enc", "A256GCM"));
+	{
+		char *tmp = with_protected(jwe, hdr);
+
+		bad = with_member(tmp, "header", json_pack("{s:s}", "enc", "A256GCM"));
+		free(tmp);
+	}
 	expect_refused(priv, bad, SNP_E_INVALID, "alg and enc must both be in the protected");
 	free(bad);
 	bad = with_member(jwe, "header", json_pack("{s:s}", "alg", "RSA-OAEP-256"));
