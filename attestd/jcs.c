@@ -182,7 +182,9 @@ static int put_integer(struct jcs_buf *b, long long v, const char *what, struct 
 
 static int put_real(struct jcs_buf *b, double d, const char *what, struct snp_err *err)
 {
-	if (!isfinite(d) || d != trunc(d) || fabs(d) > (double)JCS_SAFE_INT)
+	/* Range first, so the conversion to long long is defined; then integrality. */
+	if (!isfinite(d) || d > (double)JCS_SAFE_INT || d < -(double)JCS_SAFE_INT ||
+	    (double)(long long)d != d)
 		return snp_errf(err, SNP_E_UNSUPPORTED,
 				"JCS: %s: number %.17g is not an integer within +-2^53 "
 				"(only those are supported)", what, d);

@@ -6,7 +6,7 @@
 
 #include <openssl/err.h>
 
-/* libjose's callback type (jose_cfg_err_t) carries no format attribute; its fmt is libjose's own. */
+/* libjose's callback type (jose_cfg_err_t) has no format attribute; fmt is libjose's own. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static void record_err(void *misc, const char *file, int line, uint64_t code, const char *fmt,

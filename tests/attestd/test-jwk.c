@@ -156,7 +156,8 @@ static void jwk_ec_coordinates_checked(void **state)
 		       "x: 32 bytes, P-384 needs 48");
 	expect_refused(with("ec-p256.pub.jwk", "y", NULL), SNP_E_INVALID, "y: missing");
 	expect_refused(fixture("ec-p256-offcurve.pub.jwk"), SNP_E_INVALID,
-		       "tee-pubkey: not a valid EC P-256 public key: error:0800006B:elliptic curve routines::point is not on curve");
+		       "tee-pubkey: not a valid EC P-256 public key: "
+		       "error:0800006B:elliptic curve routines::point is not on curve");
 	/* Padding, the standard alphabet and stray low bits are all refused. */
 	expect_refused(with("ec-p256.pub.jwk", "x", "2RYpw3w7JyqWbqHDxvYNbOVrDTiyKGskoChKYkPdqaM="),
 		       SNP_E_INVALID, "x: not base64url: character 0x3d at 43");
