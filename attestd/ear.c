@@ -28,27 +28,23 @@ static int valid_status(const char *s)
 int ear_key_generate(json_t **jwk, struct snp_err *err)
 {
 	struct josecfg jc = { 0 };
-	json_t *k, *kid;
+	json_t *k = NULL, *kid;
 	int ret;
 
 	*jwk = NULL;
-	k = json_pack("{s:s}", "alg", "ES384");
-	if (!k)
-		return snp_errf(err, SNP_E_NOMEM, "ear: out of memory");
-	if ((ret = josecfg_open(&jc, err)) != 0)
+	if ((ret = jwk_generate(JWK_EC_P384, &k, err)) != 0 ||
+	    (ret = josecfg_open(&jc, err)) != 0)
 		goto out;
-	if (!jose_jwk_gen(jc.cfg, k)) {
-		ret = josecfg_fail(&jc, err, SNP_E_CRYPTO, "ear: generating a P-384 key");
-		goto out;
-	}
 	/* RFC 7638 thumbprint over the required public members, SHA-256. */
 	kid = jose_jwk_thp(jc.cfg, k, "S256");
 	if (!json_is_string(kid)) {
 		json_decref(kid);
-		kid = NULL;
-	}
-	if (!kid || json_object_set_new(k, "kid", kid) != 0) {
 		ret = josecfg_fail(&jc, err, SNP_E_CRYPTO, "ear: RFC 7638 thumbprint");
+		goto out;
+	}
+	if (json_object_set_new(k, "kid", kid) != 0 ||
+	    json_object_set_new(k, "alg", json_string("ES384")) != 0) {
+		ret = snp_errf(err, SNP_E_NOMEM, "ear: out of memory");
 		goto out;
 	}
 	*jwk = k;

@@ -24,18 +24,9 @@ static const uint8_t secret_bytes[] = "disk key: 0123456789abcdef\0with a NUL";
 static json_t *fixture(const char *name)
 {
 	char rel[128];
-	json_error_t jerr;
-	size_t len;
-	uint8_t *buf;
-	json_t *v;
 
 	snprintf(rel, sizeof(rel), "attestd/%s", name);
-	buf = tdata_read(rel, &len);
-	v = json_loadb((const char *)buf, len, 0, &jerr);
-	free(buf);
-	if (!v)
-		fail_msg("%s: %s", rel, jerr.text);
-	return v;
+	return tdata_json(rel);
 }
 
 static char *wrap_to(const json_t *pubjwk, const uint8_t *pt, size_t len)

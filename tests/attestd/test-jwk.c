@@ -19,18 +19,9 @@
 static json_t *fixture(const char *name)
 {
 	char rel[128];
-	json_error_t jerr;
-	size_t len;
-	uint8_t *buf;
-	json_t *v;
 
 	snprintf(rel, sizeof(rel), "attestd/%s", name);
-	buf = tdata_read(rel, &len);
-	v = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	free(buf);
-	if (!v)
-		fail_msg("%s: %s", rel, jerr.text);
-	return v;
+	return tdata_json(rel);
 }
 
 static void expect_ok(json_t *in, enum jwk_kind kind, unsigned bits)
