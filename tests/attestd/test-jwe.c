@@ -105,6 +105,32 @@ static json_t *protected_of(const char *jwe)
 	return p;
 }
 
+/* Opening jwe with one protected-header parameter set (or deleted when val is NULL) fails so. */
+static void refused_with_param(const json_t *priv, const char *jwe, const char *name, json_t *val,
+			       int code, const char *needle)
+{
+	json_t *hdr = protected_of(jwe);
+	char *bad;
+
+	if (val)
+		json_object_set_new(hdr, name, val);
+	else
+		json_object_del(hdr, name);
+	bad = with_protected(jwe, hdr);
+	expect_refused(priv, bad, code, needle);
+	free(bad);
+}
+
+/* The same for a top-level member of the flattened JWE. */
+static void refused_with_member(const json_t *priv, const char *jwe, const char *name, json_t *val,
+				int code, const char *needle)
+{
+	char *bad = with_member(jwe, name, val);
+
+	expect_refused(priv, bad, code, needle);
+	free(bad);
+}
+
 /* Exactly the five flattened members, and the header the profile promises. */
 static void jwe_wrap_shape(void **state)
 {
@@ -193,22 +219,18 @@ static void jwe_tampering_detected(void **state)
 	json_t *rpriv = fixture("rsa-3072.priv.jwk"), *rpub = fixture("rsa-3072.pub.jwk");
 	char *jwe = wrap_to(pub, secret_bytes, sizeof(secret_bytes));
 	char *rjwe = wrap_to(rpub, secret_bytes, sizeof(secret_bytes));
-	json_t *v = json_loads(jwe, 0, NULL), *rv = json_loads(rjwe, 0, NULL), *hdr;
-	char *bad, ct[128];
+	json_t *v = json_loads(jwe, 0, NULL), *rv = json_loads(rjwe, 0, NULL);
+	char ct[128];
 
 	(void)state;
 	/* One ciphertext character changed (still canonical: 'A' <-> 'Q' keep low bits). */
 	snprintf(ct, sizeof(ct), "%s", json_string_value(json_object_get(v, "ciphertext")));
 	ct[0] = ct[0] == 'A' ? 'Q' : 'A';
-	bad = with_member(jwe, "ciphertext", json_string(ct));
-	expect_refused(priv, bad, SNP_E_CRYPTO, "A256GCM decryption failed");
-	free(bad);
+	refused_with_member(priv, jwe, "ciphertext", json_string(ct), SNP_E_CRYPTO,
+			    "A256GCM decryption failed");
 	/* The protected header is authenticated: an added harmless kid breaks the tag. */
-	hdr = protected_of(jwe);
-	json_object_set_new(hdr, "kid", json_string("x"));
-	bad = with_protected(jwe, hdr);
-	expect_refused(priv, bad, SNP_E_CRYPTO, "decryption failed");
-	free(bad);
+	refused_with_param(priv, jwe, "kid", json_string("x"), SNP_E_CRYPTO,
+			   "decryption failed");
 	/* The RSA-wrapped CEK is authenticated by OAEP. */
 	{
 		char ek[600];
@@ -216,10 +238,9 @@ static void jwe_tampering_detected(void **state)
 		snprintf(ek, sizeof(ek), "%s",
 			 json_string_value(json_object_get(rv, "encrypted_key")));
 		ek[5] = ek[5] == 'A' ? 'Q' : 'A';
-		bad = with_member(rjwe, "encrypted_key", json_string(ek));
+		refused_with_member(rpriv, rjwe, "encrypted_key", json_string(ek), SNP_E_CRYPTO,
+				    "RSA-OAEP-256 decryption failed");
 	}
-	expect_refused(rpriv, bad, SNP_E_CRYPTO, "RSA-OAEP-256 decryption failed");
-	free(bad);
 	/* Wrong key of the right type. */
 	{
 		struct snp_err err = { 0 };
@@ -252,21 +273,12 @@ static void jwe_profile_enforced(void **state)
 	char *bad;
 
 	(void)state;
-	hdr = protected_of(jwe);
-	json_object_set_new(hdr, "zip", json_string("DEF"));
-	bad = with_protected(jwe, hdr);
-	expect_refused(priv, bad, SNP_E_UNSUPPORTED, "header parameter \"zip\" is not supported");
-	free(bad);
-	hdr = protected_of(jwe);
-	json_object_set_new(hdr, "alg", json_string("RSA1_5"));
-	bad = with_protected(jwe, hdr);
-	expect_refused(priv, bad, SNP_E_UNSUPPORTED, "alg \"RSA1_5\" is not supported");
-	free(bad);
-	hdr = protected_of(jwe);
-	json_object_set_new(hdr, "enc", json_string("A128CBC-HS256"));
-	bad = with_protected(jwe, hdr);
-	expect_refused(priv, bad, SNP_E_UNSUPPORTED, "enc \"A128CBC-HS256\"");
-	free(bad);
+	refused_with_param(priv, jwe, "zip", json_string("DEF"), SNP_E_UNSUPPORTED,
+			   "header parameter \"zip\" is not supported");
+	refused_with_param(priv, jwe, "alg", json_string("RSA1_5"), SNP_E_UNSUPPORTED,
+			   "alg \"RSA1_5\" is not supported");
+	refused_with_param(priv, jwe, "enc", json_string("A128CBC-HS256"), SNP_E_UNSUPPORTED,
+			   "enc \"A128CBC-HS256\"");
 	hdr = protected_of(jwe);
 	json_object_del(hdr, "enc");
 	{
@@ -277,38 +289,25 @@ static void jwe_profile_enforced(void **state)
 	}
 	expect_refused(priv, bad, SNP_E_INVALID, "alg and enc must both be in the protected");
 	free(bad);
-	bad = with_member(jwe, "header", json_pack("{s:s}", "alg", "RSA-OAEP-256"));
-	expect_refused(priv, bad, SNP_E_INVALID, "\"alg\" in both protected and unprotected");
-	free(bad);
-	bad = with_member(jwe, "recipients", json_array());
-	expect_refused(priv, bad, SNP_E_INVALID, "member \"recipients\" is not allowed");
-	free(bad);
-	bad = with_member(jwe, "aad", json_string("AAAA"));
-	expect_refused(priv, bad, SNP_E_INVALID, "member \"aad\"");
-	free(bad);
-	bad = with_member(jwe, "iv", json_string("AAAAAAAAAAAAAAAAAAAAAA"));
-	expect_refused(priv, bad, SNP_E_INVALID, "jwe: iv: 16 bytes, at most 12");
-	free(bad);
-	bad = with_member(jwe, "iv", json_string("AAAAAAAAAAA"));
-	expect_refused(priv, bad, SNP_E_INVALID, "jwe: iv: 8 bytes, at least 12");
-	free(bad);
-	bad = with_member(jwe, "ciphertext", json_string(""));
-	expect_refused(priv, bad, SNP_E_INVALID, "jwe: ciphertext: 0 bytes, at least 1");
-	free(bad);
-	bad = with_member(jwe, "tag", NULL);
-	expect_refused(priv, bad, SNP_E_INVALID, "jwe: tag: missing");
-	free(bad);
+	refused_with_member(priv, jwe, "header", json_pack("{s:s}", "alg", "RSA-OAEP-256"),
+			    SNP_E_INVALID, "\"alg\" in both protected and unprotected");
+	refused_with_member(priv, jwe, "recipients", json_array(), SNP_E_INVALID,
+			    "member \"recipients\" is not allowed");
+	refused_with_member(priv, jwe, "aad", json_string("AAAA"), SNP_E_INVALID,
+			    "member \"aad\"");
+	refused_with_member(priv, jwe, "iv", json_string("AAAAAAAAAAAAAAAAAAAAAA"), SNP_E_INVALID,
+			    "jwe: iv: 16 bytes, at most 12");
+	refused_with_member(priv, jwe, "iv", json_string("AAAAAAAAAAA"), SNP_E_INVALID,
+			    "jwe: iv: 8 bytes, at least 12");
+	refused_with_member(priv, jwe, "ciphertext", json_string(""), SNP_E_INVALID,
+			    "jwe: ciphertext: 0 bytes, at least 1");
+	refused_with_member(priv, jwe, "tag", NULL, SNP_E_INVALID,
+			    "jwe: tag: missing");
 	/* An epk on another curve than the key's. */
-	hdr = protected_of(ejwe);
-	json_object_set_new(hdr, "epk", fixture("ec-p384.pub.jwk"));
-	bad = with_protected(ejwe, hdr);
-	expect_refused(epriv, bad, SNP_E_INVALID, "epk: curve differs");
-	free(bad);
-	hdr = protected_of(ejwe);
-	json_object_set_new(hdr, "epk", fixture("ec-p256-offcurve.pub.jwk"));
-	bad = with_protected(ejwe, hdr);
-	expect_refused(epriv, bad, SNP_E_INVALID, "point is not on curve");
-	free(bad);
+	refused_with_param(epriv, ejwe, "epk", fixture("ec-p384.pub.jwk"), SNP_E_INVALID,
+			   "epk: curve differs");
+	refused_with_param(epriv, ejwe, "epk", fixture("ec-p256-offcurve.pub.jwk"), SNP_E_INVALID,
+			   "point is not on curve");
 	expect_refused(priv, "[]", SNP_E_INVALID, "not a JSON object");
 	free(jwe);
 	free(ejwe);
