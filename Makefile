@@ -38,13 +38,14 @@ DEPS_SETS := build $(if $(findstring clang,$(CC)),clang) $(foreach g,$(MAKECMDGO
 
 # libmicrohttpd and libcurl are loaded at run time by the one command that needs each
 # (util/dl.h): only their headers are used at build time; tests link libcurl as a client.
-PKGS := libssl libcrypto jansson unicorn
+PKGS := libssl libcrypto jansson unicorn jose
 PKGS_DL := libmicrohttpd libcurl
 PKGS_TEST := libcurl cmocka
 deb.libssl := libssl-dev
 deb.libcrypto := libssl-dev
 deb.jansson := libjansson-dev
 deb.unicorn := libunicorn-dev
+deb.jose := libjose-dev
 deb.libmicrohttpd := libmicrohttpd-dev
 deb.libcurl := libcurl4-openssl-dev
 deb.cmocka := libcmocka-dev
@@ -66,7 +67,7 @@ ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 LDLIBS = $(PKG_LIBS) -lpthread -ldl
 
 # Top of the graph first: a static library may only use those after it.
-LIBDIRS := launcher sim attest measure abi util
+LIBDIRS := attestd launcher sim attest measure abi util
 LIBS := $(foreach d,$(LIBDIRS),$(BUILD)/lib$(d).a)
 
 srcs = $(sort $(wildcard $(1)/*.c))

@@ -17,9 +17,10 @@ pkgs_of() {
 	# compile and link snpvm; pkg-config modules libssl libcrypto jansson unicorn, and
 	# the headers of the two libraries loaded at run time (util/dl.h)
 	build) echo gcc libc6-dev pkg-config libssl-dev libjansson-dev libunicorn-dev \
-		libmicrohttpd-dev libcurl4-openssl-dev ;;
+		libjose-dev libmicrohttpd-dev libcurl4-openssl-dev ;;
 	# make test: cmocka; the openssl CLI checks fixtures independently of the library
-	test) echo libcmocka-dev openssl ;;
+	# python3-jwcrypto: the independent JOSE implementation of the interop tests
+	test) echo libcmocka-dev openssl python3-jwcrypto ;;
 	# make demo: scripts/demo.sh draws its nonce with the openssl CLI
 	demo) echo openssl ;;
 	# make bench: scripts/bench-*.sh

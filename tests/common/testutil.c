@@ -15,6 +15,7 @@
 #include <ftw.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "abi/report.h"
 #include "util/file.h"
@@ -35,6 +36,19 @@ uint8_t *tdata_read(const char *rel, size_t *len)
 	if (file_read(tdata_path(rel), 64u << 20, &buf, len, &err) != 0)
 		fail_msg("cannot read test data %s: %s", rel, err.msg);
 	return buf;
+}
+
+json_t *tdata_json(const char *rel)
+{
+	json_error_t jerr;
+	size_t len;
+	uint8_t *buf = tdata_read(rel, &len);
+	json_t *v = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
+
+	free(buf);
+	if (!v)
+		fail_msg("%s: %s", rel, jerr.text);
+	return v;
 }
 
 void tdata_report(const char *rel, struct snp_report *rep)

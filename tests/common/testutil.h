@@ -12,6 +12,10 @@
 uint8_t *tdata_read(const char *rel, size_t *len);
 
 struct snp_report;
+struct json_t;
+
+/* Parses tests/data/<rel> as JSON (duplicate keys refused); fails the test otherwise. */
+struct json_t *tdata_json(const char *rel);
 
 /* Reads and strictly parses the report tests/data/<rel> into *rep; fails the test otherwise. */
 void tdata_report(const char *rel, struct snp_report *rep);
