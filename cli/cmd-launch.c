@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include "cli/args.h"
 #include "cli/cmd.h"
 #include "cli/commands.h"
+#include "cli/opt.h"
 #include "launcher/launch.h"
 #include "launcher/policy.h"
 #include "util/file.h"
@@ -38,102 +38,52 @@ enum {
 };
 
 struct launch_cli {
-	const char *policy, *backend, *accel, *hv_report, *console, *timeout;
-	bool launch_only, json, help;
+	const char *policy, *hv_report, *console;
+	int backend, accel; /* indexes into BACKENDS / ACCELS; -1: the policy's */
+	uint64_t timeout;
+	bool has_timeout, launch_only, json;
 };
 
-enum { OPT_BACKEND = 256, OPT_ACCEL, OPT_HV_REPORT, OPT_CONSOLE, OPT_TIMEOUT, OPT_LAUNCH_ONLY,
-       OPT_JSON };
+#define BACKENDS "sim|snp"
+static const char *const backend_names[] = { "sim", "snp" };
+#define ACCELS "auto|kvm|emu"
+static const char *const accel_names[] = { "auto", "kvm", "emu" };
 
-static const struct option launch_opts[] = {
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "accel", required_argument, NULL, OPT_ACCEL },
-	{ "hv-report", required_argument, NULL, OPT_HV_REPORT },
-	{ "console", required_argument, NULL, OPT_CONSOLE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "launch-only", no_argument, NULL, OPT_LAUNCH_ONLY },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-static void usage(FILE *f)
+/* Parses argv into *c; false when the command is done (help printed, or a usage error). */
+static bool parse(int argc, char **argv, struct launch_cli *c, int *status)
 {
-	fprintf(f,
-		"usage: snpvm launch POLICY.json [--backend sim|snp] [--accel auto|kvm|emu]\n"
-		"                    [--hv-report FILE] [--console FILE] [--timeout S]\n"
-		"                    [--launch-only] [--json]\n"
-		"\n"
-		"Launches the guest the launch policy file describes (docs/policy-file.md) on the\n"
-		"security backend (sim: the simulated AMD-SP) and runs it on the accelerator\n"
-		"(kvm on /dev/kvm, emu on Unicorn; auto picks kvm when usable).\n"
-		"\n"
-		"  --backend B     overrides the policy's backend (snp: the next issue)\n"
-		"  --accel A       overrides the policy's accel\n"
-		"  --hv-report F   after the launch, write a host-requested report to F\n"
-		"  --console F     serial output to file F instead of the policy's console\n"
-		"  --timeout S     stop the guest after S seconds (exit 6)\n"
-		"  --launch-only   launch and measure, do not run the vCPUs\n"
-		"  --json          the launch summary as JSON on stdout\n"
-		"  -h, --help      this help\n"
-		"\n"
-		"Exit: 0 the guest wrote 0 to port 0xf4; 1 the firmware refused the launch;\n"
-		"2 bad usage or policy file; 3 VMM failure; 4 the guest wrote a non-zero value;\n"
-		"5 the guest faulted or was stopped by the VMM; 6 --timeout expired;\n"
-		"7 stopped by SIGINT/SIGTERM.\n");
-}
-
-static int parse(int argc, char **argv, struct launch_cli *c, struct snp_err *err)
-{
-	int opt;
+	const struct opt opts[] = {
+		OPT_ARG("POLICY.json", &c->policy, "the launch policy file (docs/policy-file.md)",
+			.required = true),
+		OPT_CHOICE("backend", &c->backend, BACKENDS,
+			   "overrides the policy's backend (snp: the next issue)"),
+		OPT_CHOICE("accel", &c->accel, ACCELS, "overrides the policy's accel"),
+		OPT_STRING("hv-report", &c->hv_report, "FILE",
+			   "after the launch, write a host-requested report to FILE"),
+		OPT_STRING("console", &c->console, "FILE",
+			   "serial output to FILE instead of the policy's console"),
+		OPT_U64("timeout", &c->timeout, 1, 86400, "S", "stop the guest after S seconds (exit 6)",
+			.given = &c->has_timeout),
+		OPT_FLAG("launch-only", &c->launch_only, "launch and measure, do not run the vCPUs"),
+		OPT_FLAG("json", &c->json, "the launch summary as JSON on stdout"),
+		OPT_END,
+	};
+	const struct opt_cmd cmd = {
+		.name = "launch",
+		.opts = opts,
+		.json = &c->json,
+		.about = "Launches the guest the launch policy file describes on the security backend\n"
+			 "(sim: the simulated AMD-SP) and runs it on the accelerator (kvm on /dev/kvm,\n"
+			 "emu on Unicorn; auto picks kvm when usable).\n",
+		.epilog = "Exit: 0 the guest wrote 0 to port 0xf4; 1 the firmware refused the launch;\n"
+			  "2 bad usage or policy file; 3 VMM failure; 4 the guest wrote a non-zero value;\n"
+			  "5 the guest faulted or was stopped by the VMM; 6 --timeout expired;\n"
+			  "7 stopped by SIGINT/SIGTERM.\n",
+	};
 
 	memset(c, 0, sizeof(*c));
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", launch_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			c->help = true;
-			return 0;
-		case OPT_BACKEND:
-			c->backend = optarg;
-			break;
-		case OPT_ACCEL:
-			c->accel = optarg;
-			break;
-		case OPT_HV_REPORT:
-			c->hv_report = optarg;
-			break;
-		case OPT_CONSOLE:
-			c->console = optarg;
-			break;
-		case OPT_TIMEOUT:
-			c->timeout = optarg;
-			break;
-		case OPT_LAUNCH_ONLY:
-			c->launch_only = true;
-			break;
-		case OPT_JSON:
-			c->json = true;
-			break;
-		case ':':
-			return snp_errf(err, SNP_E_INVALID, "option '%s' needs a value",
-					argv[optind - 1]);
-		default:
-			return snp_errf(err, SNP_E_INVALID, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return snp_errf(err, SNP_E_INVALID, "a launch policy file is required");
-	c->policy = argv[optind++];
-	if (optind < argc)
-		return snp_errf(err, SNP_E_INVALID, "unexpected argument '%s'", argv[optind]);
-	if (c->backend && strcmp(c->backend, "sim") && strcmp(c->backend, "snp"))
-		return snp_errf(err, SNP_E_INVALID, "--backend %s: want sim or snp", c->backend);
-	if (c->accel && strcmp(c->accel, "auto") && strcmp(c->accel, "kvm") &&
-	    strcmp(c->accel, "emu"))
-		return snp_errf(err, SNP_E_INVALID, "--accel %s: want auto, kvm or emu", c->accel);
-	return 0;
+	c->backend = c->accel = -1;
+	return cli_opt_parse(&cmd, argc, argv, status);
 }
 
 /* The VM being run, for the signal handler (vm_stop is async-signal-safe). */
@@ -265,28 +215,19 @@ int cmd_launch(int argc, char **argv)
 	struct launch_result *r = calloc(1, sizeof(*r));
 	struct launch_run_opts ro = { .on_vm = on_vm };
 	struct sigaction sa = { .sa_handler = on_signal };
-	uint64_t timeout = 0;
 	int status = LAUNCH_EXIT_USAGE, ret, fd = -1;
 
 	if (!r) {
 		fprintf(stderr, "snpvm launch: out of memory\n");
 		return LAUNCH_EXIT_VMM;
 	}
-	if ((ret = parse(argc, argv, &c, &err)) != 0) {
-		cli_print_error("launch", &err, false);
-		fprintf(stderr, "(see 'snpvm launch --help')\n");
+	if (!parse(argc, argv, &c, &status))
 		goto out;
-	}
-	if (c.help) {
-		usage(stdout);
-		status = LAUNCH_EXIT_OK;
-		goto out;
-	}
-	if ((c.timeout && (ret = cli_parse_u64("--timeout", c.timeout, 86400, &timeout, &err)) != 0) ||
-	    (ret = launch_policy_load(c.policy, &p, &err)) != 0)
+	status = LAUNCH_EXIT_USAGE;
+	if ((ret = launch_policy_load(c.policy, &p, &err)) != 0)
 		goto fail;
-	if (c.backend)
-		snprintf(p.backend, sizeof(p.backend), "%s", c.backend);
+	if (c.backend >= 0)
+		snprintf(p.backend, sizeof(p.backend), "%s", backend_names[c.backend]);
 	if (strcmp(p.backend, "snp") == 0) {
 		ret = snp_errf(&err, SNP_E_UNSUPPORTED,
 			       "backend snp (the KVM SNP API) is the next issue; this build "
@@ -302,11 +243,11 @@ int cmd_launch(int argc, char **argv)
 	}
 	if ((ret = open_console(&c, &p, &fd, &err)) != 0)
 		goto fail;
-	ro.accel = c.accel;
+	ro.accel = c.accel >= 0 ? accel_names[c.accel] : NULL;
 	ro.launch_only = c.launch_only;
 	ro.hv_report = c.hv_report != NULL;
 	ro.console_fd = fd;
-	ro.timeout_ms = (c.timeout ? timeout : p.timeout_s) * 1000;
+	ro.timeout_ms = (c.has_timeout ? c.timeout : p.timeout_s) * 1000;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	ret = launch_run(&p, &prep, &ro, r, &err);
@@ -397,26 +338,24 @@ int cmd_measure_policy(int argc, char **argv)
 	bool vp = false, json = false;
 	const char *path = NULL;
 	int ret, status = EXIT_USAGE;
+	const struct opt opts[] = {
+		OPT_ARG("POLICY.json", &path, "the launch policy file (docs/policy-file.md)",
+			.required = true),
+		OPT_FLAG("verifier-policy", &vp,
+			 "print the verifier policy (for snpvm verify --policy) instead"),
+		OPT_FLAG("json", &json, "the measurement, mode and page count as JSON"),
+		OPT_END,
+	};
+	const struct opt_cmd cmd = {
+		.name = "measure POLICY.json",
+		.opts = opts,
+		.json = &json,
+		.about = "The MEASUREMENT `snpvm launch` will produce for a launch policy file, or\n"
+			 "with --verifier-policy the verifier policy its reports must satisfy.\n",
+	};
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--verifier-policy") == 0)
-			vp = true;
-		else if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else if (argv[i][0] != '-' && !path)
-			path = argv[i];
-		else {
-			ret = snp_errf(&err, SNP_E_INVALID,
-				       "'%s': with a policy file, measure takes only "
-				       "[--verifier-policy] [--json] POLICY.json",
-				       argv[i]);
-			goto fail;
-		}
-	}
-	if (!path) {
-		ret = snp_errf(&err, SNP_E_INVALID, "--verifier-policy needs a launch policy file");
-		goto fail;
-	}
+	if (!cli_opt_parse(&cmd, argc, argv, &status))
+		return status;
 	if ((ret = launch_policy_load(path, &p, &err)) != 0 ||
 	    (ret = launch_prepare(&p, &prep, &err)) != 0)
 		goto fail;
