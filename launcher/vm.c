@@ -269,8 +269,12 @@ int vm_run(struct vm *vm, struct vm_result *res, struct snp_err *err)
 		return snp_errf(err, SNP_E_STATE, "vm: already run");
 	vm->has_run = true;
 	vm->result.vector = -1;
+	/*
+	 * +1: now_ms() truncates, so a deadline of now + timeout could fire up to
+	 * 1 ms early; the guest gets at least the time it was given.
+	 */
 	if (vm->cfg.timeout_ms)
-		deadline_ms = now_ms() + vm->cfg.timeout_ms;
+		deadline_ms = now_ms() + vm->cfg.timeout_ms + 1;
 	ret = vm->accel->threaded ? run_threads(vm, deadline_ms, err)
 				  : run_round_robin(vm, deadline_ms, err);
 	machine_poll(vm); /* the last console bytes, a last channel answer */
