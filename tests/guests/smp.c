@@ -12,12 +12,14 @@
 #include "lib/pvh.h"
 
 /*
- * The BSP's wait, bounded by the time-stamp counter (~3 s at 3 GHz; TCG and
+ * The BSP's wait, bounded by the time-stamp counter (~11 s at 3 GHz; TCG and
  * Unicorn derive RDTSC from the host's clock) and, should the TSC stand still,
  * by an iteration count. PAUSE under TCG costs microseconds, so a pure
- * iteration bound long enough for KVM would take minutes there.
+ * iteration bound long enough for KVM would take minutes there. ~3 s was too
+ * short: CI under an ASan build on two loaded cores once saw QEMU's TCG AP
+ * miss it. The wait only ends early on success, so a long bound costs nothing.
  */
-#define BSP_WAIT_TSC (1ull << 33)
+#define BSP_WAIT_TSC (1ull << 35)
 #define BSP_WAIT_SPINS (1ul << 30)
 
 static uint64_t rdtsc(void)

@@ -100,6 +100,7 @@ static void qemu_smp_two_vcpus_report_in(void **state)
 
 	(void)state;
 	qemu_guest("smp", 2, &r);
+	print_message("smp under QEMU printed:\n%s", r.out);
 	assert_non_null(strstr(r.out, "vcpu 0 in\n"));
 	assert_non_null(strstr(r.out, "vcpu 1 in\n"));
 	assert_true(strstr(r.out, "all 2 vcpus in, last vcpu 0\n") ||
