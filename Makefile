@@ -36,16 +36,19 @@ DEPS_bench := bench
 DEPS_fuzz := fuzz
 DEPS_SETS := build $(if $(findstring clang,$(CC)),clang) $(foreach g,$(MAKECMDGOALS),$(DEPS_$(g)))
 
-# libmicrohttpd and libcurl are loaded at run time by the one command that needs each
+# libmicrohttpd, libcurl and libpq are loaded at run time by the one command that needs each
 # (util/dl.h): only their headers are used at build time; tests link libcurl as a client.
-PKGS := libssl libcrypto jansson unicorn jose
-PKGS_DL := libmicrohttpd libcurl
+PKGS := libssl libcrypto jansson unicorn jose libcbor sqlite3
+PKGS_DL := libmicrohttpd libcurl libpq
 PKGS_TEST := libcurl cmocka
 deb.libssl := libssl-dev
 deb.libcrypto := libssl-dev
 deb.jansson := libjansson-dev
 deb.unicorn := libunicorn-dev
 deb.jose := libjose-dev
+deb.libcbor := libcbor-dev
+deb.sqlite3 := libsqlite3-dev
+deb.libpq := libpq-dev
 deb.libmicrohttpd := libmicrohttpd-dev
 deb.libcurl := libcurl4-openssl-dev
 deb.cmocka := libcmocka-dev
