@@ -38,7 +38,7 @@ enum {
 };
 
 struct launch_cli {
-	const char *policy, *hv_report, *console;
+	const char *policy, *hv_report, *console, *report_socket;
 	int backend, accel; /* indexes into BACKENDS / ACCELS; -1: the policy's */
 	uint64_t timeout;
 	bool has_timeout, launch_only, json;
@@ -62,6 +62,9 @@ static bool parse(int argc, char **argv, struct launch_cli *c, int *status)
 			   "after the launch, write a host-requested report to FILE"),
 		OPT_STRING("console", &c->console, "FILE",
 			   "serial output to FILE instead of the policy's console"),
+		OPT_STRING("report-socket", &c->report_socket, "PATH",
+			   "offer the guest's report channel on a Unix socket (mode 0600; simulated,\n"
+			   "for snpvm agent --provider sim; docs/guest-request-mailbox.md)"),
 		OPT_U64("timeout", &c->timeout, 1, 86400, "S", "stop the guest after S seconds (exit 6)",
 			.given = &c->has_timeout),
 		OPT_FLAG("launch-only", &c->launch_only, "launch and measure, do not run the vCPUs"),
@@ -246,6 +249,7 @@ int cmd_launch(int argc, char **argv)
 	ro.accel = c.accel >= 0 ? accel_names[c.accel] : NULL;
 	ro.launch_only = c.launch_only;
 	ro.hv_report = c.hv_report != NULL;
+	ro.channel_path = c.report_socket;
 	ro.console_fd = fd;
 	ro.timeout_ms = (c.has_timeout ? c.timeout : p.timeout_s) * 1000;
 	sigaction(SIGINT, &sa, NULL);

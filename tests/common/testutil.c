@@ -154,6 +154,71 @@ void run_snpvm(const char *const argv[], const char *stdin_text, struct run_resu
 	run_snpvm_limited(argv, stdin_text, 0, res);
 }
 
+pid_t spawn_snpvm(const char *const argv[], const char *log_path)
+{
+	const char *args[64];
+	size_t n = 0;
+	pid_t pid;
+	int fd;
+
+	args[n++] = snpvm_bin();
+	for (size_t i = 0; argv[i] && n < 63; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		dup2(nul, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execvp(args[0], (char *const *)args);
+		_exit(127);
+	}
+	close(fd);
+	return pid;
+}
+
+int spawn_wait(pid_t pid, int sig, unsigned timeout_ms)
+{
+	int status = 0;
+
+	if (sig)
+		kill(pid, sig);
+	for (unsigned waited = 0;; waited += 10) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (r < 0)
+			return -1;
+		if (waited >= timeout_ms) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return 128 + SIGKILL;
+		}
+		usleep(10000);
+	}
+}
+
+int wait_for_path(const char *path, pid_t pid, unsigned timeout_ms)
+{
+	struct stat st;
+
+	for (unsigned waited = 0; waited < timeout_ms; waited += 10) {
+		if (stat(path, &st) == 0 && (st.st_size > 0 || S_ISSOCK(st.st_mode)))
+			return 0;
+		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid)
+			return -1;
+		usleep(10000);
+	}
+	return -1;
+}
+
 const char *tguest_path(const char *name)
 {
 	static char path[4096];

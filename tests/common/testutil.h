@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Reads tests/data/<rel> into a malloc'd buffer; fails the test if missing. */
 uint8_t *tdata_read(const char *rel, size_t *len);
@@ -46,6 +47,24 @@ void run_snpvm_limited(const char *const argv[], const char *stdin_text, unsigne
 /* The same for any program: argv[0] is looked up in PATH (execvp); status 127 if it cannot run. */
 void run_cmd(const char *const argv[], const char *stdin_text, struct run_result *res);
 void run_result_free(struct run_result *res);
+
+/*
+ * Starts $SNPVM with argv in the background, stdout and stderr to log_path,
+ * stdin /dev/null; returns its pid (for services and running guests).
+ */
+pid_t spawn_snpvm(const char *const argv[], const char *log_path);
+
+/*
+ * Sends sig (0: none) to pid and reaps it within timeout_ms (SIGKILL after
+ * that); returns its exit status, 128 + signal, or -1.
+ */
+int spawn_wait(pid_t pid, int sig, unsigned timeout_ms);
+
+/*
+ * Waits until path exists as a socket or a non-empty file (a port file, a
+ * report channel); -1 after timeout_ms or when pid (if > 0) exited first.
+ */
+int wait_for_path(const char *path, pid_t pid, unsigned timeout_ms);
 
 /*
  * The test guest <name> (tests/guests/<name>.c) as built for this BUILD:

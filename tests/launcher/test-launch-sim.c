@@ -10,6 +10,9 @@
  * flags: the same plan, an independent way in.
  */
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <setjmp.h>
@@ -335,6 +338,59 @@ static void launch_only_hv_report_and_refusals(void **state)
 	}
 }
 
+/* Connects to the report channel at path, sends report_data, reads the answer into buf. */
+static size_t channel_request(const char *path, const uint8_t report_data[64], uint8_t *buf,
+			      size_t cap)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	size_t got = 0;
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	assert_true(strlen(path) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(write(fd, report_data, 64), 64);
+	while (got < cap && (n = read(fd, buf + got, cap - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	return got;
+}
+
+/*
+ * --report-socket: the serving guest answers two host requests on the report
+ * channel with reports it asked its mailbox for, each carrying the REPORT_DATA
+ * sent; the socket is mode 0600 and gone once the guest has ended.
+ */
+static void report_socket_relays_to_the_serving_guest(void **state)
+{
+	struct env *e = *state;
+	char sock[1300], log[1300];
+	const char *argv[] = { "launch", NULL, "--accel", "emu", "--report-socket", sock,
+			       "--timeout", "60", NULL };
+	uint8_t rd[64], buf[2 * REPORT_SIZE];
+	struct stat st;
+	pid_t pid;
+
+	argv[1] = policy(e, "serve", "payload", guest("serve"), ", \"cmdline\": \"requests=2\"");
+	snprintf(sock, sizeof(sock), "%s/report.sock", e->dir);
+	snprintf(log, sizeof(log), "%s/serve.log", e->dir);
+	pid = spawn_snpvm(argv, log);
+	if (wait_for_path(sock, pid, 30000) != 0)
+		fail_msg("the report socket %s never appeared", sock);
+	assert_int_equal(stat(sock, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	for (int i = 0; i < 2; i++) {
+		memset(rd, 0xa0 + i, sizeof(rd));
+		assert_int_equal(channel_request(sock, rd, buf, sizeof(buf)), REPORT_SIZE);
+		assert_memory_equal(buf + 0x50, rd, 64); /* REPORT_DATA, spec 56860 table 22 */
+	}
+	/* requests=2: the guest exits 0 after the second answer */
+	assert_int_equal(spawn_wait(pid, 0, 30000), 0);
+	assert_int_not_equal(stat(sock, &st), 0);
+}
+
 /* The firmware refuses the launch -> 1; unusable precomputed ID blocks are bad input -> 2. */
 static void firmware_refusal_is_status_1(void **state)
 {
@@ -433,6 +489,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(report_guest_verifies_on_emu),
 		cmocka_unit_test(report_guest_verifies_on_kvm),
+		cmocka_unit_test(report_socket_relays_to_the_serving_guest),
 		cmocka_unit_test(misbehaving_guests_end_with_their_status),
 		cmocka_unit_test(launch_only_hv_report_and_refusals),
 		cmocka_unit_test(firmware_refusal_is_status_1),
