@@ -1116,6 +1116,14 @@ static void crash_kill9_loses_nothing_committed(void **state)
 	assert_true(rows + 1 >= last);
 	MUST(store_resource_get(f->s, "r1", "key", "crash", &sec, &v, NULL, &err));
 	assert_true(v >= last);
+	{
+		/* Every acknowledged version is there, not only the newest. */
+		struct raw r = raw_get(f, "SELECT COUNT(*) FROM resources WHERE tag = 'crash' "
+					  "AND version <= ?",
+				       (struct db_val[]){ DB_I((int64_t)last) }, 1);
+
+		assert_int_equal(r.i, last);
+	}
 	snprintf(want, sizeof(want), "secret-%llu", (unsigned long long)v);
 	assert_int_equal(sec.len, strlen(want));
 	assert_memory_equal(sec.p, want, sec.len);
