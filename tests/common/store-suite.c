@@ -796,6 +796,14 @@ static void audit_chain_is_sha256_of_jcs(void **state)
 
 	MUST(store_audit_verify(f->s, &rows, &err));
 	assert_int_equal(rows, 0);
+	{
+		char hex[65];
+
+		MUST(store_audit_head(f->s, &seq, hex, &err));
+		assert_int_equal(seq, 0);
+		assert_string_equal(hex, "00000000000000000000000000000000"
+					 "00000000000000000000000000000000");
+	}
 	MUST(store_audit_append(f->s, rec, T0, &seq, &err));
 	assert_int_equal(seq, 1);
 	MUST(store_audit_append(f->s, rec, T0 + 1, &seq, &err));
@@ -810,6 +818,16 @@ static void audit_chain_is_sha256_of_jcs(void **state)
 	assert_memory_equal(r.buf, h2, 32);
 	MUST(store_audit_verify(f->s, &rows, &err));
 	assert_int_equal(rows, 2);
+	{
+		char hex[65], want[65];
+		uint64_t head = 0;
+
+		for (size_t i = 0; i < 32; i++)
+			snprintf(want + 2 * i, 3, "%02x", h2[i]);
+		MUST(store_audit_head(f->s, &head, hex, &err));
+		assert_int_equal(head, 2);
+		assert_string_equal(hex, want);
+	}
 	json_decref(rec);
 	{
 		json_t *arr = json_array();
@@ -935,6 +953,14 @@ static void audit_head_moved_back_detected(void **state)
 	RAW(f, "DELETE FROM audit WHERE seq > 90");
 	RAW(f, "UPDATE audit_head SET seq = 90, hash = ?", DB_B(h90.buf, h90.len));
 	audit_expect_bad(f, "audit head");
+	{
+		struct snp_err err = { 0 };
+		char hex[65];
+		uint64_t seq;
+
+		must_fail(store_audit_head(f->s, &seq, hex, &err), SNP_E_SIGNATURE, &err,
+			  "audit head");
+	}
 }
 
 static void audit_rollback_to_old_head_not_detected(void **state)
