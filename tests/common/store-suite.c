@@ -1068,6 +1068,59 @@ static void audit_concurrent_appends_stay_linear(void **state)
 	json_decref(list);
 }
 
+#define RACERS 6
+
+struct racer {
+	struct store *s;
+	pthread_barrier_t *start;
+	int ret;
+};
+
+static void *racer_main(void *arg)
+{
+	struct racer *r = arg;
+	struct snp_err err = { 0 };
+
+	pthread_barrier_wait(r->start);
+	r->ret = store_nonce_consume(r->s, nonce1, T0 + 300, &err);
+	return NULL;
+}
+
+static void nonce_raced_by_replicas_one_wins(void **state)
+{
+	struct fx *f = *state;
+	struct snp_err err = { 0 };
+	struct racer r[RACERS];
+	pthread_t th[RACERS];
+	pthread_barrier_t start;
+	struct store_session ss;
+	int wins = 0;
+
+	/* Each racer is a replica: its own store handle on the one database. */
+	assert_int_equal(pthread_barrier_init(&start, NULL, RACERS), 0);
+	for (int i = 0; i < RACERS; i++) {
+		r[i] = (struct racer){ .start = &start, .ret = 99 };
+		MUST(store_open(f->uri, f->key, &r[i].s, &err));
+	}
+	/* A session made on one replica is seen on another. */
+	MUST(store_session_create(r[0].s, sid, nonce1, T0 + 300, &err));
+	MUST(store_session_get(r[1].s, sid, T0, &ss, &err));
+	assert_string_equal(ss.nonce, nonce1);
+	store_session_free(&ss);
+	for (int i = 0; i < RACERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, racer_main, &r[i]), 0);
+	for (int i = 0; i < RACERS; i++) {
+		pthread_join(th[i], NULL);
+		if (r[i].ret == 0)
+			wins++;
+		else
+			assert_int_equal(r[i].ret, SNP_E_REFUSED);
+		store_close(r[i].s);
+	}
+	pthread_barrier_destroy(&start);
+	assert_int_equal(wins, 1);
+}
+
 /* --- crash ---------------------------------------------------------------- */
 
 /* The child: put a resource version and append an audit row, report the version, repeat. */
@@ -1294,6 +1347,7 @@ int store_suite_run(const struct store_target *t)
 		T(session_edited_is_refused),
 		T(nonce_single_use),
 		T(expire_removes_expired_only),
+		T(nonce_raced_by_replicas_one_wins),
 		T(audit_chain_is_sha256_of_jcs),
 		T(audit_100_rows_verify_and_list),
 		T(audit_edited_row_named),
