@@ -541,6 +541,8 @@ static void resource_edited_row_detected(void **state)
 			"UPDATE resources SET iv = ? WHERE tag = 'b'");
 	must_fail(store_resource_get(f->s, "r1", "key", "b", &sec, NULL, NULL, &err),
 		  SNP_E_SIGNATURE, &err, "does not decrypt");
+	assert_int_equal(store_resource_get(f->s, "r1", "key", "b", &sec, NULL, NULL, NULL),
+			 SNP_E_SIGNATURE);
 }
 
 static void resource_swapped_rows_detected(void **state)
@@ -728,6 +730,8 @@ static void nonce_single_use(void **state)
 	must_fail(store_nonce_consume(f->s, nonce1, T0 + 999, &err), SNP_E_REFUSED, &err, NULL);
 	MUST(store_nonce_consume(f->s, nonce2, T0 + 300, &err));
 	must_fail(store_nonce_consume(f->s, "", T0, &err), SNP_E_INVALID, &err, "nonce");
+	/* err may be NULL: the same answers. */
+	assert_int_equal(store_nonce_consume(f->s, nonce2, T0 + 300, NULL), SNP_E_REFUSED);
 }
 
 static void expire_removes_expired_only(void **state)
@@ -1273,6 +1277,7 @@ static void signing_keys_rotate_with_overlap(void **state)
 	    DB_T(json_string_value(json_object_get(k1, "kid"))));
 	must_fail(store_signing_keys(f->s, T0 + 30, &jwk, &jwks, &err), SNP_E_SIGNATURE, &err,
 		  "signing key");
+	assert_int_equal(store_signing_keys(f->s, T0 + 30, &jwk, &jwks, NULL), SNP_E_SIGNATURE);
 	jwk_free_private(k1);
 	jwk_free_private(k2);
 }
