@@ -21,6 +21,7 @@
 #include "attestd/db-backend.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -47,6 +48,9 @@
 /* pg_advisory_xact_lock's key for DB_SERIAL: "snpvmaud" as a big-endian int64. */
 #define PG_SERIAL_KEY "8317148366082072932"
 
+/* Prepared statements a connection keeps (the store uses a few dozen). */
+#define PG_STMT_CACHE 64
+
 /* The libpq calls used, resolved on open (util/dl.h says why). */
 struct pq_api {
 	void *handle;
@@ -71,13 +75,17 @@ struct pq_api {
 	PQnoticeProcessor (*set_notice_processor)(PGconn *conn, PQnoticeProcessor fn, void *arg);
 	const char *(*parameter_status)(const PGconn *conn, const char *name);
 	void (*reset)(PGconn *conn);
+	PGresult *(*prepare)(PGconn *conn, const char *name, const char *query, int n,
+			     const Oid *types);
+	PGresult *(*exec_prepared)(PGconn *conn, const char *name, int n, const char *const *values,
+				   const int *lengths, const int *formats, int result_format);
 };
 
 static const char *const api_names[] = {
 	"PQconnectdb", "PQstatus", "PQerrorMessage", "PQfinish", "PQexec", "PQexecParams",
 	"PQresultStatus", "PQresultErrorField", "PQclear", "PQntuples", "PQnfields", "PQftype",
 	"PQgetvalue", "PQgetlength", "PQgetisnull", "PQcmdTuples", "PQsetNoticeProcessor",
-	"PQparameterStatus", "PQreset",
+	"PQparameterStatus", "PQreset", "PQprepare", "PQexecPrepared",
 };
 
 static int api_load(struct pq_api *a, struct snp_err *err)
@@ -109,13 +117,30 @@ static int api_load(struct pq_api *a, struct snp_err *err)
 	a->set_notice_processor = (PQnoticeProcessor(*)(PGconn *, PQnoticeProcessor, void *))fn[16];
 	a->parameter_status = (const char *(*)(const PGconn *, const char *))fn[17];
 	a->reset = (void (*)(PGconn *))fn[18];
+	a->prepare = (PGresult * (*)(PGconn *, const char *, const char *, int, const Oid *)) fn[19];
+	a->exec_prepared = (PGresult * (*)(PGconn *, const char *, int, const char *const *,
+					   const int *, const int *, int))fn[20];
 	return 0;
 }
+
+/*
+ * A statement prepared on one connection, by its text and its parameter
+ * types (a NULL parameter leaves its type to the server, so the same text
+ * with other types is another statement).
+ */
+struct pg_stmt {
+	char *sql;  /* as the store wrote it, with '?' */
+	char *sig;  /* one letter per parameter: n(ull) i(nt) t(ext) b(lob) */
+	char name[24];
+};
 
 /* One connection; libpq is loaded per connection (dlopen counts references). */
 struct pgconn {
 	struct pq_api api;
 	PGconn *pq;
+	struct pg_stmt cache[PG_STMT_CACHE];
+	size_t ncache, next_evict;
+	uint64_t next_name;
 };
 
 /* Copies src (n bytes) to out, replacing it by "***" if redact; returns the new length. */
@@ -195,12 +220,24 @@ static bool pg_accepts(const char *uri)
 	return db_uri_is_postgresql(uri);
 }
 
+/* Forgets the prepared statements (the server forgets them with the session). */
+static void cache_clear(struct pgconn *c)
+{
+	for (size_t i = 0; i < c->ncache; i++) {
+		free(c->cache[i].sql);
+		free(c->cache[i].sig);
+	}
+	c->ncache = 0;
+	c->next_evict = 0;
+}
+
 static void pg_disconnect(void *conn)
 {
 	struct pgconn *c = conn;
 
 	if (c == NULL)
 		return;
+	cache_clear(c);
 	if (c->pq)
 		c->api.finish(c->pq);
 	dl_close(c->api.handle);
@@ -307,6 +344,7 @@ static int pg_begin(void *conn, enum db_lock lock, struct snp_err *err)
 	if (ret != 0 && c->api.status(c->pq) == CONNECTION_BAD) {
 		/* The server dropped this idle connection (restart, timeout): reconnect once. */
 		c->api.reset(c->pq);
+		cache_clear(c);
 		if (c->api.status(c->pq) != CONNECTION_OK)
 			return ret;
 		c->api.set_notice_processor(c->pq, notice_ignore, NULL);
@@ -463,76 +501,147 @@ static int col_decode(Oid type, const uint8_t *p, int len, struct db_val *v, str
 	return 0;
 }
 
+/* The parameters of one statement in libpq's arrays, binary format. */
+struct pg_params {
+	Oid *types;
+	const char **values;
+	int *lens, *formats;
+	uint8_t (*i8)[8]; /* DB_INT values, big-endian */
+	char *sig;        /* as struct pg_stmt's */
+};
+
+static void params_free(struct pg_params *p)
+{
+	free(p->types);
+	free(p->values);
+	free(p->lens);
+	free(p->formats);
+	free(p->i8);
+	free(p->sig);
+}
+
+static int params_bind(struct pg_params *p, const struct db_val *params, size_t n,
+		       struct snp_err *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->types = calloc(n + 1, sizeof(*p->types));
+	p->values = calloc(n + 1, sizeof(*p->values));
+	p->lens = calloc(n + 1, sizeof(*p->lens));
+	p->formats = calloc(n + 1, sizeof(*p->formats));
+	p->i8 = calloc(n + 1, sizeof(*p->i8));
+	p->sig = calloc(n + 1, 1);
+	if (!p->types || !p->values || !p->lens || !p->formats || !p->i8 || !p->sig)
+		return snp_errf(err, SNP_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct db_val *v = &params[i];
+
+		p->formats[i] = 1;
+		switch (v->type) {
+		case DB_NULL:
+			p->sig[i] = 'n'; /* type 0: the server infers it; value NULL */
+			break;
+		case DB_INT:
+			for (int j = 0; j < 8; j++)
+				p->i8[i][j] = (uint8_t)((uint64_t)v->i >> (56 - 8 * j));
+			p->sig[i] = 'i';
+			p->types[i] = PG_INT8OID;
+			p->values[i] = (const char *)p->i8[i];
+			p->lens[i] = 8;
+			break;
+		case DB_TEXT:
+		case DB_BLOB:
+			if (v->len > INT32_MAX)
+				return snp_errf(err, SNP_E_INVALID, "sql: parameter %zu of %zu bytes",
+						i + 1, v->len);
+			p->sig[i] = v->type == DB_TEXT ? 't' : 'b';
+			p->types[i] = v->type == DB_TEXT ? PG_TEXTOID : PG_BYTEAOID;
+			p->values[i] = v->len ? v->p : "";
+			p->lens[i] = (int)v->len;
+			break;
+		default:
+			return snp_errf(err, SNP_E_INVALID, "sql: parameter %zu of type %d", i + 1,
+					(int)v->type);
+		}
+	}
+	return 0;
+}
+
+/*
+ * The name of sql prepared on c for these parameter types, preparing it on
+ * first use (one more round trip, then only Bind/Execute). The oldest entry
+ * makes room when the cache is full.
+ */
+static int stmt_prepare(struct pgconn *c, const char *sql, const struct pg_params *p, size_t n,
+			const char **name, struct snp_err *err)
+{
+	const struct pq_api *a = &c->api;
+	struct pg_stmt *st;
+	PGresult *res;
+	char *q = NULL;
+	int ret;
+
+	*name = NULL;
+	for (size_t i = 0; i < c->ncache; i++) {
+		st = &c->cache[i];
+		if (strcmp(st->sql, sql) == 0 && strcmp(st->sig, p->sig) == 0) {
+			*name = st->name;
+			return 0;
+		}
+	}
+	if ((ret = sql_number(sql, n, &q, err)) != 0)
+		return ret;
+	if (c->ncache < PG_STMT_CACHE) {
+		st = &c->cache[c->ncache++];
+	} else {
+		char dealloc[48];
+
+		st = &c->cache[c->next_evict];
+		c->next_evict = (c->next_evict + 1) % PG_STMT_CACHE;
+		snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", st->name);
+		(void)run_simple(c, dealloc, NULL, NULL);
+		free(st->sql);
+		free(st->sig);
+	}
+	snprintf(st->name, sizeof(st->name), "snpvm_%" PRIu64, c->next_name++);
+	st->sql = strdup(sql);
+	st->sig = strdup(p->sig);
+	res = (st->sql && st->sig) ? a->prepare(c->pq, st->name, q, (int)n, p->types) : NULL;
+	free(q);
+	if (res == NULL || a->result_status(res) != PGRES_COMMAND_OK) {
+		ret = (st->sql && st->sig) ? result_error(c, res, "prepare", err)
+					   : snp_errf(err, SNP_E_NOMEM, "out of memory");
+		a->clear(res);
+		/* Drop the entry: it is the last one, or the slot being reused. */
+		free(st->sql);
+		free(st->sig);
+		*st = c->cache[--c->ncache];
+		memset(&c->cache[c->ncache], 0, sizeof(c->cache[0]));
+		return ret;
+	}
+	a->clear(res);
+	*name = st->name;
+	return 0;
+}
+
 static int pg_exec(void *conn, const char *sql, const struct db_val *params, size_t n,
 		   db_row_fn *row, void *ctx, uint64_t *changes, struct snp_err *err)
 {
 	struct pgconn *c = conn;
 	const struct pq_api *a = &c->api;
-	struct bind {
-		Oid type;
-		const char *value;
-		int len, format;
-		uint8_t i8[8];
-	} *b = NULL;
-	Oid *types = NULL;
-	const char **values = NULL;
-	int *lens = NULL, *formats = NULL;
+	struct pg_params p = { 0 };
 	struct db_val *cols = NULL;
 	PGresult *res = NULL;
-	char *q = NULL;
+	const char *name;
 	int ret = SNP_E_INTERNAL, nrows, ncols;
 
 	if (changes)
 		*changes = 0;
 	if (n > 65535) /* the protocol's limit on parameters */
 		return snp_errf(err, SNP_E_INVALID, "sql: %zu parameters", n);
-	if ((ret = sql_number(sql, n, &q, err)) != 0)
-		return ret;
-	if (n > 0) {
-		b = calloc(n, sizeof(*b));
-		types = calloc(n, sizeof(*types));
-		values = calloc(n, sizeof(*values));
-		lens = calloc(n, sizeof(*lens));
-		formats = calloc(n, sizeof(*formats));
-		if (!b || !types || !values || !lens || !formats) {
-			ret = snp_errf(err, SNP_E_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct db_val *v = &params[i];
-
-		formats[i] = 1;
-		switch (v->type) {
-		case DB_NULL:
-			types[i] = 0; /* the server infers it */
-			values[i] = NULL;
-			break;
-		case DB_INT:
-			for (int j = 0; j < 8; j++)
-				b[i].i8[j] = (uint8_t)((uint64_t)v->i >> (56 - 8 * j));
-			types[i] = PG_INT8OID;
-			values[i] = (const char *)b[i].i8;
-			lens[i] = 8;
-			break;
-		case DB_TEXT:
-		case DB_BLOB:
-			if (v->len > INT32_MAX) {
-				ret = snp_errf(err, SNP_E_INVALID,
-					       "sql: parameter %zu of %zu bytes", i + 1, v->len);
-				goto out;
-			}
-			types[i] = v->type == DB_TEXT ? PG_TEXTOID : PG_BYTEAOID;
-			values[i] = v->len ? v->p : "";
-			lens[i] = (int)v->len;
-			break;
-		default:
-			ret = snp_errf(err, SNP_E_INVALID, "sql: parameter %zu of type %d", i + 1,
-				       (int)v->type);
-			goto out;
-		}
-	}
-	res = a->exec_params(c->pq, q, (int)n, types, values, lens, formats, 1);
+	if ((ret = params_bind(&p, params, n, err)) != 0 ||
+	    (ret = stmt_prepare(c, sql, &p, n, &name, err)) != 0)
+		goto out;
+	res = a->exec_prepared(c->pq, name, (int)n, p.values, p.lens, p.formats, 1);
 	switch (res ? a->result_status(res) : PGRES_FATAL_ERROR) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
@@ -572,12 +681,7 @@ static int pg_exec(void *conn, const char *sql, const struct db_val *params, siz
 out:
 	a->clear(res);
 	free(cols);
-	free(formats);
-	free(lens);
-	free(values);
-	free(types);
-	free(b);
-	free(q);
+	params_free(&p);
 	return ret;
 }
 
