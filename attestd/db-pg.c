@@ -117,7 +117,8 @@ static int api_load(struct pq_api *a, struct snp_err *err)
 	a->set_notice_processor = (PQnoticeProcessor(*)(PGconn *, PQnoticeProcessor, void *))fn[16];
 	a->parameter_status = (const char *(*)(const PGconn *, const char *))fn[17];
 	a->reset = (void (*)(PGconn *))fn[18];
-	a->prepare = (PGresult * (*)(PGconn *, const char *, const char *, int, const Oid *)) fn[19];
+	a->prepare = (PGresult * (*)(PGconn *, const char *, const char *, int,
+				     const Oid *)) fn[19];
 	a->exec_prepared = (PGresult * (*)(PGconn *, const char *, int, const char *const *,
 					   const int *, const int *, int))fn[20];
 	return 0;
@@ -551,8 +552,8 @@ static int params_bind(struct pg_params *p, const struct db_val *params, size_t 
 		case DB_TEXT:
 		case DB_BLOB:
 			if (v->len > INT32_MAX)
-				return snp_errf(err, SNP_E_INVALID, "sql: parameter %zu of %zu bytes",
-						i + 1, v->len);
+				return snp_errf(err, SNP_E_INVALID,
+						"sql: parameter %zu of %zu bytes", i + 1, v->len);
 			p->sig[i] = v->type == DB_TEXT ? 't' : 'b';
 			p->types[i] = v->type == DB_TEXT ? PG_TEXTOID : PG_BYTEAOID;
 			p->values[i] = v->len ? v->p : "";
