@@ -1,6 +1,7 @@
 /*
- * The PostgreSQL back end of attestd/db.h, through libpq loaded on first use
- * (util/dl.h). Statements go out with PQexecParams: parameters and results in
+ * The PostgreSQL back end of attestd/db.h (attestd/db-backend.h), through
+ * libpq loaded on first use (util/dl.h). Each statement is prepared once per
+ * connection (PQprepare, then PQexecPrepared); parameters and results are in
  * binary format (INT8 big-endian, TEXT and BYTEA as raw bytes), so no value is
  * ever quoted into SQL text. The wire formats are PostgreSQL's typsend/typrecv
  * ones (PostgreSQL documentation, "Frontend/Backend Protocol", and
@@ -46,7 +47,7 @@
 #define PG_VOIDOID 2278
 
 /* pg_advisory_xact_lock's key for DB_SERIAL: "snpvmaud" as a big-endian int64. */
-#define PG_SERIAL_KEY "8317148366082072932"
+#define PG_SERIAL_KEY "8317709215743440228"
 
 /* Prepared statements a connection keeps (the store uses a few dozen). */
 #define PG_STMT_CACHE 64
