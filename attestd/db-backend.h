@@ -50,9 +50,8 @@ struct db_backend {
 	int (*exec_script)(void *conn, const char *sql, struct snp_err *err);
 };
 
-extern const struct db_backend db_sqlite_backend;
-/* attestd/db-pg.c; listed in db.c's backends[] once that file exists. */
-extern const struct db_backend db_pg_backend;
+extern const struct db_backend db_sqlite_backend; /* attestd/db-sqlite.c */
+extern const struct db_backend db_pg_backend;     /* attestd/db-pg.c */
 
 /*
  * db_open with back end be, whatever the URI: tests drive db.c's pool and

@@ -24,6 +24,7 @@
 /* In the order they are asked: the first that accepts a URI opens it. */
 static const struct db_backend *const backends[] = {
 	&db_sqlite_backend,
+	&db_pg_backend,
 };
 
 struct db_conn {
