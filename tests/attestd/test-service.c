@@ -109,8 +109,8 @@ static void expect_status(const struct httpd_resp *r, unsigned want)
 static void do_auth(struct afx *f, char sid[STORE_SESSION_ID_LEN + 1],
 		    char nonce[STORE_NONCE_LEN + 1])
 {
-	struct call c = { "POST", "/kbs/v0/auth",
-			  "{\"version\":\"0.4.0\",\"tee\":\"snp\",\"extra-params\":{}}" };
+	struct call c = { .method = "POST", .path = "/kbs/v0/auth",
+			  .body = "{\"version\":\"0.4.0\",\"tee\":\"snp\",\"extra-params\":{}}" };
 	struct httpd_resp r;
 	const char *cookie;
 	json_t *j;
@@ -123,8 +123,7 @@ static void do_auth(struct afx *f, char sid[STORE_SESSION_ID_LEN + 1],
 	assert_non_null(cookie);
 	assert_int_equal(strncmp(cookie, "kbs-session-id=", 15), 0);
 	assert_non_null(strstr(cookie, "; Secure; HttpOnly; Path=/kbs; Max-Age=300"));
-	memcpy(sid, cookie + 15, STORE_SESSION_ID_LEN);
-	sid[STORE_SESSION_ID_LEN] = '\0';
+	snprintf(sid, STORE_SESSION_ID_LEN + 1, "%s", cookie + 15);
 	assert_int_equal(cookie[15 + STORE_SESSION_ID_LEN], ';');
 	assert_int_equal(sid[14], '4'); /* a version 4 UUID */
 	j = resp_json(&r);
@@ -141,7 +140,7 @@ static void do_auth(struct afx *f, char sid[STORE_SESSION_ID_LEN + 1],
 /* POST /kbs/v0/attest with body under session sid; returns the status, *token on 200. */
 static unsigned do_attest(struct afx *f, const char *sid, const char *body, char **token)
 {
-	struct call c = { "POST", "/kbs/v0/attest", body, sid };
+	struct call c = { .method = "POST", .path = "/kbs/v0/attest", .body = body, .sid = sid };
 	struct httpd_resp r;
 	unsigned st;
 
@@ -188,7 +187,7 @@ static char *attested(struct afx *f, struct sim_guest *g, struct afx_guest_req *
 static unsigned get_resource(struct afx *f, const char *path, const char *sid,
 			     const char *bearer, const json_t *priv)
 {
-	struct call c = { "GET", path, NULL, sid, bearer };
+	struct call c = { .method = "GET", .path = path, .sid = sid, .bearer = bearer };
 	struct httpd_resp r;
 	unsigned st;
 
@@ -247,7 +246,7 @@ static void happy_path_cookie_and_bearer(void **state)
 	/* The token: ES384 EAR, affirming, bound to the guest's key (cnf). */
 	{
 		struct httpd_resp r;
-		struct call c = { "GET", "/kbs/v0/jwks" };
+		struct call c = { .method = "GET", .path = "/kbs/v0/jwks" };
 		json_t *pub = NULL;
 
 		call(f, &c, &r);
@@ -267,7 +266,7 @@ static void happy_path_cookie_and_bearer(void **state)
 	/* The same document at the well-known address. */
 	{
 		struct httpd_resp r;
-		struct call c = { "GET", "/.well-known/jwks.json" };
+		struct call c = { .method = "GET", .path = "/.well-known/jwks.json" };
 
 		call(f, &c, &r);
 		expect_status(&r, 200);
@@ -473,7 +472,7 @@ static void token_from_another_attestd_key_refused(void **state)
 	struct snp_err err = { 0 };
 	json_t *key = NULL, *jwks = NULL, *claims = NULL;
 	struct httpd_resp r;
-	struct call c = { "GET", "/kbs/v0/jwks" };
+	struct call c = { .method = "GET", .path = "/kbs/v0/jwks" };
 
 	(void)state;
 	afx_provision(f, "disk", pol);
@@ -531,7 +530,8 @@ static void auth_checks_request_and_rate_limits(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct call c = { "POST", "/kbs/v0/auth", bad[i], NULL, NULL, "198.51.100.7" };
+		struct call c = { .method = "POST", .path = "/kbs/v0/auth", .body = bad[i],
+				  .peer = "198.51.100.7" };
 
 		call(f, &c, &r);
 		expect_status(&r, 400);
@@ -539,9 +539,9 @@ static void auth_checks_request_and_rate_limits(void **state)
 	}
 	/* Default bucket: 20 at once, then 429 with Retry-After. */
 	for (i = 0; i < 30; i++) {
-		struct call c = { "POST", "/kbs/v0/auth",
-				  "{\"version\":\"0.4.0\",\"tee\":\"snp\"}", NULL, NULL,
-				  "198.51.100.8" };
+		struct call c = { .method = "POST", .path = "/kbs/v0/auth",
+				  .body = "{\"version\":\"0.4.0\",\"tee\":\"snp\"}",
+				  .peer = "198.51.100.8" };
 
 		call(f, &c, &r);
 		if (r.status == 200) {
@@ -555,8 +555,9 @@ static void auth_checks_request_and_rate_limits(void **state)
 	assert_int_equal(ok, 20);
 	/* Another source is not affected; a second later the first one has a token again. */
 	{
-		struct call c = { "POST", "/kbs/v0/auth", "{\"version\":\"0.4.0\",\"tee\":\"snp\"}",
-				  NULL, NULL, "198.51.100.9" };
+		struct call c = { .method = "POST", .path = "/kbs/v0/auth",
+				  .body = "{\"version\":\"0.4.0\",\"tee\":\"snp\"}",
+				  .peer = "198.51.100.9" };
 
 		call(f, &c, &r);
 		expect_status(&r, 200);
@@ -574,8 +575,10 @@ static void ops_routes_and_errors(void **state)
 {
 	struct afx *f = afx_new(true);
 	struct httpd_resp r;
-	struct call healthz = { "GET", "/healthz" }, metrics = { "GET", "/metrics" };
-	struct call nope = { "GET", "/nope" }, wrong = { "GET", "/kbs/v0/auth" };
+	struct call healthz = { .method = "GET", .path = "/healthz" };
+	struct call metrics = { .method = "GET", .path = "/metrics" };
+	struct call nope = { .method = "GET", .path = "/nope" };
+	struct call wrong = { .method = "GET", .path = "/kbs/v0/auth" };
 	char sid[STORE_SESSION_ID_LEN + 1], nonce[STORE_NONCE_LEN + 1];
 	json_t *j, *line;
 	size_t nlogs;
@@ -606,8 +609,11 @@ static void ops_routes_and_errors(void **state)
 	assert_non_null(strstr((char *)r.body,
 			       "snpvm_attestd_decisions_total{event=\"attest\",decision=\"refuse\","
 			       "reason=\"no-session\"} 1\n"));
+	/* Two on the auth route: the POST and the GET answered 405. */
 	assert_non_null(strstr((char *)r.body, "snpvm_attestd_request_duration_seconds_bucket{"
-					       "route=\"auth\",le=\"+Inf\"} 1\n"));
+					       "route=\"auth\",le=\"+Inf\"} 2\n"));
+	assert_non_null(strstr((char *)r.body,
+			       "snpvm_attestd_requests_total{route=\"auth\",status=\"405\"} 1\n"));
 	httpd_resp_free(&r);
 	/* One JSON log line per exchange, with its correlation id. */
 	nlogs = json_array_size(f->logs);
