@@ -41,6 +41,10 @@ struct store;
 #define ADMIN_PATH_PREFIX "/admin/v0/"
 /* Default time a rotated-out EAR key stays published (tokens it signed still verify). */
 #define ADMIN_DEFAULT_OVERLAP (24 * 3600)
+/* How long a key made by rotate-key signs (it stays published an overlap longer). */
+#define ADMIN_KEY_LIFETIME (365 * 24 * 3600)
+/* Longest overlap accepted: a year. */
+#define ADMIN_OVERLAP_MAX (366 * 24 * 3600)
 /* Most audit rows one GET /admin/v0/audit returns. */
 #define ADMIN_AUDIT_PAGE 1000
 
