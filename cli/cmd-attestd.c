@@ -234,31 +234,3 @@ out:
 	kds_curl_free(&curl);
 	return status;
 }
-
-int cmd_attestd(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-		const char *summary;
-	} subs[] = {
-		{ "serve", cmd_attestd_serve, "run the secret-release service" },
-	};
-	size_t nsubs = sizeof(subs) / sizeof(subs[0]);
-	bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
-
-	if (argc >= 2 && !help)
-		for (size_t i = 0; i < nsubs; i++)
-			if (strcmp(argv[1], subs[i].name) == 0)
-				return subs[i].fn(argc - 1, argv + 1);
-	if (argc >= 2 && !help)
-		fprintf(stderr, "snpvm attestd: unknown subcommand '%.64s'\n", argv[1]);
-	{
-		FILE *f = help ? stdout : stderr;
-
-		fprintf(f, "usage: snpvm attestd <subcommand> [options]\n\nsubcommands:\n");
-		for (size_t i = 0; i < nsubs; i++)
-			fprintf(f, "  %-8s %s\n", subs[i].name, subs[i].summary);
-	}
-	return help ? EXIT_DONE : EXIT_USAGE;
-}
