@@ -3,6 +3,8 @@
  * auth -> attest -> resource exchange with libcurl (cookie, then Bearer),
  * the JWKS and metrics, and a stop that leaves nothing listening.
  */
+#include <sys/stat.h>
+
 #include "attestd/jwe.h"
 #include "tests/attestd/attestd-test.h"
 #include "tests/common/httpc.h"
@@ -95,10 +97,52 @@ static void exchange_over_loopback(void **state)
 	afx_free(f);
 }
 
+/* The admin API answers on the admin socket (0600) only, never on the guest port. */
+static void admin_listener_is_separate(void **state)
+{
+	struct afx *f = afx_new(true);
+	struct attestd_opts o = afx_opts(f, true);
+	struct attestd *a = NULL;
+	struct snp_err err = { 0 };
+	char sock[1024], listen[1100], token[STORE_TOKEN_LEN + 1], auth[128], url[128];
+	const char *hdrs[] = { auth, "X-Snpvm-Principal: operator", NULL };
+	struct httpc_req rq;
+	struct httpc_resp rs;
+	struct stat st;
+	uint16_t port = 0;
+
+	(void)state;
+	assert_int_equal(store_principal_create(f->st, "operator", f->now_ms / 1000, token, &err), 0);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	snprintf(sock, sizeof(sock), "%s/admin.sock", f->dir);
+	snprintf(listen, sizeof(listen), "unix:%s", sock);
+	o.admin_listen = listen;
+	if (attestd_start(&o, &a, &port, &err) != 0)
+		fail_msg("attestd_start: %s", err.msg);
+	assert_int_equal(lstat(sock, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	rq = (struct httpc_req){ .url = "http://localhost/admin/v0/list", .unix_path = sock,
+				 .headers = hdrs };
+	assert_int_equal(httpc_do(&rq, &rs), 0);
+	assert_int_equal(rs.status, 200);
+	httpc_resp_free(&rs);
+	/* The guest port does not know the admin API, credentials or not. */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/admin/v0/list", port);
+	rq = (struct httpc_req){ .url = url, .headers = hdrs };
+	assert_int_equal(httpc_do(&rq, &rs), 0);
+	assert_int_equal(rs.status, 404);
+	httpc_resp_free(&rs);
+	attestd_stop(a);
+	assert_int_not_equal(lstat(sock, &st), 0);
+	afx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(exchange_over_loopback),
+		cmocka_unit_test(admin_listener_is_separate),
 	};
 
 	return cmocka_run_group_tests_name("attestd http", tests, NULL, NULL);

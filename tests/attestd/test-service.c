@@ -8,6 +8,7 @@
 
 #include "attestd/ear.h"
 #include "attestd/jwe.h"
+#include "attestd/tsm-cbor.h"
 #include "tests/attestd/attestd-test.h"
 #include "util/secret.h"
 
@@ -272,6 +273,50 @@ static void happy_path_cookie_and_bearer(void **state)
 		expect_status(&r, 200);
 		httpd_resp_free(&r);
 	}
+	free(token);
+	free(pol);
+	afx_guest_req_free(&gr);
+	afx_free(f);
+}
+
+/* The configfs-tsm CBOR form of the evidence (attestd/tsm-cbor.h) takes the same path. */
+static void tsm_cbor_evidence_accepted(void **state)
+{
+	struct afx *f = afx_new(true);
+	char *pol = afx_policy(f, NULL), sid[STORE_SESSION_ID_LEN + 1], nonce[STORE_NONCE_LEN + 1];
+	struct afx_guest_req gr = { 0 };
+	struct tsm_evidence ev = { .provider = "sev_guest" };
+	struct snp_err err = { 0 };
+	uint8_t *cbor = NULL;
+	size_t n = 0;
+	char *body, *token = NULL;
+	json_t *b;
+
+	(void)state;
+	afx_provision(f, "disk", pol);
+	do_auth(f, sid, nonce);
+	afx_guest_req(f, NULL, nonce, &gr);
+	ev.outblob = gr.report;
+	ev.outblob_len = SNP_REPORT_SIZE;
+	ev.auxblob = f->table;
+	ev.auxblob_len = f->table_len;
+	assert_int_equal(tsm_cbor_encode(&ev, &cbor, &n, &err), 0);
+	b = json_pack("{s:O,s:{s:s,s:o}}", "runtime-data", gr.rd, "tee-evidence", "media-type",
+		      TSM_CBOR_MEDIA_TYPE, "tsm-report", jose_b64_enc(cbor, n));
+	body = json_dumps(b, JSON_COMPACT);
+	assert_int_equal(do_attest(f, sid, body, &token), 200);
+	assert_non_null(token);
+	afx_assert_audit(f, "attest", "accept", "verified");
+	{
+		json_t *row = afx_last_audit(f, "attest");
+
+		assert_string_equal(json_string_value(json_object_get(row, "evidence")), "tsm-cbor");
+		json_decref(row);
+	}
+	assert_int_equal(get_resource(f, RES("disk"), sid, NULL, gr.priv), 200);
+	free(body);
+	json_decref(b);
+	free(cbor);
 	free(token);
 	free(pol);
 	afx_guest_req_free(&gr);
@@ -630,6 +675,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(happy_path_cookie_and_bearer),
+		cmocka_unit_test(tsm_cbor_evidence_accepted),
 		cmocka_unit_test(replayed_nonce_refused),
 		cmocka_unit_test(expired_session_refused),
 		cmocka_unit_test(report_data_not_bound_refused),
