@@ -346,85 +346,71 @@ static void replayed_nonce_refused(void **state)
 	afx_free(f);
 }
 
-static void expired_session_refused(void **state)
+/* One /attest whose evidence mutate() spoils; refused 401 with reason in the audit row. */
+static void attest_refused(bool trust_sim, void (*mutate)(struct afx *, struct afx_guest_req *),
+			   const char *reason)
 {
-	struct afx *f = afx_new(true);
+	struct afx *f = afx_new(trust_sim);
 	char sid[STORE_SESSION_ID_LEN + 1], nonce[STORE_NONCE_LEN + 1], *body;
 	struct afx_guest_req gr = { 0 };
 
-	(void)state;
 	do_auth(f, sid, nonce);
 	afx_guest_req(f, NULL, nonce, &gr);
+	if (mutate)
+		mutate(f, &gr);
 	body = afx_attest_body(f, &gr);
-	f->now_ms += 301 * 1000;
 	assert_int_equal(do_attest(f, sid, body, NULL), 401);
-	afx_assert_audit(f, "attest", "refuse", "session-unknown");
+	afx_assert_audit(f, "attest", "refuse", reason);
 	free(body);
 	afx_guest_req_free(&gr);
 	afx_free(f);
+}
+
+static void session_expires(struct afx *f, struct afx_guest_req *gr)
+{
+	(void)gr;
+	f->now_ms += 301 * 1000;
+}
+
+/* The report binds another key to the same nonce. */
+static void report_of_another_key(struct afx *f, struct afx_guest_req *gr)
+{
+	struct afx_guest_req other = { 0 };
+
+	afx_guest_req(f, NULL, json_string_value(json_object_get(gr->rd, "nonce")), &other);
+	memcpy(gr->report, other.report, SNP_REPORT_SIZE);
+	afx_guest_req_free(&other);
+}
+
+static void flip_measurement_bit(struct afx *f, struct afx_guest_req *gr)
+{
+	(void)f;
+	gr->report[0x90] ^= 1;
+}
+
+static void expired_session_refused(void **state)
+{
+	(void)state;
+	attest_refused(true, session_expires, "session-unknown");
 }
 
 static void report_data_not_bound_refused(void **state)
 {
-	struct afx *f = afx_new(true);
-	char sid[STORE_SESSION_ID_LEN + 1], nonce[STORE_NONCE_LEN + 1], *body;
-	struct afx_guest_req gr = { 0 }, other = { 0 };
-
 	(void)state;
-	do_auth(f, sid, nonce);
-	afx_guest_req(f, NULL, nonce, &gr);
-	/* The report binds another key to the same nonce. */
-	afx_guest_req(f, NULL, nonce, &other);
-	memcpy(gr.report, other.report, SNP_REPORT_SIZE);
-	body = afx_attest_body(f, &gr);
-	assert_int_equal(do_attest(f, sid, body, NULL), 401);
-	afx_assert_audit(f, "attest", "refuse", "report-data-unbound");
-	free(body);
-	afx_guest_req_free(&gr);
-	afx_guest_req_free(&other);
-	afx_free(f);
+	attest_refused(true, report_of_another_key, "report-data-unbound");
 }
 
 static void tampered_report_refused(void **state)
 {
-	struct afx *f = afx_new(true);
-	char sid[STORE_SESSION_ID_LEN + 1], nonce[STORE_NONCE_LEN + 1], *body;
-	struct afx_guest_req gr = { 0 };
-
 	(void)state;
-	do_auth(f, sid, nonce);
-	afx_guest_req(f, NULL, nonce, &gr);
-	gr.report[0x90] ^= 1; /* a MEASUREMENT bit */
-	body = afx_attest_body(f, &gr);
-	assert_int_equal(do_attest(f, sid, body, NULL), 401);
-	afx_assert_audit(f, "attest", "refuse", "verify.report.signature");
-	free(body);
-	afx_guest_req_free(&gr);
-	afx_free(f);
+	attest_refused(true, flip_measurement_bit, "verify.report.signature");
 }
 
+/* The chain stops at the sim's ARK: not one of AMD's pinned roots. */
 static void sim_report_without_sim_root_refused(void **state)
 {
-	struct afx *f = afx_new(false);
-	char sid[STORE_SESSION_ID_LEN + 1], nonce[STORE_NONCE_LEN + 1], *body;
-	struct afx_guest_req gr = { 0 };
-	json_t *row;
-	const char *reason;
-
 	(void)state;
-	do_auth(f, sid, nonce);
-	afx_guest_req(f, NULL, nonce, &gr);
-	body = afx_attest_body(f, &gr);
-	assert_int_equal(do_attest(f, sid, body, NULL), 401);
-	row = afx_last_audit(f, "attest");
-	reason = json_string_value(json_object_get(row, "reason"));
-	/* The chain stops at the ARK: not one of AMD's pinned roots. */
-	assert_non_null(reason);
-	assert_string_equal(reason, "verify.ark.pinned");
-	json_decref(row);
-	free(body);
-	afx_guest_req_free(&gr);
-	afx_free(f);
+	attest_refused(false, NULL, "verify.ark.pinned");
 }
 
 /* The resource policy refusals: each names the failed check in the audit row. */
