@@ -227,6 +227,16 @@ int store_audit_append(struct store *s, const json_t *record, int64_t now, uint6
 int store_audit_verify(struct store *s, uint64_t *rows, struct snp_err *err) SNP_MUST_CHECK;
 
 /*
+ * The chain's head as the store recorded it (MAC checked, SNP_E_SIGNATURE if
+ * edited): the last seq (0 before the first append) and hash(seq) as 64
+ * lowercase hex digits. Kept outside the database, it lets a later
+ * store_audit_verify show a rollback of the whole database, which the chain
+ * alone cannot (docs/attestd.md, "Audit chain").
+ */
+int store_audit_head(struct store *s, uint64_t *seq, char hash_hex[65],
+		     struct snp_err *err) SNP_MUST_CHECK;
+
+/*
  * The audit rows after seq `after` (at most limit), as a JSON array of
  * records; tenant non-NULL keeps only the rows whose record's "tenant" is
  * tenant, NULL keeps all.

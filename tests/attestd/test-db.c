@@ -485,6 +485,7 @@ static void sqlite_file_0600_wal_full(void **state)
 	sqlite3 *h = NULL;
 	sqlite3_stmt *q = NULL;
 
+	assert_int_equal(db_dialect(t->db), DB_SQLITE);
 	assert_int_equal(stat(t->path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(run(t, &s), 0);
