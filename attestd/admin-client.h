@@ -25,7 +25,7 @@
 struct admin_client {
 	const char *socket;    /* the admin Unix socket */
 	const char *principal; /* "operator" or a tenant */
-	char *token;           /* the principal's bearer token (malloc'd; wiped by admin_client_free) */
+	char *token;           /* its bearer token (malloc'd; admin_client_free wipes it) */
 	long timeout_ms;       /* 0 = ADMIN_CLIENT_TIMEOUT_MS */
 	struct curl_dl api;    /* loaded on the first request */
 };

@@ -44,7 +44,8 @@ static int dir_prepare(const char *dir, bool *made, struct snp_err *err)
 		if (lstat(dir, &st) != 0)
 			return snp_err_sys(err, "%s", dir);
 		if (!S_ISDIR(st.st_mode))
-			return snp_errf(err, SNP_E_INVALID, "%s: exists and is not a directory", dir);
+			return snp_errf(err, SNP_E_INVALID, "%s: exists and is not a directory",
+					dir);
 		if ((d = opendir(dir)) == NULL)
 			return snp_err_sys(err, "%s", dir);
 		errno = 0;

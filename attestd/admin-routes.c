@@ -419,7 +419,8 @@ static void op_repo_assign(struct areq *a, const char *rest)
 	(void)rest;
 	if (body_object(a, keys, 2, false, &o) != 0)
 		return;
-	if ((tenant = name_field(a, o, "tenant")) == NULL || (repo = name_field(a, o, "repo")) == NULL)
+	if ((tenant = name_field(a, o, "tenant")) == NULL ||
+	    (repo = name_field(a, o, "repo")) == NULL)
 		goto out;
 	if (strcmp(tenant, ADMIN_OPERATOR) == 0) {
 		problem(a, 400, "bad-name", "body: 'tenant' may not be '%s'", ADMIN_OPERATOR);
@@ -517,7 +518,8 @@ static void op_policy_set(struct areq *a, const char *rest)
 		problem(a, 500, "out-of-memory", "out of memory");
 		return;
 	}
-	if (appraise_opts_from_json((const char *)a->req->body, a->req->body_len, opts, &err) != 0) {
+	if (appraise_opts_from_json((const char *)a->req->body, a->req->body_len, opts,
+				    &err) != 0) {
 		problem(a, 400, "bad-policy", "%s", err.msg);
 		goto out;
 	}

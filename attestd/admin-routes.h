@@ -17,7 +17,8 @@
  *   GET    /admin/v0/list                   -> the caller's (operator: every tenant's) things
  *   GET    /admin/v0/audit?after=N[&limit=M] -> {"rows":[...]} (a tenant: its own rows)
  *   POST   /admin/v0/audit/verify           -> {"rows":N,"intact":true}          operator
- *   POST   /admin/v0/keys/rotate            {"overlap":S} (optional) -> {"kid","retired_publish_until"}  operator
+ *   POST   /admin/v0/keys/rotate            {"overlap":S} (optional)             operator
+ *                                           -> {"kid","retired_publish_until"}
  *
  * A tenant principal may change resources and policies only in repositories
  * it owns; anything else is 403 with the same answer whether or not the

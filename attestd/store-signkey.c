@@ -348,10 +348,10 @@ static int retire_keys(struct db_conn *c, const struct store *s, int64_t now,
 		if ((ret = key_mac(s, r->kid, r->created, now, publish, r->pub, mac, err)) != 0)
 			goto out;
 		if ((ret = db_exec(c,
-				   "UPDATE signing_keys SET sign_until = ?, publish_until = ?, mac = ? "
-				   "WHERE kid = ?",
-				   (struct db_val[]){ DB_I(now), DB_I(publish), DB_B(mac, sizeof(mac)),
-						      DB_T(r->kid) },
+				   "UPDATE signing_keys SET sign_until = ?, publish_until = ?, "
+				   "mac = ? WHERE kid = ?",
+				   (struct db_val[]){ DB_I(now), DB_I(publish),
+						      DB_B(mac, sizeof(mac)), DB_T(r->kid) },
 				   4, NULL, NULL, NULL, err)) != 0)
 			goto out;
 	}

@@ -4,7 +4,6 @@
  *                      (attestd/admin-client.h; the API is attestd/admin-routes.h)
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +39,8 @@ int cmd_attestd_init(int argc, char **argv)
 	bool json = false;
 	int status;
 	const struct opt opts[] = {
-		OPT_STRING("dir", &dir, "DIR", "the state directory to create (must not exist or be empty)",
+		OPT_STRING("dir", &dir, "DIR",
+			   "the state directory to create (must not exist or be empty)",
 			   .required = true),
 		OPT_FLAG("json", &json, "print the created paths as JSON"),
 		OPT_END,
@@ -49,10 +49,11 @@ int cmd_attestd_init(int argc, char **argv)
 		.name = "attestd init",
 		.opts = opts,
 		.json = &json,
-		.about = "Creates DIR (mode 0700) with master.key (0600, the key the store encrypts\n"
-			 "secrets under), attestd.db (the SQLite store) and operator.token (0600, the\n"
-			 "operator principal's admin token). Refuses a DIR that exists and is not empty.\n",
-		.epilog = "Then: snpvm attestd serve --dir DIR; snpvm attestd admin --dir DIR OP ...\n",
+		.about = "Creates DIR (mode 0700) with master.key (0600, the key the store\n"
+			 "encrypts secrets under), attestd.db (the SQLite store) and\n"
+			 "operator.token (0600, the operator principal's admin token). Refuses a\n"
+			 "DIR that exists and is not empty.\n",
+		.epilog = "Then: snpvm attestd serve --dir DIR; snpvm attestd admin --dir DIR OP\n",
 	};
 
 	if (!cli_opt_parse(&cmd, argc, argv, &status))
@@ -81,15 +82,6 @@ struct conn {
 	char socket_buf[4096], token_buf[4096];
 };
 
-#define CONN_OPTS(cn)                                                                          \
-	OPT_STRING("socket", &(cn)->socket, "PATH", "the admin socket (default DIR/admin.sock)"),  \
-	OPT_STRING("dir", &(cn)->dir, "DIR", "attestd's state directory (for the defaults)"),      \
-	OPT_STRING("principal", &(cn)->principal, "NAME",                                          \
-		   "who is asking: operator (default) or a tenant"),                               \
-	OPT_STRING("token-file", &(cn)->token_file, "FILE",                                        \
-		   "the principal's token (default for operator: DIR/operator.token)"),            \
-	OPT_FLAG("json", &(cn)->json, "print the answer as JSON")
-
 /* Which connection options take a separate value (to find OP among them). */
 static bool conn_takes_value(const char *a)
 {
@@ -116,7 +108,8 @@ static int conn_open(struct conn *cn, struct admin_client *c, struct snp_err *er
 	}
 	if (token == NULL) {
 		if (strcmp(principal, ADMIN_OPERATOR) != 0)
-			return snp_errf(err, SNP_E_INVALID, "--token-file is required for principal '%s'",
+			return snp_errf(err, SNP_E_INVALID,
+					"--token-file is required for principal '%s'",
 					principal);
 		if (cn->dir == NULL)
 			return snp_errf(err, SNP_E_INVALID, "give --token-file FILE or --dir DIR");
@@ -127,268 +120,152 @@ static int conn_open(struct conn *cn, struct admin_client *c, struct snp_err *er
 	return admin_client_init(c, socket, principal, token, err);
 }
 
-/* Prints answer (consumed) as JSON when asked for, else the formatted line. */
-static int done(const struct conn *cn, const char *op, json_t *answer, const char *fmt, ...)
-	SNP_PRINTF(4, 5);
-static int done(const struct conn *cn, const char *op, json_t *answer, const char *fmt, ...)
-{
-	struct snp_err err = { 0 };
-	va_list ap;
-
-	if (cn->json)
-		return cli_print_json(answer, &err) != 0 ? fail(op, &err, false) : EXIT_DONE;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	json_decref(answer);
-	return EXIT_DONE;
-}
+/* What an operation's options fill in. */
+struct op_args {
+	const char *arg[2];    /* the positional arguments */
+	const char *file;      /* --file */
+	const char *token_out; /* --token-out */
+	uint64_t num;          /* the operation's number option (--after, --overlap) */
+	bool num_given;
+	uint8_t *data;         /* --file's bytes */
+	size_t len;
+};
 
 /*
- * Parses argv with the operation's options plus the connection options and
- * opens the client. Returns true to go on; otherwise *status is the exit.
+ * One operation: its options (positional arguments, --file, --token-out, a
+ * number), the one library call it makes and how it prints the answer
+ * without --json.
  */
-static bool op_begin(struct conn *cn, const char *name, const struct opt *opts, const char *about,
-		     int argc, char **argv, struct admin_client *c, int *status)
-{
-	char full[64];
-	struct snp_err err = { 0 };
-	const struct opt_cmd cmd = {
-		.name = full,
-		.opts = opts,
-		.about = about,
-		.json = &cn->json,
-	};
+struct admin_op {
+	const char *name, *summary, *about;
+	const char *arg[2], *arg_help[2];    /* positional placeholders (required); NULL: none */
+	const char *file_arg, *file_help;    /* --file (required) when non-NULL */
+	size_t file_max;
+	bool token_out;                      /* --token-out FILE */
+	const char *num_name, *num_arg, *num_help;
+	uint64_t num_max;
+	int (*call)(struct admin_client *c, const struct op_args *a, json_t **ans,
+		    struct snp_err *err);
+	/* Before printing, may change the answer (tenant-create --token-out). */
+	int (*after)(const struct op_args *a, json_t *ans, struct snp_err *err);
+	/* The output without --json; NULL: the answer as indented JSON. */
+	void (*print)(const struct op_args *a, json_t *ans);
+};
 
-	snprintf(full, sizeof(full), "attestd admin %s", name);
-	if (!cli_opt_parse(&cmd, argc, argv, status))
-		return false;
-	if (conn_open(cn, c, &err) != 0) {
-		*status = fail("admin", &err, cn->json);
-		return false;
-	}
-	return true;
+static json_int_t ans_int(json_t *ans, const char *key)
+{
+	return json_integer_value(json_object_get(ans, key));
 }
 
-/* Ends an operation: frees the client, prints a failure. */
-static int op_end(struct admin_client *c, const char *name, int ret, struct snp_err *err,
-		  bool json)
+static const char *ans_str(json_t *ans, const char *key)
 {
-	char what[48];
+	const char *s = json_string_value(json_object_get(ans, key));
 
-	admin_client_free(c);
-	if (ret == 0)
-		return EXIT_DONE;
-	snprintf(what, sizeof(what), "admin %s", name);
-	return fail(what, err, json);
+	return s ? s : "?";
 }
 
-static int op_tenant_create(struct conn *cn, int argc, char **argv)
+static int call_tenant_create(struct admin_client *c, const struct op_args *a, json_t **ans,
+			      struct snp_err *err)
 {
-	const char *name = NULL, *token_out = NULL, *token;
+	return admin_tenant_create(c, a->arg[0], ans, err);
+}
+
+/* --token-out: the token goes into the file (0600) and off stdout. */
+static int after_tenant_create(const struct op_args *a, json_t *ans, struct snp_err *err)
+{
+	const char *token = json_string_value(json_object_get(ans, "token"));
 	char line[STORE_TOKEN_LEN * 2 + 2];
-	struct admin_client c;
-	struct snp_err err = { 0 };
-	json_t *ans = NULL;
-	int ret, status;
-	const struct opt opts[] = {
-		OPT_ARG("NAME", &name, "the tenant's name ([A-Za-z0-9._-], at most 64)",
-			.required = true),
-		OPT_STRING("token-out", &token_out, "FILE",
-			   "write the new token there (mode 0600) instead of printing it"),
-		CONN_OPTS(cn),
-		OPT_END,
-	};
+	int ret;
 
-	if (!op_begin(cn, "tenant-create", opts,
-		      "Creates a tenant principal (operator only) and prints its admin token,\n"
-		      "which is shown this once.\n",
-		      argc, argv, &c, &status))
-		return status;
-	ret = admin_tenant_create(&c, name, &ans, &err);
-	if ((status = op_end(&c, "tenant-create", ret, &err, cn->json)) != EXIT_DONE)
-		return status;
-	token = json_string_value(json_object_get(ans, "token"));
-	if (token == NULL) {
-		json_decref(ans);
-		snp_errf(&err, SNP_E_SYS, "the answer has no token");
-		return fail("admin tenant-create", &err, cn->json);
-	}
-	if (token_out == NULL)
-		return done(cn, "admin tenant-create", ans, "%s\n", token);
+	if (token == NULL)
+		return snp_errf(err, SNP_E_SYS, "the answer has no token");
+	if (a->token_out == NULL)
+		return 0;
 	snprintf(line, sizeof(line), "%s\n", token);
-	ret = file_write_atomic(token_out, line, strlen(line), 0600, &err);
+	ret = file_write_atomic(a->token_out, line, strlen(line), 0600, err);
 	OPENSSL_cleanse(line, sizeof(line));
-	/* The token is in the file (or, on failure, lost): keep it off stdout. */
 	if (ret == 0 && (json_object_del(ans, "token") != 0 ||
-			 json_object_set_new(ans, "token_file", json_string(token_out)) != 0))
-		ret = snp_errf(&err, SNP_E_NOMEM, "out of memory");
-	if (ret != 0) {
-		json_decref(ans);
-		snp_err_prefix(&err, "tenant '%s' was created but its token is lost: ", name);
-		return fail("admin tenant-create", &err, cn->json);
-	}
-	return done(cn, "admin tenant-create", ans, "tenant %s created; its token is in %s\n", name,
-		    token_out);
+			 json_object_set_new(ans, "token_file", json_string(a->token_out)) != 0))
+		ret = snp_errf(err, SNP_E_NOMEM, "out of memory");
+	if (ret != 0)
+		snp_err_prefix(err, "tenant '%s' was created but its token is lost: ", a->arg[0]);
+	return ret;
 }
 
-static int op_repo_assign(struct conn *cn, int argc, char **argv)
+static void print_tenant_create(const struct op_args *a, json_t *ans)
 {
-	const char *tenant = NULL, *repo = NULL;
-	struct admin_client c;
-	struct snp_err err = { 0 };
-	json_t *ans = NULL;
-	int ret, status;
-	const struct opt opts[] = {
-		OPT_ARG("TENANT", &tenant, "the owning tenant", .required = true),
-		OPT_ARG("REPO", &repo, "the resource repository", .required = true),
-		CONN_OPTS(cn),
-		OPT_END,
-	};
-
-	if (!op_begin(cn, "repo-assign", opts,
-		      "Gives repository REPO to TENANT (operator only). Only TENANT (and the\n"
-		      "operator) may then put resources and set policies in it.\n",
-		      argc, argv, &c, &status))
-		return status;
-	ret = admin_repo_assign(&c, tenant, repo, &ans, &err);
-	if ((status = op_end(&c, "repo-assign", ret, &err, cn->json)) != EXIT_DONE)
-		return status;
-	return done(cn, "admin repo-assign", ans, "repository %s belongs to %s\n", repo, tenant);
+	if (a->token_out)
+		printf("tenant %s created; its token is in %s\n", a->arg[0], a->token_out);
+	else
+		printf("%s\n", ans_str(ans, "token"));
 }
 
-static int op_put_resource(struct conn *cn, int argc, char **argv)
+static int call_repo_assign(struct admin_client *c, const struct op_args *a, json_t **ans,
+			    struct snp_err *err)
 {
-	const char *path = NULL, *file = NULL;
-	struct admin_client c;
-	struct snp_err err = { 0 };
-	uint8_t *secret = NULL;
-	size_t len = 0;
-	json_t *ans = NULL;
-	int ret, status;
-	const struct opt opts[] = {
-		OPT_ARG("REPO/TYPE/TAG", &path, "the resource", .required = true),
-		OPT_STRING("file", &file, "FILE", "the secret's bytes (1 to 65536)", .required = true),
-		CONN_OPTS(cn),
-		OPT_END,
-	};
-
-	if (!op_begin(cn, "put-resource", opts,
-		      "Stores FILE's bytes as the resource's next version (encrypted at rest).\n",
-		      argc, argv, &c, &status))
-		return status;
-	if ((ret = file_read(file, STORE_SECRET_MAX, &secret, &len, &err)) == 0)
-		ret = admin_resource_put(&c, path, secret, len, &ans, &err);
-	if (secret)
-		OPENSSL_clear_free(secret, len);
-	if ((status = op_end(&c, "put-resource", ret, &err, cn->json)) != EXIT_DONE)
-		return status;
-	return done(cn, "admin put-resource", ans, "%s: version %" JSON_INTEGER_FORMAT "\n", path,
-		    json_integer_value(json_object_get(ans, "version")));
+	return admin_repo_assign(c, a->arg[0], a->arg[1], ans, err);
 }
 
-static int op_delete_resource(struct conn *cn, int argc, char **argv)
+static void print_repo_assign(const struct op_args *a, json_t *ans)
 {
-	const char *path = NULL;
-	struct admin_client c;
-	struct snp_err err = { 0 };
-	json_t *ans = NULL;
-	int ret, status;
-	const struct opt opts[] = {
-		OPT_ARG("REPO/TYPE/TAG", &path, "the resource", .required = true),
-		CONN_OPTS(cn),
-		OPT_END,
-	};
-
-	if (!op_begin(cn, "delete-resource", opts, "Deletes every version of the resource.\n",
-		      argc, argv, &c, &status))
-		return status;
-	ret = admin_resource_delete(&c, path, &ans, &err);
-	if ((status = op_end(&c, "delete-resource", ret, &err, cn->json)) != EXIT_DONE)
-		return status;
-	return done(cn, "admin delete-resource", ans, "%s: deleted\n", path);
+	(void)ans;
+	printf("repository %s belongs to %s\n", a->arg[1], a->arg[0]);
 }
 
-static int op_set_policy(struct conn *cn, int argc, char **argv)
+static int call_put_resource(struct admin_client *c, const struct op_args *a, json_t **ans,
+			     struct snp_err *err)
 {
-	const char *scope = NULL, *file = NULL;
-	struct admin_client c;
-	struct snp_err err = { 0 };
-	uint8_t *text = NULL;
-	size_t len = 0;
-	json_t *ans = NULL;
-	int ret, status;
-	const struct opt opts[] = {
-		OPT_ARG("SCOPE", &scope, "REPO (every resource in it) or REPO/TYPE/TAG (one resource)",
-			.required = true),
-		OPT_STRING("file", &file, "POLICY.json",
-			   "a verifier policy (the format of snpvm verify --policy)", .required = true),
-		CONN_OPTS(cn),
-		OPT_END,
-	};
-
-	if (!op_begin(cn, "set-policy", opts,
-		      "Stores the verifier policy as SCOPE's next version; attestd applies it from\n"
-		      "the next request on (no restart). A resource's own policy wins over its\n"
-		      "repository's. The server refuses a policy it cannot parse, naming the field.\n",
-		      argc, argv, &c, &status))
-		return status;
-	if ((ret = file_read(file, APPRAISE_POLICY_MAX_SIZE, &text, &len, &err)) == 0)
-		ret = admin_policy_set(&c, scope, (const char *)text, len, &ans, &err);
-	free(text);
-	if ((status = op_end(&c, "set-policy", ret, &err, cn->json)) != EXIT_DONE)
-		return status;
-	return done(cn, "admin set-policy", ans, "%s: policy version %" JSON_INTEGER_FORMAT "\n",
-		    scope, json_integer_value(json_object_get(ans, "version")));
+	return admin_resource_put(c, a->arg[0], a->data, a->len, ans, err);
 }
 
-static int op_list(struct conn *cn, int argc, char **argv)
+static void print_put_resource(const struct op_args *a, json_t *ans)
 {
-	struct admin_client c;
-	struct snp_err err = { 0 };
-	json_t *ans = NULL;
-	int ret, status;
-	const struct opt opts[] = {
-		CONN_OPTS(cn),
-		OPT_END,
-	};
-
-	if (!op_begin(cn, "list", opts,
-		      "Prints the principal's repositories, resources (path and version, never a\n"
-		      "secret) and policies as JSON; the operator sees every tenant's.\n",
-		      argc, argv, &c, &status))
-		return status;
-	ret = admin_list(&c, &ans, &err);
-	if ((status = op_end(&c, "list", ret, &err, cn->json)) != EXIT_DONE)
-		return status;
-	/* The list is data either way: JSON. */
-	return cli_print_json(ans, &err) != 0 ? fail("admin list", &err, false) : EXIT_DONE;
+	printf("%s: version %" JSON_INTEGER_FORMAT "\n", a->arg[0], ans_int(ans, "version"));
 }
 
-static int op_audit(struct conn *cn, int argc, char **argv)
+static int call_delete_resource(struct admin_client *c, const struct op_args *a, json_t **ans,
+				struct snp_err *err)
 {
-	struct admin_client c;
-	struct snp_err err = { 0 };
-	uint64_t after = 0;
-	json_t *ans = NULL, *row;
+	return admin_resource_delete(c, a->arg[0], ans, err);
+}
+
+static void print_delete_resource(const struct op_args *a, json_t *ans)
+{
+	(void)ans;
+	printf("%s: deleted\n", a->arg[0]);
+}
+
+static int call_set_policy(struct admin_client *c, const struct op_args *a, json_t **ans,
+			   struct snp_err *err)
+{
+	return admin_policy_set(c, a->arg[0], (const char *)a->data, a->len, ans, err);
+}
+
+static void print_set_policy(const struct op_args *a, json_t *ans)
+{
+	printf("%s: policy version %" JSON_INTEGER_FORMAT "\n", a->arg[0], ans_int(ans, "version"));
+}
+
+static int call_list(struct admin_client *c, const struct op_args *a, json_t **ans,
+		     struct snp_err *err)
+{
+	(void)a;
+	return admin_list(c, ans, err);
+}
+
+static int call_audit(struct admin_client *c, const struct op_args *a, json_t **ans,
+		      struct snp_err *err)
+{
+	return admin_audit(c, a->num, ans, err);
+}
+
+/* One compact JSON record a line. */
+static void print_audit(const struct op_args *a, json_t *ans)
+{
+	json_t *row;
 	size_t i;
-	int ret, status;
-	const struct opt opts[] = {
-		OPT_U64("after", &after, 0, UINT64_MAX, "N", "only rows after sequence number N"),
-		CONN_OPTS(cn),
-		OPT_END,
-	};
 
-	if (!op_begin(cn, "audit", opts,
-		      "Prints audit rows, one JSON record a line (--json: {\"rows\": [...]}). A\n"
-		      "tenant sees only its own rows. At most 1000 rows a call: page with --after.\n",
-		      argc, argv, &c, &status))
-		return status;
-	ret = admin_audit(&c, after, &ans, &err);
-	if ((status = op_end(&c, "audit", ret, &err, cn->json)) != EXIT_DONE)
-		return status;
-	if (cn->json)
-		return done(cn, "admin audit", ans, "%s", "");
+	(void)a;
 	json_array_foreach(json_object_get(ans, "rows"), i, row) {
 		char *s = json_dumps(row, JSON_COMPACT);
 
@@ -396,79 +273,156 @@ static int op_audit(struct conn *cn, int argc, char **argv)
 			printf("%s\n", s);
 		free(s);
 	}
+}
+
+static int call_audit_verify(struct admin_client *c, const struct op_args *a, json_t **ans,
+			     struct snp_err *err)
+{
+	(void)a;
+	return admin_audit_verify(c, ans, err);
+}
+
+static void print_audit_verify(const struct op_args *a, json_t *ans)
+{
+	(void)a;
+	printf("audit chain intact: %" JSON_INTEGER_FORMAT " rows\n", ans_int(ans, "rows"));
+}
+
+static int call_rotate_key(struct admin_client *c, const struct op_args *a, json_t **ans,
+			   struct snp_err *err)
+{
+	return admin_key_rotate(c, a->num_given ? (int64_t)a->num : -1, ans, err);
+}
+
+static void print_rotate_key(const struct op_args *a, json_t *ans)
+{
+	(void)a;
+	printf("new signing key %s; the previous ones stay published until %" JSON_INTEGER_FORMAT
+	       "\n",
+	       ans_str(ans, "kid"), ans_int(ans, "retired_publish_until"));
+}
+
+static const struct admin_op admin_ops[] = {
+	{ .name = "tenant-create", .summary = "create a tenant; prints its token once",
+	  .about = "Creates a tenant principal (operator only) and prints its admin token,\n"
+		   "which is shown this once.\n",
+	  .arg = { "NAME" }, .arg_help = { "the tenant's name ([A-Za-z0-9._-], at most 64)" },
+	  .token_out = true,
+	  .call = call_tenant_create, .after = after_tenant_create,
+	  .print = print_tenant_create },
+	{ .name = "repo-assign", .summary = "give a repository to a tenant",
+	  .about = "Gives repository REPO to TENANT (operator only). Only TENANT (and the\n"
+		   "operator) may then put resources and set policies in it.\n",
+	  .arg = { "TENANT", "REPO" }, .arg_help = { "the owning tenant", "the repository" },
+	  .call = call_repo_assign, .print = print_repo_assign },
+	{ .name = "put-resource", .summary = "store a secret: REPO/TYPE/TAG --file F",
+	  .about = "Stores FILE's bytes as the resource's next version (encrypted at rest).\n",
+	  .arg = { "REPO/TYPE/TAG" }, .arg_help = { "the resource" },
+	  .file_arg = "FILE", .file_help = "the secret's bytes (1 to 65536)",
+	  .file_max = STORE_SECRET_MAX,
+	  .call = call_put_resource, .print = print_put_resource },
+	{ .name = "delete-resource", .summary = "delete a secret (every version)",
+	  .about = "Deletes every version of the resource.\n",
+	  .arg = { "REPO/TYPE/TAG" }, .arg_help = { "the resource" },
+	  .call = call_delete_resource, .print = print_delete_resource },
+	{ .name = "set-policy", .summary = "set a verifier policy: SCOPE --file POLICY.json",
+	  .about = "Stores the verifier policy as SCOPE's next version; attestd applies it from\n"
+		   "the next request on (no restart). A resource's own policy wins over its\n"
+		   "repository's. The server refuses a policy it cannot parse, naming the field.\n",
+	  .arg = { "SCOPE" },
+	  .arg_help = { "REPO (every resource in it) or REPO/TYPE/TAG (one resource)" },
+	  .file_arg = "POLICY.json",
+	  .file_help = "a verifier policy (the format of snpvm verify --policy)",
+	  .file_max = APPRAISE_POLICY_MAX_SIZE,
+	  .call = call_set_policy, .print = print_set_policy },
+	{ .name = "list", .summary = "list repositories, resources and policies",
+	  .about = "Prints the principal's repositories, resources (path and version, never a\n"
+		   "secret) and policies as JSON; the operator sees every tenant's.\n",
+	  .call = call_list },
+	{ .name = "audit", .summary = "print audit rows [--after N]",
+	  .about = "Prints audit rows, one JSON record a line (--json: {\"rows\": [...]}). A\n"
+		   "tenant sees only its own rows. At most 1000 rows a call: page with --after.\n",
+	  .num_name = "after", .num_arg = "N", .num_help = "only rows after sequence number N",
+	  .num_max = UINT64_MAX,
+	  .call = call_audit, .print = print_audit },
+	{ .name = "audit-verify", .summary = "check the audit hash chain",
+	  .about = "Recomputes the audit hash chain (operator only). Exit status 1 when a row\n"
+		   "is missing, edited or out of order, naming the first one.\n",
+	  .call = call_audit_verify, .print = print_audit_verify },
+	{ .name = "rotate-key", .summary = "new EAR signing key [--overlap S]",
+	  .about = "Makes a new EAR signing key (operator only). The old key stops signing\n"
+		   "at once and stays in the JWKS for the overlap, so that tokens it signed\n"
+		   "still verify.\n",
+	  .num_name = "overlap", .num_arg = "S",
+	  .num_help = "keep the old key published S seconds (default: the server's, 1 day)",
+	  .num_max = ADMIN_OVERLAP_MAX,
+	  .call = call_rotate_key, .print = print_rotate_key },
+};
+
+/* Rows: 2 arguments, --file, --token-out, the number, 5 connection options, the end. */
+#define OP_OPTS_MAX 11
+
+/* Parses the operation's options, reads --file, makes the call and prints the answer. */
+static int op_run(const struct admin_op *op, struct conn *cn, int argc, char **argv)
+{
+	struct op_args a = { 0 };
+	struct opt opts[OP_OPTS_MAX];
+	struct admin_client c = { 0 };
+	struct snp_err err = { 0 };
+	json_t *ans = NULL;
+	char name[64];
+	size_t n = 0;
+	int ret, status;
+	const struct opt_cmd cmd = { .name = name, .opts = opts, .about = op->about,
+				     .json = &cn->json };
+
+	snprintf(name, sizeof(name), "attestd admin %s", op->name);
+	for (size_t i = 0; i < 2 && op->arg[i]; i++)
+		opts[n++] = (struct opt)OPT_ARG(op->arg[i], &a.arg[i], op->arg_help[i],
+						.required = true);
+	if (op->file_arg)
+		opts[n++] = (struct opt)OPT_STRING("file", &a.file, op->file_arg, op->file_help,
+						   .required = true);
+	if (op->token_out)
+		opts[n++] = (struct opt)OPT_STRING(
+			"token-out", &a.token_out, "FILE",
+			"write the new token there (mode 0600) instead of printing it");
+	if (op->num_name)
+		opts[n++] = (struct opt)OPT_U64(op->num_name, &a.num, 0, op->num_max, op->num_arg,
+						op->num_help, .given = &a.num_given);
+	opts[n++] = (struct opt)OPT_STRING("socket", &cn->socket, "PATH",
+					   "the admin socket (default DIR/admin.sock)");
+	opts[n++] = (struct opt)OPT_STRING("dir", &cn->dir, "DIR",
+					   "attestd's state directory (for the defaults)");
+	opts[n++] = (struct opt)OPT_STRING("principal", &cn->principal, "NAME",
+					   "who is asking: operator (default) or a tenant");
+	opts[n++] = (struct opt)OPT_STRING(
+		"token-file", &cn->token_file, "FILE",
+		"the principal's token (default for operator: DIR/operator.token)");
+	opts[n++] = (struct opt)OPT_FLAG("json", &cn->json, "print the answer as JSON");
+	opts[n] = (struct opt)OPT_END;
+
+	if (!cli_opt_parse(&cmd, argc, argv, &status))
+		return status;
+	if ((ret = conn_open(cn, &c, &err)) == 0 &&
+	    (!op->file_arg || (ret = file_read(a.file, op->file_max, &a.data, &a.len, &err)) == 0))
+		ret = op->call(&c, &a, &ans, &err);
+	if (a.data)
+		OPENSSL_clear_free(a.data, a.len);
+	admin_client_free(&c);
+	if (ret == 0 && op->after)
+		ret = op->after(&a, ans, &err);
+	if (ret != 0) {
+		json_decref(ans);
+		return fail(name + strlen("attestd "), &err, cn->json);
+	}
+	if (cn->json || op->print == NULL)
+		return cli_print_json(ans, &err) != 0 ? fail(name + strlen("attestd "), &err, false)
+						      : EXIT_DONE;
+	op->print(&a, ans);
 	json_decref(ans);
 	return EXIT_DONE;
 }
-
-static int op_audit_verify(struct conn *cn, int argc, char **argv)
-{
-	struct admin_client c;
-	struct snp_err err = { 0 };
-	json_t *ans = NULL;
-	int ret, status;
-	const struct opt opts[] = {
-		CONN_OPTS(cn),
-		OPT_END,
-	};
-
-	if (!op_begin(cn, "audit-verify", opts,
-		      "Recomputes the audit hash chain (operator only). Exit status 1 when a row\n"
-		      "is missing, edited or out of order, naming the first one.\n",
-		      argc, argv, &c, &status))
-		return status;
-	ret = admin_audit_verify(&c, &ans, &err);
-	if ((status = op_end(&c, "audit-verify", ret, &err, cn->json)) != EXIT_DONE)
-		return status;
-	return done(cn, "admin audit-verify", ans, "audit chain intact: %" JSON_INTEGER_FORMAT
-		    " rows\n", json_integer_value(json_object_get(ans, "rows")));
-}
-
-static int op_rotate_key(struct conn *cn, int argc, char **argv)
-{
-	struct admin_client c;
-	struct snp_err err = { 0 };
-	uint64_t overlap = 0;
-	bool overlap_given = false;
-	json_t *ans = NULL;
-	int ret, status;
-	const struct opt opts[] = {
-		OPT_U64("overlap", &overlap, 0, ADMIN_OVERLAP_MAX, "S",
-			"keep the old key published S seconds (default: the server's, 1 day)",
-			.given = &overlap_given),
-		CONN_OPTS(cn),
-		OPT_END,
-	};
-
-	if (!op_begin(cn, "rotate-key", opts,
-		      "Makes a new EAR signing key (operator only). The old key stops signing at\n"
-		      "once and stays in the JWKS for the overlap, so tokens it signed still verify.\n",
-		      argc, argv, &c, &status))
-		return status;
-	ret = admin_key_rotate(&c, overlap_given ? (int64_t)overlap : -1, &ans, &err);
-	if ((status = op_end(&c, "rotate-key", ret, &err, cn->json)) != EXIT_DONE)
-		return status;
-	return done(cn, "admin rotate-key", ans,
-		    "new signing key %s; the previous ones stay published until %" JSON_INTEGER_FORMAT
-		    "\n",
-		    json_string_value(json_object_get(ans, "kid")),
-		    json_integer_value(json_object_get(ans, "retired_publish_until")));
-}
-
-static const struct {
-	const char *name;
-	int (*fn)(struct conn *cn, int argc, char **argv);
-	const char *summary;
-} admin_ops[] = {
-	{ "tenant-create", op_tenant_create, "create a tenant; prints its token once" },
-	{ "repo-assign", op_repo_assign, "give a repository to a tenant" },
-	{ "put-resource", op_put_resource, "store a secret: REPO/TYPE/TAG --file F" },
-	{ "delete-resource", op_delete_resource, "delete a secret (every version)" },
-	{ "set-policy", op_set_policy, "set a verifier policy: SCOPE --file POLICY.json" },
-	{ "list", op_list, "list repositories, resources and policies" },
-	{ "audit", op_audit, "print audit rows [--after N]" },
-	{ "audit-verify", op_audit_verify, "check the audit hash chain" },
-	{ "rotate-key", op_rotate_key, "new EAR signing key [--overlap S]" },
-};
 
 static void admin_usage(FILE *f)
 {
@@ -476,7 +430,8 @@ static void admin_usage(FILE *f)
 		   "                           [--token-file FILE] [--json] OP [ARGS]\n\n"
 		   "One operation on a running attestd's admin socket (never the guest port).\n"
 		   "Defaults: --socket DIR/admin.sock, --principal operator, --token-file\n"
-		   "DIR/operator.token. A tenant principal may change only its own repositories.\n\n"
+		   "DIR/operator.token. A tenant principal may change only its own\n"
+		   "repositories.\n\n"
 		   "operations:\n");
 	for (size_t i = 0; i < sizeof(admin_ops) / sizeof(admin_ops[0]); i++)
 		fprintf(f, "  %-16s %s\n", admin_ops[i].name, admin_ops[i].summary);
@@ -519,7 +474,7 @@ int cmd_attestd_admin(int argc, char **argv)
 		for (int i = 0, j = 0; i < argc; i++)
 			if (i != op)
 				av[j++] = argv[i];
-		status = admin_ops[k].fn(&cn, argc - 1, av);
+		status = op_run(&admin_ops[k], &cn, argc - 1, av);
 		free(av);
 		return status;
 	}
@@ -530,33 +485,14 @@ int cmd_attestd_admin(int argc, char **argv)
 
 int cmd_attestd(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-		const char *summary;
-	} subs[] = {
-		{ "init", cmd_attestd_init, "create a state directory (keys, store, operator token)" },
+	static const struct cmd subs[] = {
+		{ "init", cmd_attestd_init, "create a state directory (keys, store, token)" },
 		{ "serve", cmd_attestd_serve, "run the service (guest and admin listeners)" },
 		{ "admin", cmd_attestd_admin, "one admin operation over the admin socket" },
 	};
-	size_t nsubs = sizeof(subs) / sizeof(subs[0]);
-	bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
 
-	if (argc >= 2 && !help)
-		for (size_t i = 0; i < nsubs; i++)
-			if (strcmp(argv[1], subs[i].name) == 0)
-				return subs[i].fn(argc - 1, argv + 1);
-	if (argc >= 2 && !help)
-		fprintf(stderr, "snpvm attestd: unknown subcommand '%.64s'\n", argv[1]);
-	{
-		FILE *f = help ? stdout : stderr;
-
-		fprintf(f, "usage: snpvm attestd <subcommand> [options]\n\n"
-			   "attestd releases tenants' secrets to guests whose attestation reports\n"
-			   "prove an approved launch (docs/attestd.md).\n\nsubcommands:\n");
-		for (size_t i = 0; i < nsubs; i++)
-			fprintf(f, "  %-8s %s\n", subs[i].name, subs[i].summary);
-		fprintf(f, "\nEach has --help: 'snpvm attestd init --help'.\n");
-	}
-	return help ? EXIT_DONE : EXIT_USAGE;
+	return cli_subcommand("attestd", subs, sizeof(subs) / sizeof(subs[0]),
+			      "attestd releases tenants' secrets to guests whose attestation\n"
+			      "reports prove an approved launch (docs/attestd.md).\n",
+			      argc, argv);
 }

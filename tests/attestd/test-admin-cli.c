@@ -153,7 +153,8 @@ static void attestd_admin_every_op_over_the_socket(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(st.st_size, STORE_TOKEN_LEN + 1);
 	/* Without --token-out, --json: the token is printed once. */
-	assert_int_equal(admin(f, &r, (const char *[]){ "--json", "tenant-create", "bob", NULL }), 0);
+	assert_int_equal(admin(f, &r, (const char *[]){ "--json", "tenant-create", "bob", NULL }),
+			 0);
 	o = json_loads(r.out, 0, NULL);
 	assert_int_equal(strlen(json_string_value(json_object_get(o, "token"))), STORE_TOKEN_LEN);
 	json_decref(o);
@@ -225,7 +226,8 @@ static void attestd_admin_every_op_over_the_socket(void **state)
 						       alice_tok, "audit", "--json", NULL }), 0);
 	assert_null(strstr(r.out, "\"bob\""));
 	run_result_free(&r);
-	assert_int_equal(admin(f, &r, (const char *[]){ "rotate-key", "--overlap", "60", NULL }), 0);
+	assert_int_equal(admin(f, &r, (const char *[]){ "rotate-key", "--overlap", "60", NULL }),
+			 0);
 	assert_non_null(strstr(r.out, "new signing key"));
 	run_result_free(&r);
 	assert_int_equal(admin(f, &r, (const char *[]){ "delete-resource", "ra/key/disk", NULL }),

@@ -163,13 +163,26 @@ static void assert_problem(json_t *o, unsigned status, const char *want)
 		fail_msg("detail '%s' does not name '%s'", detail, want);
 }
 
+/* Sends the request; checks the status and, for a problem, that its detail names want. */
+static void expect(struct fix *f, const char *principal, const char *token, const char *method,
+		   const char *path, const char *body, unsigned status, const char *want)
+{
+	json_t *o;
+
+	assert_int_equal(call(f, principal, token, method, path, body, &o), status);
+	if (status >= 400)
+		assert_problem(o, status, want ? want : "");
+	json_decref(o);
+}
+
 static void tenant_create(struct fix *f, const char *name, char token[STORE_TOKEN_LEN + 1])
 {
 	char body[128];
 	json_t *o;
 
 	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants", body, &o),
+	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants", body,
+			      &o),
 			 201);
 	assert_string_equal(json_string_value(json_object_get(o, "name")), name);
 	assert_int_equal(strlen(json_string_value(json_object_get(o, "token"))), STORE_TOKEN_LEN);
@@ -180,12 +193,9 @@ static void tenant_create(struct fix *f, const char *name, char token[STORE_TOKE
 static void repo_assign(struct fix *f, const char *tenant, const char *repo)
 {
 	char body[160];
-	json_t *o;
 
 	snprintf(body, sizeof(body), "{\"tenant\":\"%s\",\"repo\":\"%s\"}", tenant, repo);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/repos", body, &o),
-			 200);
-	json_decref(o);
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/repos", body, 200, NULL);
 }
 
 /* alice owns repo "ra", bob owns "rb"; bob has rb/key/disk = "bob-secret". */
@@ -194,7 +204,6 @@ static int setup(void **state)
 	struct fix *f = calloc(1, sizeof(*f));
 	struct snp_err err = { 0 };
 	char key[4096], db[4096];
-	json_t *o;
 
 	assert_non_null(f);
 	f->dir = tmpdir_make();
@@ -210,9 +219,7 @@ static int setup(void **state)
 	tenant_create(f, "bob", f->bob);
 	repo_assign(f, "alice", "ra");
 	repo_assign(f, "bob", "rb");
-	assert_int_equal(call(f, "bob", f->bob, "PUT", "/admin/v0/resource/rb/key/disk",
-			      "bob-secret", &o), 200);
-	json_decref(o);
+	expect(f, "bob", f->bob, "PUT", "/admin/v0/resource/rb/key/disk", "bob-secret", 200, NULL);
 	*state = f;
 	return 0;
 }
@@ -303,25 +310,16 @@ static void admin_tenant_create_refusals(void **state)
 	struct fix *f = *state;
 	json_t *o;
 
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants",
-			      "{\"name\":\"alice\"}", &o), 409);
-	assert_problem(o, 409, "alice");
-	json_decref(o);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants",
-			      "{\"name\":\"operator\"}", &o), 400);
-	assert_problem(o, 400, "'name'");
-	json_decref(o);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants",
-			      "{\"name\":\"a/b\"}", &o), 400);
-	assert_problem(o, 400, "'name'");
-	json_decref(o);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants",
-			      "{\"name\":\"carol\",\"admin\":true}", &o), 400);
-	assert_problem(o, 400, "'admin'");
-	json_decref(o);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants",
-			      "{\"name\":\"carol\",\"name\":\"dave\"}", &o), 400);
-	json_decref(o);
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants", "{\"name\":\"alice\"}",
+	       409, "alice");
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants",
+	       "{\"name\":\"operator\"}", 400, "'name'");
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants", "{\"name\":\"a/b\"}",
+	       400, "'name'");
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants",
+	       "{\"name\":\"carol\",\"admin\":true}", 400, "'admin'");
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants",
+	       "{\"name\":\"carol\",\"name\":\"dave\"}", 400, NULL);
 	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants", "[1]",
 			      &o), 400);
 	json_decref(o);
@@ -330,22 +328,15 @@ static void admin_tenant_create_refusals(void **state)
 static void admin_repo_assign_refusals(void **state)
 {
 	struct fix *f = *state;
-	json_t *o;
 
 	/* Re-assigning to the owner is a no-op; to another tenant a conflict. */
 	repo_assign(f, "alice", "ra");
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/repos",
-			      "{\"tenant\":\"alice\",\"repo\":\"rb\"}", &o), 409);
-	assert_problem(o, 409, "rb");
-	json_decref(o);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/repos",
-			      "{\"tenant\":\"nobody\",\"repo\":\"rn\"}", &o), 409);
-	assert_problem(o, 409, "tenant nobody does not exist");
-	json_decref(o);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/repos",
-			      "{\"tenant\":\"alice\"}", &o), 400);
-	assert_problem(o, 400, "'repo'");
-	json_decref(o);
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/repos",
+	       "{\"tenant\":\"alice\",\"repo\":\"rb\"}", 409, "rb");
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/repos",
+	       "{\"tenant\":\"nobody\",\"repo\":\"rn\"}", 409, "tenant nobody does not exist");
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/repos", "{\"tenant\":\"alice\"}",
+	       400, "'repo'");
 	assert_bob_intact(f);
 }
 
@@ -365,7 +356,6 @@ static void admin_tenant_cannot_touch_another_tenants_repo(void **state)
 	struct fix *f = *state;
 	char *policy = NULL, *ans_b = NULL, *ans_none = NULL;
 	size_t plen = 0;
-	json_t *o;
 
 	assert_int_equal(file_read(GOOD_POLICY, 1 << 20, (uint8_t **)&policy, &plen, NULL), 0);
 	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
@@ -394,25 +384,20 @@ static void admin_tenant_cannot_touch_another_tenants_repo(void **state)
 		uint64_t v;
 		struct secret s = { 0 };
 
-		assert_int_equal(store_policy_for(f->store, "rb", "key", "disk", &p, scope, &v, &err),
+		assert_int_equal(store_policy_for(f->store, "rb", "key", "disk", &p, scope, &v,
+						  &err),
 				 STORE_NOT_FOUND);
-		assert_int_equal(store_resource_get(f->store, "rb", "key", "new", &s, &v, NULL, &err),
+		assert_int_equal(store_resource_get(f->store, "rb", "key", "new", &s, &v, NULL,
+						    &err),
 				 STORE_NOT_FOUND);
 	}
 	/* Nor may a tenant do the operator's work. */
-	assert_int_equal(call(f, "alice", f->alice, "POST", "/admin/v0/tenants",
-			      "{\"name\":\"eve\"}", &o), 403);
-	assert_problem(o, 403, "operator");
-	json_decref(o);
-	assert_int_equal(call(f, "alice", f->alice, "POST", "/admin/v0/repos",
-			      "{\"tenant\":\"alice\",\"repo\":\"rc\"}", &o), 403);
-	json_decref(o);
-	assert_int_equal(call(f, "alice", f->alice, "POST", "/admin/v0/audit/verify", NULL, &o),
-			 403);
-	json_decref(o);
-	assert_int_equal(call(f, "alice", f->alice, "POST", "/admin/v0/keys/rotate", NULL, &o),
-			 403);
-	json_decref(o);
+	expect(f, "alice", f->alice, "POST", "/admin/v0/tenants", "{\"name\":\"eve\"}", 403,
+	       "operator");
+	expect(f, "alice", f->alice, "POST", "/admin/v0/repos",
+	       "{\"tenant\":\"alice\",\"repo\":\"rc\"}", 403, NULL);
+	expect(f, "alice", f->alice, "POST", "/admin/v0/audit/verify", NULL, 403, NULL);
+	expect(f, "alice", f->alice, "POST", "/admin/v0/keys/rotate", NULL, 403, NULL);
 	/* The refusals went only to alice's audit view. */
 	assert_int_equal(call_raw(f, "bob", f->bob, "GET", "/admin/v0/audit", NULL, NULL, 0, NULL,
 				  &ans_b), 200);
@@ -427,9 +412,8 @@ static void admin_list_and_audit_show_only_own(void **state)
 	char *text;
 	size_t i;
 
-	assert_int_equal(call(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/key/disk",
-			      "alice-secret", &o), 200);
-	json_decref(o);
+	expect(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/key/disk", "alice-secret", 200,
+	       NULL);
 	/* alice: her repository, none of bob's. */
 	assert_int_equal(call(f, "alice", f->alice, "GET", "/admin/v0/list", NULL, &o), 200);
 	text = json_dumps(o, JSON_COMPACT);
@@ -477,16 +461,14 @@ static void admin_resource_put_versions_and_delete(void **state)
 			      "/admin/v0/resource/ra/key/disk", "v2", &o), 200);
 	assert_int_equal(json_integer_value(json_object_get(o, "version")), 2);
 	json_decref(o);
-	assert_int_equal(store_resource_get(f->store, "ra", "key", "disk", &s, &version, NULL, &err),
+	assert_int_equal(store_resource_get(f->store, "ra", "key", "disk", &s, &version, NULL,
+					    &err),
 			 0);
 	assert_int_equal(version, 2);
 	assert_memory_equal(s.p, "v2", 2);
 	secret_free(&s);
 	/* Empty and oversized secrets, bad paths. */
-	assert_int_equal(call(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/key/x", "", &o),
-			 400);
-	assert_problem(o, 400, "secret");
-	json_decref(o);
+	expect(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/key/x", "", 400, "secret");
 	big = calloc(1, STORE_SECRET_MAX + 1);
 	assert_int_equal(call_raw(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/key/x", NULL,
 				  big, STORE_SECRET_MAX + 1, &o, NULL), 413);
@@ -495,32 +477,21 @@ static void admin_resource_put_versions_and_delete(void **state)
 				  big, STORE_SECRET_MAX, &o, NULL), 200);
 	json_decref(o);
 	free(big);
-	assert_int_equal(call(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/key", "x", &o),
-			 400);
-	assert_problem(o, 400, "<tag>");
-	json_decref(o);
-	assert_int_equal(call(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/../x", "x", &o),
-			 400);
-	assert_problem(o, 400, "type '..'");
-	json_decref(o);
-	assert_int_equal(call(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/a/b/c", "x", &o),
-			 400);
-	json_decref(o);
+	expect(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/key", "x", 400, "<tag>");
+	expect(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/../x", "x", 400, "type '..'");
+	expect(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/a/b/c", "x", 400, NULL);
 	/* The operator on an unassigned repository: 404, it may know. */
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "PUT",
-			      "/admin/v0/resource/rz/key/disk", "x", &o), 404);
-	assert_problem(o, 404, "rz");
-	json_decref(o);
+	expect(f, ADMIN_OPERATOR, f->op_token, "PUT", "/admin/v0/resource/rz/key/disk", "x", 404,
+	       "rz");
 	/* Delete: every version goes; a second delete is 404. */
 	assert_int_equal(call(f, "alice", f->alice, "DELETE", "/admin/v0/resource/ra/key/disk",
 			      NULL, &o), 200);
 	assert_true(json_is_true(json_object_get(o, "deleted")));
 	json_decref(o);
-	assert_int_equal(store_resource_get(f->store, "ra", "key", "disk", &s, &version, NULL, &err),
+	assert_int_equal(store_resource_get(f->store, "ra", "key", "disk", &s, &version, NULL,
+					    &err),
 			 STORE_NOT_FOUND);
-	assert_int_equal(call(f, "alice", f->alice, "DELETE", "/admin/v0/resource/ra/key/disk",
-			      NULL, &o), 404);
-	json_decref(o);
+	expect(f, "alice", f->alice, "DELETE", "/admin/v0/resource/ra/key/disk", NULL, 404, NULL);
 	assert_bob_intact(f);
 }
 
@@ -633,7 +604,8 @@ static void admin_every_change_is_audited(void **state)
 	assert_int_equal(json_array_size(rows), 5);
 	assert_row(json_array_get(rows, 0), "admin.tenant-create", "ok", "operator", "tenant",
 		   "alice", 0);
-	assert_row(json_array_get(rows, 1), "admin.tenant-create", "ok", "operator", "tenant", "bob",
+	assert_row(json_array_get(rows, 1), "admin.tenant-create", "ok", "operator", "tenant",
+		   "bob",
 		   0);
 	assert_row(json_array_get(rows, 2), "admin.repo-assign", "ok", "operator", "repo", "ra", 0);
 	assert_row(json_array_get(rows, 3), "admin.repo-assign", "ok", "operator", "tenant", "bob",
@@ -645,15 +617,12 @@ static void admin_every_change_is_audited(void **state)
 	assert_int_equal(call(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/t/g", "hush",
 			      &o), 200);
 	json_decref(o);
-	assert_int_equal(call(f, "alice", f->alice, "PUT", "/admin/v0/policy/ra/t/g",
-			      "{\"allow_any_measurement\":true}", &o), 200);
-	json_decref(o);
+	expect(f, "alice", f->alice, "PUT", "/admin/v0/policy/ra/t/g",
+	       "{\"allow_any_measurement\":true}", 200, NULL);
 	assert_int_equal(call(f, "alice", f->alice, "DELETE", "/admin/v0/resource/ra/t/g", NULL,
 			      &o), 200);
 	json_decref(o);
-	assert_int_equal(call(f, "alice", f->alice, "DELETE", "/admin/v0/resource/rb/key/disk",
-			      NULL, &o), 403);
-	json_decref(o);
+	expect(f, "alice", f->alice, "DELETE", "/admin/v0/resource/rb/key/disk", NULL, 403, NULL);
 	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/keys/rotate", NULL,
 			      &o), 200);
 	json_decref(o);
@@ -664,7 +633,8 @@ static void admin_every_change_is_audited(void **state)
 		   1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "tenant")),
 			    "alice");
-	assert_row(json_array_get(rows, 1), "admin.policy-set", "ok", "alice", "scope", "ra/t/g", 1);
+	assert_row(json_array_get(rows, 1), "admin.policy-set", "ok", "alice", "scope", "ra/t/g",
+		   1);
 	assert_row(json_array_get(rows, 2), "admin.resource-delete", "ok", "alice", "path",
 		   "ra/t/g", 0);
 	assert_row(json_array_get(rows, 3), "admin.resource-delete", "deny", "alice", "path",
@@ -774,13 +744,10 @@ static void admin_rotate_key_keeps_old_published_and_stops_it_signing(void **sta
 	assert_int_equal(json_integer_value(json_object_get(o, "retired_publish_until")),
 			 T0 + 1000 + ADMIN_DEFAULT_OVERLAP);
 	json_decref(o);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/keys/rotate",
-			      "{\"overlap\":-5}", &o), 400);
-	assert_problem(o, 400, "'overlap'");
-	json_decref(o);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/keys/rotate",
-			      "{\"overlap\":\"1d\"}", &o), 400);
-	json_decref(o);
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/keys/rotate", "{\"overlap\":-5}",
+	       400, "'overlap'");
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/keys/rotate",
+	       "{\"overlap\":\"1d\"}", 400, NULL);
 }
 
 /* --- routing ------------------------------------------------------------- */
@@ -789,25 +756,14 @@ static void admin_unknown_path_and_wrong_method(void **state)
 {
 	struct fix *f = *state;
 	unsigned n0 = f->nlog;
-	json_t *o;
 
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "GET", "/admin/v0/nothing", NULL, &o),
-			 404);
-	json_decref(o);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "GET", "/kbs/v0/auth", NULL, &o), 404);
-	json_decref(o);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "GET", "/admin/v0/tenants", NULL, &o),
-			 405);
-	json_decref(o);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/list", NULL, &o),
-			 405);
-	json_decref(o);
-	assert_int_equal(call(f, ADMIN_OPERATOR, f->op_token, "GET", "/admin/v0/resource/ra/a/b",
-			      NULL, &o), 405);
-	json_decref(o);
+	expect(f, ADMIN_OPERATOR, f->op_token, "GET", "/admin/v0/nothing", NULL, 404, NULL);
+	expect(f, ADMIN_OPERATOR, f->op_token, "GET", "/kbs/v0/auth", NULL, 404, NULL);
+	expect(f, ADMIN_OPERATOR, f->op_token, "GET", "/admin/v0/tenants", NULL, 405, NULL);
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/list", NULL, 405, NULL);
+	expect(f, ADMIN_OPERATOR, f->op_token, "GET", "/admin/v0/resource/ra/a/b", NULL, 405, NULL);
 	/* Unauthenticated: 401 before any routing. */
-	assert_int_equal(call(f, NULL, NULL, "GET", "/admin/v0/nothing", NULL, &o), 401);
-	json_decref(o);
+	expect(f, NULL, NULL, "GET", "/admin/v0/nothing", NULL, 401, NULL);
 	/* The log hook saw each request once, with the principal. */
 	assert_int_equal(f->nlog, n0 + 6);
 	assert_int_equal(f->last.status, 401);
