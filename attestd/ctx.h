@@ -13,6 +13,7 @@
 
 #include "attest/appraise.h"
 #include "attest/certs.h"
+#include "attestd/admin-routes.h"
 #include "attestd/keys.h"
 #include "attestd/service.h"
 #include "httpd/httpd.h"
@@ -34,7 +35,7 @@ struct attestd {
 	struct metrics *metrics;
 	struct ratelimit *auth_rl;
 	struct httpd *guest, *admin;
-	void *admin_ctx;
+	struct admin_ctx admin_ctx;  /* the admin listener's handler context */
 };
 
 /*

@@ -54,6 +54,13 @@ extern const struct db_backend db_sqlite_backend;
 /* attestd/db-pg.c; listed in db.c's backends[] once that file exists. */
 extern const struct db_backend db_pg_backend;
 
+/*
+ * db_open with back end be, whatever the URI: tests drive db.c's pool and
+ * retry loop through a fake back end with it.
+ */
+int db_open_backend(const struct db_backend *be, const char *uri, struct db **out,
+		    struct snp_err *err) SNP_MUST_CHECK;
+
 /* True for "postgresql://" and "postgres://" URIs (case-insensitive scheme). */
 bool db_uri_is_postgresql(const char *uri);
 

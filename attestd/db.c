@@ -56,9 +56,10 @@ static const struct db_backend *backend_for(const char *uri, struct snp_err *err
 		if (backends[i]->accepts(uri))
 			return backends[i];
 	}
-	snp_errf(err, SNP_E_UNSUPPORTED, "database %s: this build has no %s back end",
-		 db_uri_is_postgresql(uri) ? "URI" : uri,
-		 db_uri_is_postgresql(uri) ? "PostgreSQL" : "matching");
+	if (db_uri_is_postgresql(uri))
+		snp_errf(err, SNP_E_UNSUPPORTED, "database URI: this build has no PostgreSQL back end");
+	else
+		snp_errf(err, SNP_E_UNSUPPORTED, "database %s: no back end accepts it", uri);
 	return NULL;
 }
 
@@ -90,22 +91,30 @@ static int conn_new(struct db *db, bool first, struct db_conn **out, struct snp_
 
 int db_open(const char *uri, struct db **out, struct snp_err *err)
 {
+	const struct db_backend *be;
+
+	*out = NULL;
+	if (!uri || !*uri)
+		return snp_errf(err, SNP_E_INVALID, "database: empty URI or path");
+	if (!(be = backend_for(uri, err)))
+		return SNP_E_UNSUPPORTED;
+	return db_open_backend(be, uri, out, err);
+}
+
+int db_open_backend(const struct db_backend *be, const char *uri, struct db **out,
+		    struct snp_err *err)
+{
 	struct db *db = NULL;
 	struct db_conn *c = NULL;
 	int ret = SNP_E_INTERNAL;
 
 	*out = NULL;
-	if (!uri || !*uri)
-		return snp_errf(err, SNP_E_INVALID, "database: empty URI or path");
 	db = calloc(1, sizeof(*db));
 	if (!db || !(db->uri = strdup(uri))) {
 		ret = snp_errf(err, SNP_E_NOMEM, "database: out of memory");
 		goto out;
 	}
-	if (!(db->be = backend_for(uri, err))) {
-		ret = err ? err->code : SNP_E_UNSUPPORTED;
-		goto out;
-	}
+	db->be = be;
 	if (pthread_mutex_init(&db->mu, NULL) != 0) {
 		ret = snp_errf(err, SNP_E_SYS, "database: pthread_mutex_init failed");
 		goto out;

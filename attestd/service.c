@@ -121,6 +121,38 @@ out:
 	return ret;
 }
 
+static int64_t admin_now(void *ctx)
+{
+	return attestd_now(ctx);
+}
+
+/* The admin listener's requests in the same JSON log as the guest exchanges. */
+static void admin_log(void *ctx, const struct admin_event *ev)
+{
+	struct attestd *a = ctx;
+	json_t *l;
+	char *line;
+
+	if (a->o.log == NULL)
+		return;
+	l = json_pack("{s:I,s:s,s:s,s:s,s:s,s:i}", "time", (json_int_t)attestd_now(a), "listener",
+		      "admin", "cid", ev->correlation ? ev->correlation : "", "method", ev->method,
+		      "path", ev->path, "status", (int)ev->status);
+	if (l == NULL)
+		return;
+	if (ev->principal)
+		json_object_set_new(l, "principal", json_string(ev->principal));
+	if (ev->reason)
+		json_object_set_new(l, "reason", json_string(ev->reason));
+	if (ev->detail)
+		json_object_set_new(l, "detail", json_string(ev->detail));
+	line = json_dumps(l, JSON_COMPACT);
+	json_decref(l);
+	if (line)
+		a->o.log(a->o.log_ctx, line);
+	free(line);
+}
+
 int attestd_listen(struct attestd *a, uint16_t *port, struct snp_err *err)
 {
 	struct httpd_opts g = {
@@ -136,7 +168,7 @@ int attestd_listen(struct attestd *a, uint16_t *port, struct snp_err *err)
 
 	if ((ret = httpd_start(&g, attestd_handle, a, &a->guest, port, err)) != 0)
 		return snp_err_prefix(err, "attestd: guest listener: ");
-	if (a->o.admin_handler && a->o.admin_listen && a->o.admin_listen[0]) {
+	if (a->o.admin_listen && a->o.admin_listen[0]) {
 		struct httpd_opts ad = {
 			.listen = a->o.admin_listen,
 			.threads = 1,
@@ -144,13 +176,16 @@ int attestd_listen(struct attestd *a, uint16_t *port, struct snp_err *err)
 			.timeout_s = a->o.timeout_s,
 			.max_conns = 16,
 		};
-		httpd_handler_fn *fn = a->o.admin_handler(a, &a->admin_ctx);
 
-		if (fn == NULL)
-			ret = snp_errf(err, SNP_E_NOMEM, "attestd: admin handler: out of memory");
-		else if ((ret = httpd_start(&ad, fn, a->admin_ctx, &a->admin, NULL, err)) != 0)
+		a->admin_ctx = (struct admin_ctx){
+			.store = a->store,
+			.now = admin_now,
+			.now_ctx = a,
+			.log = admin_log,
+			.log_ctx = a,
+		};
+		if ((ret = httpd_start(&ad, admin_route, &a->admin_ctx, &a->admin, NULL, err)) != 0) {
 			snp_err_prefix(err, "attestd: admin listener: ");
-		if (ret != 0) {
 			httpd_stop(a->guest);
 			a->guest = NULL;
 			return ret;
@@ -166,7 +201,6 @@ void attestd_close(struct attestd *a)
 	/* Listeners first: requests in flight finish against a whole service. */
 	httpd_stop(a->admin);
 	httpd_stop(a->guest);
-	free(a->admin_ctx);
 	if (a->keys_ready)
 		keys_free(&a->keys);
 	ratelimit_free(a->auth_rl);

@@ -12,8 +12,8 @@
  * attestd_start/attestd_stop do both steps. attestd_handle is the guest
  * listener's handler, callable without a socket (tests).
  *
- * The library never prints: each exchange produces one JSON log line handed
- * to opts.log.
+ * The library never prints: each exchange (guest or admin) produces one JSON
+ * log line handed to opts.log.
  */
 #ifndef SNPVM_ATTESTD_SERVICE_H
 #define SNPVM_ATTESTD_SERVICE_H
@@ -33,9 +33,7 @@ typedef void attestd_log_fn(void *ctx, const char *line);
 /* Milliseconds since the epoch (tests inject time). */
 typedef int64_t attestd_clock_fn(void *ctx);
 
-/* Admin listener handler factory: the admin routes get the open service. */
 struct attestd;
-typedef httpd_handler_fn *attestd_admin_handler_fn(struct attestd *a, void **handler_ctx);
 
 #define ATTESTD_DEFAULT_LISTEN "127.0.0.1:8080"
 #define ATTESTD_DEFAULT_SESSION_TTL 300
@@ -50,7 +48,8 @@ struct attestd_opts {
 	const char *master_key;  /* NULL: DIR/master.key */
 
 	const char *listen;       /* guest-facing; NULL: ATTESTD_DEFAULT_LISTEN */
-	const char *admin_listen; /* NULL: unix:DIR/admin.sock; "" = no admin listener */
+	const char *admin_listen; /* NULL: unix:DIR/admin.sock; "" = no admin listener.
+				   * It serves attestd/admin-routes.h only. */
 	const char *tls_cert, *tls_key; /* guest listener TLS (PEM files), both or neither */
 	unsigned threads;         /* worker threads per listener; 0 = 4 */
 	unsigned timeout_s;       /* slow-client timeout; 0 = 10 */
@@ -72,9 +71,6 @@ struct attestd_opts {
 	void *log_ctx;
 	attestd_clock_fn *clock; /* NULL: the real clock */
 	void *clock_ctx;
-
-	/* The admin API's handler; NULL: no admin listener even if admin_listen is set. */
-	attestd_admin_handler_fn *admin_handler;
 };
 
 /* Opens the store and the verifier, and makes a signing key if there is none. */

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "attestd/jcs.h"
+#include "util/hex.h"
 
 static const char row_label[] = "audit";
 static const char head_label[] = "audit_head";
@@ -271,6 +272,32 @@ int store_audit_verify(struct store *s, uint64_t *rows, struct snp_err *err)
 		return ret;
 	if (rows)
 		*rows = (uint64_t)v.last;
+	return 0;
+}
+
+struct head_op {
+	const struct store *s;
+	struct head h;
+};
+
+static int head_tx(struct db_conn *c, void *ctx, struct snp_err *err)
+{
+	struct head_op *op = ctx;
+
+	return head_load(op->s, c, &op->h, err);
+}
+
+int store_audit_head(struct store *s, uint64_t *seq, char hash_hex[65], struct snp_err *err)
+{
+	struct head_op op = { .s = s };
+	int ret;
+
+	*seq = 0;
+	hash_hex[0] = '\0';
+	if ((ret = db_tx(s->db, DB_READ, head_tx, &op, err)) != 0)
+		return ret;
+	*seq = (uint64_t)op.h.seq;
+	hex_encode(op.h.hash, STORE_HASH_SIZE, hash_hex);
 	return 0;
 }
 

@@ -225,8 +225,10 @@ static int keys_load(struct db_conn *c, struct keys_op *op, struct snp_err *err)
 					   (struct db_val[]){ DB_T(r->kid), DB_I(r->created),
 							      DB_I(r->sign_until),
 							      DB_I(r->publish_until), DB_T(r->pub) },
-					   5, r->mac, sizeof(r->mac), "signing key", err)) != 0)
-			return snp_err_prefix(err, "%s: ", r->kid);
+					   5, r->mac, sizeof(r->mac), "signing key", err)) != 0) {
+			snp_err_prefix(err, "%s: ", r->kid);
+			return ret;
+		}
 	}
 	return 0;
 }
@@ -246,8 +248,10 @@ static int key_open(const struct store *s, const struct key_row *r, json_t **jwk
 
 	*jwk = NULL;
 	if ((ret = store_open_sealed(s, key_label, (struct db_val[]){ DB_T(r->kid) }, 1, r->iv,
-				     STORE_IV_SIZE, r->ct, r->ctlen, "signing key", &pt, err)) != 0)
-		return snp_err_prefix(err, "%s: ", r->kid);
+				     STORE_IV_SIZE, r->ct, r->ctlen, "signing key", &pt, err)) != 0) {
+		snp_err_prefix(err, "%s: ", r->kid);
+		return ret;
+	}
 	*jwk = json_loadb((const char *)pt.p, pt.len, JSON_REJECT_DUPLICATES, &jerr);
 	secret_wipe(&jerr, sizeof(jerr));
 	secret_free(&pt);

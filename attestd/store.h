@@ -24,6 +24,12 @@
  * 0600 or stricter owned by the caller, and is refused otherwise (naming the
  * file and its mode). Every call takes the current time as `now` (seconds
  * since the epoch) so tests control expiry.
+ *
+ * Rows that are not secret but must not change (owners, token digests,
+ * policies, sessions, signing-key windows, the audit head) carry an
+ * HMAC-SHA-256 under a key derived from the master key: a row edited in the
+ * database is refused with SNP_E_SIGNATURE, never obeyed. docs/attestd.md
+ * ("Store") says what is and is not detected.
  */
 #ifndef SNPVM_ATTESTD_STORE_H
 #define SNPVM_ATTESTD_STORE_H
@@ -56,7 +62,11 @@ struct store;
 /* Creates a master key file (32 random bytes, mode 0600, O_EXCL). */
 int store_master_key_create(const char *path, struct snp_err *err) SNP_MUST_CHECK;
 
-/* Opens (and on first use creates) the store at uri (attestd/db.h) with the master key file. */
+/*
+ * Opens (and on first use creates) the store at uri (attestd/db.h) with the
+ * master key file. A key file that breaks the rules above, or that is not
+ * the key the store was created with, fails SNP_E_REFUSED.
+ */
 int store_open(const char *uri, const char *master_key_path, struct store **out,
 	       struct snp_err *err) SNP_MUST_CHECK;
 
@@ -72,7 +82,7 @@ bool store_name_valid(const char *name);
  * Creates principal name ("operator", or a tenant name) and writes its new
  * bearer token into token (STORE_TOKEN_LEN + 1 bytes, shown once). A second
  * create of the same name fails SNP_E_STATE; store_principal_rotate replaces
- * the token instead.
+ * the token instead (STORE_NOT_FOUND for an unknown name).
  */
 int store_principal_create(struct store *s, const char *name, int64_t now,
 			   char token[STORE_TOKEN_LEN + 1], struct snp_err *err) SNP_MUST_CHECK;
@@ -127,7 +137,11 @@ int store_resource_delete(struct store *s, const char *tenant, const char *repo,
 
 /*
  * Lists tenant's repositories, resources (path, newest version, created) and
- * policies (scope, newest version) as a JSON object - never a secret.
+ * policies (scope, newest version) as a JSON object - never a secret:
+ *   {"tenant": T, "repositories": [{"name","tenant","created"}],
+ *    "resources": [{"path","version","created"}],
+ *    "policies": [{"scope","version","created"}]}
+ * tenant NULL lists every tenant's (the operator's view, without "tenant").
  */
 int store_list(struct store *s, const char *tenant, json_t **out,
 	       struct snp_err *err) SNP_MUST_CHECK;
@@ -174,7 +188,10 @@ int store_session_create(struct store *s, const char *id, const char *nonce, int
 int store_session_get(struct store *s, const char *id, int64_t now, struct store_session *out,
 		      struct snp_err *err) SNP_MUST_CHECK;
 
-/* Moves session id to ATTESTED with the token and key. */
+/*
+ * Moves session id to ATTESTED with the token and key; STORE_NOT_FOUND if it
+ * does not exist (expiry is not checked here: store_session_get did).
+ */
 int store_session_attest(struct store *s, const char *id, const char *token,
 			 const char *tee_pubkey, struct snp_err *err) SNP_MUST_CHECK;
 
@@ -210,8 +227,19 @@ int store_audit_append(struct store *s, const json_t *record, int64_t now, uint6
 int store_audit_verify(struct store *s, uint64_t *rows, struct snp_err *err) SNP_MUST_CHECK;
 
 /*
+ * The chain's head as the store recorded it (MAC checked, SNP_E_SIGNATURE if
+ * edited): the last seq (0 before the first append) and hash(seq) as 64
+ * lowercase hex digits. Kept outside the database, it lets a later
+ * store_audit_verify show a rollback of the whole database, which the chain
+ * alone cannot (docs/attestd.md, "Audit chain").
+ */
+int store_audit_head(struct store *s, uint64_t *seq, char hash_hex[65],
+		     struct snp_err *err) SNP_MUST_CHECK;
+
+/*
  * The audit rows after seq `after` (at most limit), as a JSON array of
- * records; tenant non-NULL keeps only that tenant's rows.
+ * records; tenant non-NULL keeps only the rows whose record's "tenant" is
+ * tenant, NULL keeps all.
  */
 int store_audit_list(struct store *s, const char *tenant, uint64_t after, unsigned limit,
 		     json_t **out, struct snp_err *err) SNP_MUST_CHECK;
@@ -230,7 +258,8 @@ int store_signing_key_add(struct store *s, const json_t *jwk, int64_t now, int64
 /*
  * The newest key that still signs at now (*jwk: caller frees with
  * jwk_free_private), STORE_NOT_FOUND if none; and (jwks may be NULL) the
- * JWKS {"keys": [...]} of every public key published at now.
+ * JWKS {"keys": [...]} of every public key published at now (filled also
+ * when the answer is STORE_NOT_FOUND).
  */
 int store_signing_keys(struct store *s, int64_t now, json_t **jwk, json_t **jwks,
 		       struct snp_err *err) SNP_MUST_CHECK;

@@ -487,6 +487,7 @@ int cmd_attestd(int argc, char **argv)
 {
 	static const struct cmd subs[] = {
 		{ "init", cmd_attestd_init, "create a state directory (keys, store, token)" },
+		{ "serve", cmd_attestd_serve, "run the service (guest and admin listeners)" },
 		{ "admin", cmd_attestd_admin, "one admin operation over the admin socket" },
 	};
 

@@ -385,6 +385,17 @@ static struct MHD_Daemon *start_daemon(struct httpd *h, unsigned threads, unsign
 				   MHD_OPTION_END);
 }
 
+/* Releases what httpd_start made (the daemon is already stopped or never started). */
+static void httpd_free(struct httpd *h)
+{
+	httpd_listen_close(&h->listener);
+	dl_close(h->api.handle);
+	free_tls(h);
+	pthread_cond_destroy(&h->idle);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
 int httpd_start(const struct httpd_opts *o, httpd_handler_fn *fn, void *ctx, struct httpd **out,
 		uint16_t *port, struct snp_err *err)
 {
@@ -420,14 +431,8 @@ int httpd_start(const struct httpd_opts *o, httpd_handler_fn *fn, void *ctx, str
 	h = NULL;
 	ret = 0;
 out:
-	if (h) {
-		httpd_listen_close(&h->listener);
-		dl_close(h->api.handle);
-		free_tls(h);
-		pthread_cond_destroy(&h->idle);
-		pthread_mutex_destroy(&h->lock);
-		free(h);
-	}
+	if (h)
+		httpd_free(h);
 	return ret;
 }
 
@@ -452,10 +457,5 @@ void httpd_stop(struct httpd *h)
 			break;
 	pthread_mutex_unlock(&h->lock);
 	h->api.stop_daemon(h->daemon);
-	httpd_listen_close(&h->listener);
-	dl_close(h->api.handle);
-	free_tls(h);
-	pthread_cond_destroy(&h->idle);
-	pthread_mutex_destroy(&h->lock);
-	free(h);
+	httpd_free(h);
 }

@@ -541,6 +541,8 @@ static void resource_edited_row_detected(void **state)
 			"UPDATE resources SET iv = ? WHERE tag = 'b'");
 	must_fail(store_resource_get(f->s, "r1", "key", "b", &sec, NULL, NULL, &err),
 		  SNP_E_SIGNATURE, &err, "does not decrypt");
+	assert_int_equal(store_resource_get(f->s, "r1", "key", "b", &sec, NULL, NULL, NULL),
+			 SNP_E_SIGNATURE);
 }
 
 static void resource_swapped_rows_detected(void **state)
@@ -728,6 +730,8 @@ static void nonce_single_use(void **state)
 	must_fail(store_nonce_consume(f->s, nonce1, T0 + 999, &err), SNP_E_REFUSED, &err, NULL);
 	MUST(store_nonce_consume(f->s, nonce2, T0 + 300, &err));
 	must_fail(store_nonce_consume(f->s, "", T0, &err), SNP_E_INVALID, &err, "nonce");
+	/* err may be NULL: the same answers. */
+	assert_int_equal(store_nonce_consume(f->s, nonce2, T0 + 300, NULL), SNP_E_REFUSED);
 }
 
 static void expire_removes_expired_only(void **state)
@@ -796,6 +800,14 @@ static void audit_chain_is_sha256_of_jcs(void **state)
 
 	MUST(store_audit_verify(f->s, &rows, &err));
 	assert_int_equal(rows, 0);
+	{
+		char hex[65];
+
+		MUST(store_audit_head(f->s, &seq, hex, &err));
+		assert_int_equal(seq, 0);
+		assert_string_equal(hex, "00000000000000000000000000000000"
+					 "00000000000000000000000000000000");
+	}
 	MUST(store_audit_append(f->s, rec, T0, &seq, &err));
 	assert_int_equal(seq, 1);
 	MUST(store_audit_append(f->s, rec, T0 + 1, &seq, &err));
@@ -810,6 +822,16 @@ static void audit_chain_is_sha256_of_jcs(void **state)
 	assert_memory_equal(r.buf, h2, 32);
 	MUST(store_audit_verify(f->s, &rows, &err));
 	assert_int_equal(rows, 2);
+	{
+		char hex[65], want[65];
+		uint64_t head = 0;
+
+		for (size_t i = 0; i < 32; i++)
+			snprintf(want + 2 * i, 3, "%02x", h2[i]);
+		MUST(store_audit_head(f->s, &head, hex, &err));
+		assert_int_equal(head, 2);
+		assert_string_equal(hex, want);
+	}
 	json_decref(rec);
 	{
 		json_t *arr = json_array();
@@ -935,6 +957,14 @@ static void audit_head_moved_back_detected(void **state)
 	RAW(f, "DELETE FROM audit WHERE seq > 90");
 	RAW(f, "UPDATE audit_head SET seq = 90, hash = ?", DB_B(h90.buf, h90.len));
 	audit_expect_bad(f, "audit head");
+	{
+		struct snp_err err = { 0 };
+		char hex[65];
+		uint64_t seq;
+
+		must_fail(store_audit_head(f->s, &seq, hex, &err), SNP_E_SIGNATURE, &err,
+			  "audit head");
+	}
 }
 
 static void audit_rollback_to_old_head_not_detected(void **state)
@@ -1042,6 +1072,59 @@ static void audit_concurrent_appends_stay_linear(void **state)
 	json_decref(list);
 }
 
+#define RACERS 6
+
+struct racer {
+	struct store *s;
+	pthread_barrier_t *start;
+	int ret;
+};
+
+static void *racer_main(void *arg)
+{
+	struct racer *r = arg;
+	struct snp_err err = { 0 };
+
+	pthread_barrier_wait(r->start);
+	r->ret = store_nonce_consume(r->s, nonce1, T0 + 300, &err);
+	return NULL;
+}
+
+static void nonce_raced_by_replicas_one_wins(void **state)
+{
+	struct fx *f = *state;
+	struct snp_err err = { 0 };
+	struct racer r[RACERS];
+	pthread_t th[RACERS];
+	pthread_barrier_t start;
+	struct store_session ss;
+	int wins = 0;
+
+	/* Each racer is a replica: its own store handle on the one database. */
+	assert_int_equal(pthread_barrier_init(&start, NULL, RACERS), 0);
+	for (int i = 0; i < RACERS; i++) {
+		r[i] = (struct racer){ .start = &start, .ret = 99 };
+		MUST(store_open(f->uri, f->key, &r[i].s, &err));
+	}
+	/* A session made on one replica is seen on another. */
+	MUST(store_session_create(r[0].s, sid, nonce1, T0 + 300, &err));
+	MUST(store_session_get(r[1].s, sid, T0, &ss, &err));
+	assert_string_equal(ss.nonce, nonce1);
+	store_session_free(&ss);
+	for (int i = 0; i < RACERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, racer_main, &r[i]), 0);
+	for (int i = 0; i < RACERS; i++) {
+		pthread_join(th[i], NULL);
+		if (r[i].ret == 0)
+			wins++;
+		else
+			assert_int_equal(r[i].ret, SNP_E_REFUSED);
+		store_close(r[i].s);
+	}
+	pthread_barrier_destroy(&start);
+	assert_int_equal(wins, 1);
+}
+
 /* --- crash ---------------------------------------------------------------- */
 
 /* The child: put a resource version and append an audit row, report the version, repeat. */
@@ -1116,6 +1199,14 @@ static void crash_kill9_loses_nothing_committed(void **state)
 	assert_true(rows + 1 >= last);
 	MUST(store_resource_get(f->s, "r1", "key", "crash", &sec, &v, NULL, &err));
 	assert_true(v >= last);
+	{
+		/* Every acknowledged version is there, not only the newest. */
+		struct raw r = raw_get(f, "SELECT COUNT(*) FROM resources WHERE tag = 'crash' "
+					  "AND version <= ?",
+				       (struct db_val[]){ DB_I((int64_t)last) }, 1);
+
+		assert_int_equal(r.i, last);
+	}
 	snprintf(want, sizeof(want), "secret-%llu", (unsigned long long)v);
 	assert_int_equal(sec.len, strlen(want));
 	assert_memory_equal(sec.p, want, sec.len);
@@ -1186,6 +1277,7 @@ static void signing_keys_rotate_with_overlap(void **state)
 	    DB_T(json_string_value(json_object_get(k1, "kid"))));
 	must_fail(store_signing_keys(f->s, T0 + 30, &jwk, &jwks, &err), SNP_E_SIGNATURE, &err,
 		  "signing key");
+	assert_int_equal(store_signing_keys(f->s, T0 + 30, &jwk, &jwks, NULL), SNP_E_SIGNATURE);
 	jwk_free_private(k1);
 	jwk_free_private(k2);
 }
@@ -1260,6 +1352,7 @@ int store_suite_run(const struct store_target *t)
 		T(session_edited_is_refused),
 		T(nonce_single_use),
 		T(expire_removes_expired_only),
+		T(nonce_raced_by_replicas_one_wins),
 		T(audit_chain_is_sha256_of_jcs),
 		T(audit_100_rows_verify_and_list),
 		T(audit_edited_row_named),
