@@ -49,7 +49,11 @@ void admin_client_free(struct admin_client *c)
 	if (c->token)
 		OPENSSL_clear_free(c->token, strlen(c->token));
 	c->token = NULL;
-	curl_dl_close(&c->api);
+	/*
+	 * libcurl stays loaded until the process exits (one admin call per
+	 * process): unloading it here made LeakSanitizer's exit-time scan fault
+	 * in its tracer (tests/attestd/test-admin-cli.c under `make check`).
+	 */
 }
 
 /* The failure that an HTTP status stands for (see admin-client.h). */

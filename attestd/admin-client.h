@@ -38,7 +38,7 @@ struct admin_client {
 int admin_client_init(struct admin_client *c, const char *socket, const char *principal,
 		      const char *token_file, struct snp_err *err) SNP_MUST_CHECK;
 
-/* Wipes the token, unloads libcurl. */
+/* Wipes the token. libcurl, once loaded, stays loaded until the process exits. */
 void admin_client_free(struct admin_client *c);
 
 /*

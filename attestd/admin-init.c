@@ -51,10 +51,11 @@ static int dir_prepare(const char *dir, bool *made, struct snp_err *err)
 		errno = 0;
 		while ((e = readdir(d)) != NULL) {
 			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+				/* e lives in d: name it before closedir frees it. */
+				snp_errf(err, SNP_E_INVALID,
+					 "%s: exists and is not empty (found '%.64s')", dir, e->d_name);
 				closedir(d);
-				return snp_errf(err, SNP_E_INVALID,
-						"%s: exists and is not empty (found '%.64s')", dir,
-						e->d_name);
+				return SNP_E_INVALID;
 			}
 		}
 		closedir(d);

@@ -649,7 +649,9 @@ static void admin_every_change_is_audited(void **state)
 	assert_null(strstr(text, f->alice));
 	free(text);
 	json_decref(rows);
-	text = json_dumps(audit_rows(f, NULL), JSON_COMPACT);
+	rows = audit_rows(f, NULL);
+	text = json_dumps(rows, JSON_COMPACT);
+	json_decref(rows);
 	assert_null(strstr(text, "bob-secret"));
 	assert_null(strstr(text, f->alice));
 	assert_null(strstr(text, f->bob));
