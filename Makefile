@@ -1,5 +1,5 @@
 # snpvm: one Makefile. A static library per directory; the link order below is
-# the dependency graph (util <- abi <- measure/attest <- sim <- launcher <- cli).
+# the dependency graph (util <- abi <- measure/attest <- httpd <- sim <- launcher <- attestd <- cli).
 VERSION := 0.1.0
 
 CC ?= cc
@@ -70,7 +70,7 @@ ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 LDLIBS = $(PKG_LIBS) -lpthread -ldl
 
 # Top of the graph first: a static library may only use those after it.
-LIBDIRS := attestd launcher sim attest measure abi util
+LIBDIRS := attestd launcher sim httpd attest measure abi util
 LIBS := $(foreach d,$(LIBDIRS),$(BUILD)/lib$(d).a)
 
 srcs = $(sort $(wildcard $(1)/*.c))

@@ -1,71 +1,17 @@
 #include "attest/kds-curl.h"
 
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
 
-#include "util/dl.h"
-
-static const char *const api_names[] = {
-	"curl_easy_init", "curl_easy_setopt", "curl_easy_perform",
-	"curl_easy_getinfo", "curl_easy_cleanup", "curl_easy_strerror",
-};
-
-static int api_load(struct kds_curl_api *a, struct snp_err *err)
-{
-	void *fn[sizeof(api_names) / sizeof(api_names[0])];
-	int ret;
-
-	if (a->handle)
-		return 0;
-	if ((ret = dl_open("libcurl.so.4", api_names, fn, sizeof(fn) / sizeof(fn[0]), &a->handle,
-			   err)) != 0)
-		return ret;
-	a->easy_init = (CURL * (*)(void)) fn[0];
-	a->easy_setopt = (CURLcode(*)(CURL *, CURLoption, ...))fn[1];
-	a->easy_perform = (CURLcode(*)(CURL *))fn[2];
-	a->easy_getinfo = (CURLcode(*)(CURL *, CURLINFO, ...))fn[3];
-	a->easy_cleanup = (void (*)(CURL *))fn[4];
-	a->easy_strerror = (const char *(*)(CURLcode))fn[5];
-	return 0;
-}
-
-struct body {
-	uint8_t *p;
-	size_t len, max;
-	bool too_big;
-};
-
-static size_t collect(char *data, size_t size, size_t n, void *ctx)
-{
-	struct body *b = ctx;
-	size_t add = size * n;
-	uint8_t *q;
-
-	if (add > b->max - b->len) {
-		b->too_big = true;
-		return 0; /* aborts the transfer */
-	}
-	if (add == 0)
-		return 0;
-	q = realloc(b->p, b->len + add);
-	if (q == NULL)
-		return 0;
-	memcpy(q + b->len, data, add);
-	b->p = q;
-	b->len += add;
-	return add;
-}
-
 static int curl_get(void *ctx, const char *url, uint8_t **body, size_t *len, long *http_status,
 		    struct snp_err *err)
 {
 	struct kds_curl *c = ctx;
-	const struct kds_curl_api *a = &c->api;
-	struct body b = { .max = c->max_body ? c->max_body : KDS_MAX_BODY };
+	const struct curl_dl *a = &c->api;
+	struct curl_dl_body b = { .max = c->max_body ? c->max_body : KDS_MAX_BODY };
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURL *h = NULL;
 	CURLcode rc;
@@ -74,7 +20,7 @@ static int curl_get(void *ctx, const char *url, uint8_t **body, size_t *len, lon
 	*body = NULL;
 	*len = 0;
 	*http_status = 0;
-	if ((ret = api_load(&c->api, err)) != 0)
+	if ((ret = curl_dl_load(&c->api, err)) != 0)
 		return ret;
 	if ((h = a->easy_init()) == NULL)
 		return snp_errf(err, SNP_E_NOMEM, "curl_easy_init failed");
@@ -96,7 +42,7 @@ static int curl_get(void *ctx, const char *url, uint8_t **body, size_t *len, lon
 	    a->easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_USERAGENT, "snpvm/" SNPVM_VERSION) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_WRITEFUNCTION, collect) != CURLE_OK ||
+	    a->easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_dl_collect) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_WRITEDATA, &b) != CURLE_OK) {
 		ret = snp_errf(err, SNP_E_INTERNAL, "curl_easy_setopt failed");
 		goto out;
@@ -135,8 +81,7 @@ void kds_curl_init(struct kds_curl *c)
 
 void kds_curl_free(struct kds_curl *c)
 {
-	dl_close(c->api.handle);
-	memset(&c->api, 0, sizeof(c->api));
+	curl_dl_close(&c->api);
 }
 
 struct kds_fetcher kds_curl_fetcher(struct kds_curl *c)

@@ -12,26 +12,16 @@
 #include <curl/curl.h>
 
 #include "attest/kds.h"
+#include "util/curl-dl.h"
 
 #define KDS_CURL_CONNECT_MS 5000L
 #define KDS_CURL_TOTAL_MS 20000L
-
-/* The libcurl calls used, resolved from libcurl.so.4 on the first fetch (util/dl.h). */
-struct kds_curl_api {
-	void *handle;
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
-	CURLcode (*easy_perform)(CURL *h);
-	CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
-	void (*easy_cleanup)(CURL *h);
-	const char *(*easy_strerror)(CURLcode rc);
-};
 
 struct kds_curl {
 	long connect_timeout_ms; /* KDS_CURL_CONNECT_MS */
 	long timeout_ms;         /* KDS_CURL_TOTAL_MS */
 	size_t max_body;         /* KDS_MAX_BODY */
-	struct kds_curl_api api; /* loaded on first use */
+	struct curl_dl api;      /* loaded on first use */
 };
 
 /* Fills c with the defaults above; libcurl is not loaded yet. */

@@ -73,7 +73,7 @@ int ear_key_public(const json_t *jwk, json_t **pub, struct snp_err *err)
 
 static json_t *claims_json(const struct ear_claims *c)
 {
-	return json_pack("{s:s,s:I,s:I,s:{s:s,s:s},s:{s:{s:s,s:s,s:I,s:O}}}",
+	json_t *claims = json_pack("{s:s,s:I,s:I,s:{s:s,s:s},s:{s:{s:s,s:s,s:I,s:O}}}",
 			 "eat_profile", EAR_PROFILE, "iat", (json_int_t)c->iat,
 			 "exp", (json_int_t)c->exp,
 			 "ear.verifier-id", "developer", "snpvm", "build", "snpvm " SNPVM_VERSION,
@@ -81,6 +81,13 @@ static json_t *claims_json(const struct ear_claims *c)
 			 "ear.appraisal-policy-id", c->policy_id,
 			 "snpvm.policy-version", (json_int_t)c->policy_version,
 			 "ear.veraison.annotated-evidence", c->appraised);
+
+	if (claims && c->cnf_jwk &&
+	    json_object_set_new(claims, "cnf", json_pack("{s:O}", "jwk", c->cnf_jwk)) != 0) {
+		json_decref(claims);
+		return NULL;
+	}
+	return claims;
 }
 
 static int check_signing_key(const json_t *key, struct snp_err *err)
@@ -115,6 +122,9 @@ int ear_sign(const json_t *key, const struct ear_claims *c, char **token, struct
 		return snp_errf(err, SNP_E_INVALID, "ear: empty policy id");
 	if (c->policy_version > (uint64_t)INT64_MAX)
 		return snp_errf(err, SNP_E_INVALID, "ear: policy version out of range");
+	if (c->cnf_jwk && (!json_is_object(c->cnf_jwk) || json_object_get(c->cnf_jwk, "d") ||
+			   json_object_get(c->cnf_jwk, "p") || json_object_get(c->cnf_jwk, "k")))
+		return snp_errf(err, SNP_E_INVALID, "ear: cnf: not a public JWK");
 	if ((ret = check_signing_key(key, err)) != 0 || (ret = josecfg_open(&jc, err)) != 0)
 		return ret;
 	claims = claims_json(c);

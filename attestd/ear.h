@@ -10,7 +10,8 @@
  *                                       "contraindicated" | "none",
  *                         "ear.appraisal-policy-id": "<policy id>",
  *                         "snpvm.policy-version": N,
- *                         "ear.veraison.annotated-evidence": {appraised claims}}}}
+ *                         "ear.veraison.annotated-evidence": {appraised claims}}},
+ *    ?"cnf": {"jwk": {the attested public key}}}
  *
  * The JWS header is {"alg":"ES384","kid":<RFC 7638 thumbprint>,"typ":"JWT"}.
  * Verification picks the key by kid from a JWKS (RFC 7517 §5) and checks
@@ -39,6 +40,13 @@ struct ear_claims {
 	int64_t iat, exp;               /* seconds since the epoch; exp > iat */
 	const char *policy_id;          /* non-empty */
 	uint64_t policy_version;
+	/*
+	 * Optional (NULL: absent): the attested key the token is bound to, as a
+	 * public JWK, emitted as the top-level confirmation claim
+	 * "cnf": {"jwk": ...} (RFC 7800 §3.2), so a Bearer token names the key
+	 * secrets are wrapped to. A private member in it is refused.
+	 */
+	const json_t *cnf_jwk;
 };
 
 /*

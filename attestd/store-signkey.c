@@ -39,7 +39,12 @@ struct add_op {
 	const uint8_t *ct;
 	size_t ctlen;
 	int64_t now, sign_until, publish_until;
+	bool retire;                   /* store_signing_key_rotate: retire the others first */
+	int64_t retired_publish_until; /* ... and cap their publishing here */
 };
+
+static int retire_keys(struct db_conn *c, const struct store *s, int64_t now,
+		       int64_t publish_cap, struct snp_err *err);
 
 static int add_tx(struct db_conn *c, void *ctx, struct snp_err *err)
 {
@@ -47,6 +52,9 @@ static int add_tx(struct db_conn *c, void *ctx, struct snp_err *err)
 	uint8_t mac[STORE_MAC_SIZE];
 	int ret;
 
+	if (op->retire &&
+	    (ret = retire_keys(c, op->s, op->now, op->retired_publish_until, err)) != 0)
+		return ret;
 	if ((ret = key_mac(op->s, op->kid, op->now, op->sign_until, op->publish_until, op->pub,
 			   mac, err)) != 0)
 		return ret;
@@ -63,18 +71,18 @@ static int add_tx(struct db_conn *c, void *ctx, struct snp_err *err)
 	return ret;
 }
 
-int store_signing_key_add(struct store *s, const json_t *jwk, int64_t now, int64_t sign_until,
-			  int64_t publish_until, struct snp_err *err)
+/* store_signing_key_add, and with op.retire store_signing_key_rotate (see store.h). */
+static int key_insert(struct store *s, const json_t *jwk, struct add_op op, struct snp_err *err)
 {
-	struct add_op op = { .s = s, .now = now, .sign_until = sign_until,
-			     .publish_until = publish_until };
 	json_t *pub = NULL;
 	char *priv = NULL, *pubtext = NULL;
 	size_t privlen = 0, publen = 0, ctlen = 0;
 	uint8_t iv[STORE_IV_SIZE], *ct = NULL;
 	const char *kid;
+	int64_t now = op.now, sign_until = op.sign_until, publish_until = op.publish_until;
 	int ret = SNP_E_INTERNAL;
 
+	op.s = s;
 	kid = json_string_value(json_object_get(jwk, "kid"));
 	if (!kid || !*kid || strlen(kid) > JWK_KID_MAX)
 		return snp_errf(err, SNP_E_INVALID, "signing key: no kid (or longer than %d)",
@@ -104,6 +112,29 @@ out:
 	free(ct);
 	json_decref(pub);
 	return ret;
+}
+
+int store_signing_key_add(struct store *s, const json_t *jwk, int64_t now, int64_t sign_until,
+			  int64_t publish_until, struct snp_err *err)
+{
+	return key_insert(s, jwk,
+			  (struct add_op){ .now = now, .sign_until = sign_until,
+					   .publish_until = publish_until },
+			  err);
+}
+
+int store_signing_key_rotate(struct store *s, const json_t *jwk, int64_t now, int64_t sign_until,
+			     int64_t publish_until, int64_t retired_publish_until,
+			     struct snp_err *err)
+{
+	if (retired_publish_until < now)
+		return snp_errf(err, SNP_E_INVALID,
+				"signing key rotation: the overlap ends before now");
+	return key_insert(s, jwk,
+			  (struct add_op){ .now = now, .sign_until = sign_until,
+					   .publish_until = publish_until, .retire = true,
+					   .retired_publish_until = retired_publish_until },
+			  err);
 }
 
 struct key_row {
@@ -291,32 +322,12 @@ out:
 	return ret;
 }
 
-static int retire_tx(struct db_conn *c, void *ctx, struct snp_err *err)
-{
-	struct keys_op *op = ctx;
-	int ret;
-
-	if ((ret = keys_load(c, op, err)) != 0)
-		return ret;
-	for (size_t i = 0; i < op->n; i++) {
-		struct key_row *r = &op->rows[i];
-		uint8_t mac[STORE_MAC_SIZE];
-
-		if (r->sign_until <= op->now)
-			continue;
-		if ((ret = key_mac(op->s, r->kid, r->created, op->now, r->publish_until, r->pub,
-				   mac, err)) != 0)
-			return ret;
-		if ((ret = db_exec(c, "UPDATE signing_keys SET sign_until = ?, mac = ? WHERE kid = ?",
-				   (struct db_val[]){ DB_I(op->now), DB_B(mac, sizeof(mac)),
-						      DB_T(r->kid) },
-				   3, NULL, NULL, NULL, err)) != 0)
-			return ret;
-	}
-	return 0;
-}
-
-int store_signing_key_retire_all(struct store *s, int64_t now, struct snp_err *err)
+/*
+ * In a transaction: every key that signs at now stops signing at now, and its
+ * publishing ends at min(its own time, publish_cap).
+ */
+static int retire_keys(struct db_conn *c, const struct store *s, int64_t now,
+		       int64_t publish_cap, struct snp_err *err)
 {
 	struct keys_op *op = calloc(1, sizeof(*op));
 	int ret;
@@ -325,8 +336,47 @@ int store_signing_key_retire_all(struct store *s, int64_t now, struct snp_err *e
 		return snp_errf(err, SNP_E_NOMEM, "signing keys: out of memory");
 	op->s = s;
 	op->now = now;
-	ret = db_tx(s->db, DB_WRITE, retire_tx, op, err);
+	if ((ret = keys_load(c, op, err)) != 0)
+		goto out;
+	for (size_t i = 0; i < op->n; i++) {
+		struct key_row *r = &op->rows[i];
+		int64_t publish = r->publish_until < publish_cap ? r->publish_until : publish_cap;
+		uint8_t mac[STORE_MAC_SIZE];
+
+		if (r->sign_until <= now)
+			continue;
+		if ((ret = key_mac(s, r->kid, r->created, now, publish, r->pub, mac, err)) != 0)
+			goto out;
+		if ((ret = db_exec(c,
+				   "UPDATE signing_keys SET sign_until = ?, publish_until = ?, "
+				   "mac = ? WHERE kid = ?",
+				   (struct db_val[]){ DB_I(now), DB_I(publish),
+						      DB_B(mac, sizeof(mac)), DB_T(r->kid) },
+				   4, NULL, NULL, NULL, err)) != 0)
+			goto out;
+	}
+	ret = 0;
+out:
 	keys_reset(op);
 	free(op);
 	return ret;
+}
+
+struct retire_op {
+	const struct store *s;
+	int64_t now;
+};
+
+static int retire_tx(struct db_conn *c, void *ctx, struct snp_err *err)
+{
+	const struct retire_op *op = ctx;
+
+	return retire_keys(c, op->s, op->now, INT64_MAX, err);
+}
+
+int store_signing_key_retire_all(struct store *s, int64_t now, struct snp_err *err)
+{
+	struct retire_op op = { .s = s, .now = now };
+
+	return db_tx(s->db, DB_WRITE, retire_tx, &op, err);
 }

@@ -264,6 +264,16 @@ int store_signing_key_add(struct store *s, const json_t *jwk, int64_t now, int64
 int store_signing_keys(struct store *s, int64_t now, json_t **jwk, json_t **jwks,
 		       struct snp_err *err) SNP_MUST_CHECK;
 
+/*
+ * Key rotation, in one transaction: every key that still signs at now stops
+ * signing at now and stays published until min(its own publish_until,
+ * retired_publish_until) - the overlap in which tokens it signed still
+ * verify - and jwk is added as by store_signing_key_add.
+ */
+int store_signing_key_rotate(struct store *s, const json_t *jwk, int64_t now, int64_t sign_until,
+			     int64_t publish_until, int64_t retired_publish_until,
+			     struct snp_err *err) SNP_MUST_CHECK;
+
 /* Ends signing by every key at now (publishing continues until its own time). */
 int store_signing_key_retire_all(struct store *s, int64_t now,
 				 struct snp_err *err) SNP_MUST_CHECK;

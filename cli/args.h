@@ -24,4 +24,22 @@ int cli_parse_u64(const char *flag, const char *s, uint64_t max, uint64_t *out,
  */
 int cli_parse_product(void *value, const char *s, struct snp_err *err) SNP_MUST_CHECK;
 
+struct x509_st;
+struct stack_st_X509;
+
+/* Simulated ARKs read from a --trust-sim-root file, as verify_opts wants them. */
+struct cli_sim_roots {
+	struct stack_st_X509 *stack;
+	struct x509_st **v; /* the stack's certificates as an array (borrowed from stack) */
+	size_t n;
+};
+
+/*
+ * Reads every certificate in path (PEM or DER) into *r (zeroed first). A file
+ * that cannot be read or parsed fails SNP_E_INVALID (the user's input).
+ */
+int cli_load_sim_roots(const char *path, struct cli_sim_roots *r,
+		       struct snp_err *err) SNP_MUST_CHECK;
+void cli_sim_roots_free(struct cli_sim_roots *r);
+
 #endif

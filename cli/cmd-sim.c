@@ -482,33 +482,12 @@ static int sim_kds(int argc, char **argv)
 
 int cmd_sim(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-		const char *summary;
-	} subs[] = {
+	static const struct cmd subs[] = {
 		{ "init", sim_init, "create a sim state directory (keys, certificates, CRL)" },
 		{ "status", sim_status, "print the platform (SNP_PLATFORM_STATUS)" },
 		{ "report", sim_report, "launch a guest and get a signed attestation report" },
 		{ "kds", sim_kds, "serve the certificates under AMD KDS's URL layout" },
 	};
-	size_t nsubs = sizeof(subs) / sizeof(subs[0]);
-	bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
 
-	if (argc >= 2 && !help)
-		for (size_t i = 0; i < nsubs; i++)
-			if (strcmp(argv[1], subs[i].name) == 0)
-				return subs[i].fn(argc - 1, argv + 1);
-	if (argc >= 2 && !help)
-		fprintf(stderr, "snpvm sim: unknown subcommand '%.64s'\n", argv[1]);
-	{
-		FILE *f = help ? stdout : stderr;
-
-		fprintf(f, "usage: snpvm sim <subcommand> [options]\n\n%s\nsubcommands:\n",
-			SIM_ABOUT);
-		for (size_t i = 0; i < nsubs; i++)
-			fprintf(f, "  %-8s %s\n", subs[i].name, subs[i].summary);
-		fprintf(f, "\nEach has --help: 'snpvm sim init --help'.\n");
-	}
-	return help ? EXIT_DONE : EXIT_USAGE;
+	return cli_subcommand("sim", subs, sizeof(subs) / sizeof(subs[0]), SIM_ABOUT, argc, argv);
 }

@@ -41,8 +41,7 @@ struct verify_inputs {
 	size_t report_len, table_len;
 	struct certs certs;
 	struct appraise_opts *aopts;
-	STACK_OF(X509) *sim;
-	X509 **sim_roots;
+	struct cli_sim_roots sim;
 	struct kds_curl curl;
 };
 
@@ -102,22 +101,10 @@ static int load_inputs(const struct verify_args *a, struct verify_inputs *in,
 	if (!a->policy)
 		appraise_opts_default(in->aopts);
 	if (a->sim_root) {
-		uint8_t *buf = NULL;
-		size_t n;
-
-		if ((ret = read_input(a->sim_root, &buf, &n, err)) == 0)
-			ret = certs_parse_all(buf, n, a->sim_root, &in->sim, err);
-		free(buf);
-		if (ret)
+		if ((ret = cli_load_sim_roots(a->sim_root, &in->sim, err)) != 0)
 			return ret;
-		/* A stack is a contiguous array of pointers only through this accessor. */
-		vo->n_allow_sim_roots = (size_t)sk_X509_num(in->sim);
-		in->sim_roots = calloc(vo->n_allow_sim_roots + 1, sizeof(*in->sim_roots));
-		if (!in->sim_roots)
-			return snp_errf(err, SNP_E_NOMEM, "out of memory");
-		for (size_t i = 0; i < vo->n_allow_sim_roots; i++)
-			in->sim_roots[i] = sk_X509_value(in->sim, (int)i);
-		vo->allow_sim_roots = in->sim_roots;
+		vo->allow_sim_roots = in->sim.v;
+		vo->n_allow_sim_roots = in->sim.n;
 	}
 	vo->now = time(NULL);
 	if (a->at && (ret = parse_time(a->at, &vo->now, err)) != 0)
@@ -145,8 +132,7 @@ static void inputs_free(struct verify_inputs *in, struct evidence_opts *o)
 {
 	kds_curl_free(&in->curl);
 	free(in->aopts);
-	free(in->sim_roots);
-	sk_X509_pop_free(in->sim, X509_free);
+	cli_sim_roots_free(&in->sim);
 	X509_CRL_free(o->verify.crl);
 	certs_free(&in->certs);
 	free(in->table);

@@ -2,6 +2,7 @@
 #include "cli/cmd.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -51,4 +52,24 @@ int cli_exit_status(int code)
 	default:
 		return EXIT_FAILURE_;
 	}
+}
+
+int cli_subcommand(const char *cmd, const struct cmd *subs, size_t n, const char *about, int argc,
+		   char **argv)
+{
+	bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+	FILE *f = help ? stdout : stderr;
+
+	if (argc >= 2 && !help) {
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(argv[1], subs[i].name) == 0)
+				return subs[i].fn(argc - 1, argv + 1);
+		fprintf(stderr, "snpvm %s: unknown subcommand '%.64s'\n", cmd, argv[1]);
+	}
+	fprintf(f, "usage: snpvm %s <subcommand> [options]\n\n%s\nsubcommands:\n", cmd, about);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-8s %s\n", subs[i].name, subs[i].summary);
+	if (n > 0)
+		fprintf(f, "\nEach has --help: 'snpvm %s %s --help'.\n", cmd, subs[0].name);
+	return help ? EXIT_DONE : EXIT_USAGE;
 }

@@ -7,6 +7,7 @@
 #define SNPVM_CLI_CMD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "util/err.h"
 
@@ -38,6 +39,15 @@ struct json_t;
  * Returns 0, SNP_E_NOMEM or SNP_E_SYS (stdout not writable).
  */
 int cli_print_json(struct json_t *o, struct snp_err *err) SNP_MUST_CHECK;
+
+/*
+ * A command made of subcommands (`snpvm sim init`, `snpvm attestd admin`):
+ * runs the row of subs named argv[1] with argv + 1, or prints "usage: snpvm
+ * CMD <subcommand> [options]", about and the table - on stdout for -h/--help
+ * (EXIT_DONE), on stderr for a missing or unknown subcommand (EXIT_USAGE).
+ */
+int cli_subcommand(const char *cmd, const struct cmd *subs, size_t n, const char *about, int argc,
+		   char **argv);
 
 /* Maps an error code to the exit status of the table above (input errors -> 2). */
 int cli_exit_status(int code);

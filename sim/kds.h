@@ -1,5 +1,5 @@
 /*
- * `snpvm sim kds`: an HTTP server (libmicrohttpd, used only in sim/kds.c)
+ * `snpvm sim kds`: an HTTP server (the shared wrapper, httpd/httpd.h)
  * answering with sim_kds_route() on exactly the address it is given.
  */
 #ifndef SNPVM_SIM_KDS_H

@@ -151,6 +151,39 @@ static void ear_token_shape_and_verify(void **state)
 	json_decref(claims);
 }
 
+/* RFC 7800 §3.2: the attested key rides in "cnf": {"jwk"}; absent when not given. */
+static void ear_cnf_carries_the_attested_key(void **state)
+{
+	struct fix *f = *state;
+	json_t *appraised = json_object(), *claims = NULL, *guest = NULL, *pub = NULL;
+	struct ear_claims c = {
+		.status = "affirming", .appraised = appraised, .iat = T0, .exp = T0 + 60,
+		.policy_id = "p", .policy_version = 1,
+	};
+	struct snp_err err = { 0 };
+	char *tok = NULL;
+
+	assert_null(json_object_get(json_object_get(f->jwks, "keys"), "cnf"));
+	assert_int_equal(ear_verify(f->jwks, f->token, strlen(f->token), T0, &claims, &err), 0);
+	assert_null(json_object_get(claims, "cnf"));
+	json_decref(claims);
+	assert_int_equal(jwk_generate(JWK_EC_P256, &guest, &err), 0);
+	/* A private key is refused. */
+	c.cnf_jwk = guest;
+	assert_int_equal(ear_sign(f->key, &c, &tok, &err), SNP_E_INVALID);
+	assert_null(tok);
+	assert_int_equal(jwk_public_of(guest, &pub, &err), 0);
+	c.cnf_jwk = pub;
+	assert_int_equal(ear_sign(f->key, &c, &tok, &err), 0);
+	assert_int_equal(ear_verify(f->jwks, tok, strlen(tok), T0, &claims, &err), 0);
+	assert_true(json_equal(json_object_get(json_object_get(claims, "cnf"), "jwk"), pub));
+	json_decref(claims);
+	free(tok);
+	json_decref(pub);
+	jwk_free_private(guest);
+	json_decref(appraised);
+}
+
 static void ear_expiry_at_injected_time(void **state)
 {
 	struct fix *f = *state;
@@ -295,6 +328,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(ear_kid_is_rfc7638_thumbprint, setup, teardown),
 		cmocka_unit_test_setup_teardown(ear_token_shape_and_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(ear_cnf_carries_the_attested_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(ear_expiry_at_injected_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(ear_kid_selects_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(ear_tampering_and_headers_refused, setup, teardown),
