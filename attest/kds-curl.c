@@ -10,11 +10,11 @@
 #include "util/dl.h"
 
 static const char *const api_names[] = {
-	"curl_easy_init", "curl_easy_setopt", "curl_easy_perform",
-	"curl_easy_getinfo", "curl_easy_cleanup", "curl_easy_strerror",
+	"curl_easy_init", "curl_easy_setopt", "curl_easy_perform", "curl_easy_getinfo",
+	"curl_easy_cleanup", "curl_easy_strerror", "curl_slist_append", "curl_slist_free_all",
 };
 
-static int api_load(struct kds_curl_api *a, struct snp_err *err)
+int kds_curl_api_load(struct kds_curl_api *a, struct snp_err *err)
 {
 	void *fn[sizeof(api_names) / sizeof(api_names[0])];
 	int ret;
@@ -30,18 +30,14 @@ static int api_load(struct kds_curl_api *a, struct snp_err *err)
 	a->easy_getinfo = (CURLcode(*)(CURL *, CURLINFO, ...))fn[3];
 	a->easy_cleanup = (void (*)(CURL *))fn[4];
 	a->easy_strerror = (const char *(*)(CURLcode))fn[5];
+	a->slist_append = (struct curl_slist * (*)(struct curl_slist *, const char *)) fn[6];
+	a->slist_free_all = (void (*)(struct curl_slist *))fn[7];
 	return 0;
 }
 
-struct body {
-	uint8_t *p;
-	size_t len, max;
-	bool too_big;
-};
-
 static size_t collect(char *data, size_t size, size_t n, void *ctx)
 {
-	struct body *b = ctx;
+	struct kds_curl_body *b = ctx;
 	size_t add = size * n;
 	uint8_t *q;
 
@@ -60,24 +56,11 @@ static size_t collect(char *data, size_t size, size_t n, void *ctx)
 	return add;
 }
 
-static int curl_get(void *ctx, const char *url, uint8_t **body, size_t *len, long *http_status,
-		    struct snp_err *err)
+int kds_curl_setup(const struct kds_curl *c, CURL *h, const char *url, struct kds_curl_body *b,
+		   char *errbuf, struct snp_err *err)
 {
-	struct kds_curl *c = ctx;
 	const struct kds_curl_api *a = &c->api;
-	struct body b = { .max = c->max_body ? c->max_body : KDS_MAX_BODY };
-	char errbuf[CURL_ERROR_SIZE] = "";
-	CURL *h = NULL;
-	CURLcode rc;
-	int ret = SNP_E_INTERNAL;
 
-	*body = NULL;
-	*len = 0;
-	*http_status = 0;
-	if ((ret = api_load(&c->api, err)) != 0)
-		return ret;
-	if ((h = a->easy_init()) == NULL)
-		return snp_errf(err, SNP_E_NOMEM, "curl_easy_init failed");
 	if (a->easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
 #if LIBCURL_VERSION_NUM >= 0x075500
 	    a->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
@@ -92,36 +75,58 @@ static int curl_get(void *ctx, const char *url, uint8_t **body, size_t *len, lon
 		    CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_TIMEOUT_MS,
 			     c->timeout_ms ? c->timeout_ms : KDS_CURL_TOTAL_MS) != CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b.max) != CURLE_OK ||
+	    a->easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b->max) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_USERAGENT, "snpvm/" SNPVM_VERSION) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_WRITEFUNCTION, collect) != CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_WRITEDATA, &b) != CURLE_OK) {
-		ret = snp_errf(err, SNP_E_INTERNAL, "curl_easy_setopt failed");
+	    a->easy_setopt(h, CURLOPT_WRITEDATA, b) != CURLE_OK)
+		return snp_errf(err, SNP_E_INTERNAL, "curl_easy_setopt failed");
+	return 0;
+}
+
+int kds_curl_perform(const struct kds_curl *c, CURL *h, const struct kds_curl_body *b,
+		     const char *errbuf, long *status, struct snp_err *err)
+{
+	const struct kds_curl_api *a = &c->api;
+	CURLcode rc = a->easy_perform(h);
+
+	*status = 0;
+	if (b->too_big || rc == CURLE_FILESIZE_EXCEEDED)
+		return snp_errf(err, SNP_E_INVALID, "response larger than %zu bytes", b->max);
+	if (rc != CURLE_OK)
+		return snp_errf(err, SNP_E_SYS, "%s", errbuf[0] ? errbuf : a->easy_strerror(rc));
+	if (a->easy_getinfo(h, CURLINFO_RESPONSE_CODE, status) != CURLE_OK)
+		return snp_errf(err, SNP_E_SYS, "no HTTP status");
+	return 0;
+}
+
+static int curl_get(void *ctx, const char *url, uint8_t **body, size_t *len, long *http_status,
+		    struct snp_err *err)
+{
+	struct kds_curl *c = ctx;
+	struct kds_curl_body b = { .max = c->max_body ? c->max_body : KDS_MAX_BODY };
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURL *h = NULL;
+	int ret = SNP_E_INTERNAL;
+
+	*body = NULL;
+	*len = 0;
+	*http_status = 0;
+	if ((ret = kds_curl_api_load(&c->api, err)) != 0)
+		return ret;
+	if ((h = c->api.easy_init()) == NULL)
+		return snp_errf(err, SNP_E_NOMEM, "curl_easy_init failed");
+	if ((ret = kds_curl_setup(c, h, url, &b, errbuf, err)) != 0 ||
+	    (ret = kds_curl_perform(c, h, &b, errbuf, http_status, err)) != 0)
 		goto out;
-	}
-	rc = a->easy_perform(h);
-	if (b.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-		ret = snp_errf(err, SNP_E_INVALID, "response larger than %zu bytes", b.max);
-		goto out;
-	}
-	if (rc != CURLE_OK) {
-		ret = snp_errf(err, SNP_E_SYS, "%s", errbuf[0] ? errbuf : a->easy_strerror(rc));
-		goto out;
-	}
-	if (a->easy_getinfo(h, CURLINFO_RESPONSE_CODE, http_status) != CURLE_OK) {
-		ret = snp_errf(err, SNP_E_SYS, "no HTTP status");
-		goto out;
-	}
 	*body = b.p;
 	*len = b.len;
 	b.p = NULL;
 	ret = 0;
 out:
 	free(b.p);
-	if (h)
-		a->easy_cleanup(h);
+	c->api.easy_cleanup(h);
 	return ret;
 }
 
