@@ -191,6 +191,6 @@ int agent_http_problem(const char *step, const struct agent_http_resp *r, struct
 			  100);
 	}
 	json_decref(p);
-	return snp_errf(err, code, "%s: HTTP %ld%s%s", step, r->status, reason[0] ? ": " : "",
+	return snp_errf(err, code, "%s: HTTP %ld: %s", step, r->status,
 			reason[0] ? reason : "(no problem details)");
 }
