@@ -22,53 +22,45 @@ int rcar_request_body(char **out, struct snp_err *err)
 		    out, err);
 }
 
-static json_t *load_object(const char *body, size_t len, const char *what, struct snp_err *err)
+/* The string member key of the JSON object in body (1..max bytes), copied into *out. */
+static int string_member(const char *body, size_t len, const char *what, const char *key,
+			 size_t max, char **out, struct snp_err *err)
 {
 	json_error_t je;
 	json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	const char *s = json_string_value(json_object_get(o, key));
+	int ret = 0;
 
-	if (!o) {
-		snp_errf(err, SNP_E_INVALID, "%s: not JSON: %s", what, je.text);
-		return NULL;
-	}
-	if (!json_is_object(o)) {
-		json_decref(o);
-		snp_errf(err, SNP_E_INVALID, "%s: not a JSON object", what);
-		return NULL;
-	}
-	return o;
+	*out = NULL;
+	if (!o)
+		ret = snp_errf(err, SNP_E_INVALID, "%s: not JSON: %s", what, je.text);
+	else if (!json_is_object(o))
+		ret = snp_errf(err, SNP_E_INVALID, "%s: not a JSON object", what);
+	else if (!s || !*s || strlen(s) > max)
+		ret = snp_errf(err, SNP_E_INVALID, "%s: no \"%s\" string of 1..%zu bytes", what, key,
+			       max);
+	else if ((*out = strdup(s)) == NULL)
+		ret = snp_errf(err, SNP_E_NOMEM, "out of memory");
+	json_decref(o);
+	return ret;
 }
 
 int rcar_challenge_parse(const char *body, size_t len, char **nonce, struct snp_err *err)
 {
 	uint8_t raw[RCAR_NONCE_BYTES];
-	const char *s;
-	json_t *o;
-	int ret = SNP_E_INVALID;
+	int ret;
 
-	*nonce = NULL;
-	if ((o = load_object(body, len, "challenge", err)) == NULL)
-		return err->code;
-	s = json_string_value(json_object_get(o, "nonce"));
-	if (!s) {
-		ret = snp_errf(err, SNP_E_INVALID, "challenge: no \"nonce\" string");
-		goto out;
+	if ((ret = string_member(body, len, "challenge", "nonce", 2 * RCAR_NONCE_BYTES, nonce,
+				 err)) != 0)
+		return ret;
+	if (b64_decode(*nonce, raw, sizeof(raw), "challenge: nonce", err) != 0) {
+		free(*nonce);
+		*nonce = NULL;
+		return snp_errf(err, SNP_E_INVALID,
+				"challenge: nonce is not standard base64 of %d bytes", RCAR_NONCE_BYTES);
 	}
-	if (strlen(s) > 2 * RCAR_NONCE_BYTES ||
-	    (ret = b64_decode(s, raw, sizeof(raw), "challenge: nonce", err)) != 0) {
-		ret = snp_errf(err, SNP_E_INVALID,
-			       "challenge: nonce is not standard base64 of %d bytes", RCAR_NONCE_BYTES);
-		goto out;
-	}
-	if ((*nonce = strdup(s)) == NULL) {
-		ret = snp_errf(err, SNP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	ret = 0;
-out:
 	secret_wipe(raw, sizeof(raw));
-	json_decref(o);
-	return ret;
+	return 0;
 }
 
 json_t *rcar_runtime_data(const char *nonce, const json_t *pub)
@@ -109,28 +101,7 @@ int rcar_attestation_body(const json_t *runtime_data, const struct tsm_evidence 
 
 int rcar_token_parse(const char *body, size_t len, char **token, struct snp_err *err)
 {
-	const char *s;
-	json_t *o;
-	int ret = SNP_E_INVALID;
-
-	*token = NULL;
-	if ((o = load_object(body, len, "attestation response", err)) == NULL)
-		return err->code;
-	s = json_string_value(json_object_get(o, "token"));
-	if (!s || !*s || strlen(s) > RCAR_TOKEN_MAX) {
-		ret = snp_errf(err, SNP_E_INVALID,
-			       "attestation response: no \"token\" string of 1..%d bytes",
-			       RCAR_TOKEN_MAX);
-		goto out;
-	}
-	if ((*token = strdup(s)) == NULL) {
-		ret = snp_errf(err, SNP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	ret = 0;
-out:
-	json_decref(o);
-	return ret;
+	return string_member(body, len, "attestation response", "token", RCAR_TOKEN_MAX, token, err);
 }
 
 int rcar_resource_check(const char *resource, struct snp_err *err)
