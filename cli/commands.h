@@ -18,6 +18,7 @@ int cmd_attestd(int argc, char **argv);
 int cmd_attestd_init(int argc, char **argv);
 int cmd_attestd_admin(int argc, char **argv);
 int cmd_attestd_serve(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
 /* `snpvm measure [--verifier-policy] POLICY.json` (cli/cmd-launch.c). */
 int cmd_measure_policy(int argc, char **argv);
 
@@ -27,6 +28,7 @@ int cmd_measure_policy(int argc, char **argv);
 	{ "measure", cmd_measure, "predict the SNP launch digest (sev-snp-measure's flags)" }, \
 	{ "verify", cmd_verify, "verify an attestation report against AMD's roots" }, \
 	{ "launch", cmd_launch, "launch (and run) a guest from a launch policy file" }, \
+	{ "agent", cmd_agent, "in a guest: attest to attestd and fetch a secret (KBS RCAR)" }, \
 	{ "sim", cmd_sim, "simulated AMD secure processor: init, status, report, kds" }, \
 	{ "attestd", cmd_attestd, "the secret-release service: init, serve, admin" },
 
