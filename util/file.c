@@ -174,6 +174,61 @@ out:
 	return ret;
 }
 
+int file_read_head(const char *path, size_t max, char **out, size_t *len, bool *more,
+		   struct snp_err *err)
+{
+	int ret = SNP_E_INTERNAL, fd;
+	uint64_t size = 0;
+	size_t got = 0;
+	char *buf = NULL;
+	uint8_t extra;
+	ssize_t n;
+
+	*out = NULL;
+	*len = 0;
+	*more = false;
+	if (max == SIZE_MAX)
+		return snp_errf(err, SNP_E_INVALID, "%s: no limit given", path);
+	if ((ret = open_input(path, &fd, &size, err)) != 0)
+		return ret;
+	buf = malloc(max + 1);
+	if (!buf) {
+		ret = snp_errf(err, SNP_E_NOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	while (got < max) {
+		n = read(fd, buf + got, max - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = snp_err_sys(err, "%s: read", path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == max) {
+		do
+			n = read(fd, &extra, 1);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			ret = snp_err_sys(err, "%s: read", path);
+			goto out;
+		}
+		*more = n > 0;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	buf = NULL;
+	ret = 0;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
 int file_read_chunks(const char *path, uint64_t max, file_chunk_fn *fn, void *ctx,
 		     uint64_t *size, struct snp_err *err)
 {
