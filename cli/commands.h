@@ -13,6 +13,7 @@ int cmd_measure(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_launch(int argc, char **argv);
+int cmd_host_check(int argc, char **argv);
 /* `snpvm measure [--verifier-policy] POLICY.json` (cli/cmd-launch.c). */
 int cmd_measure_policy(int argc, char **argv);
 
@@ -22,6 +23,7 @@ int cmd_measure_policy(int argc, char **argv);
 	{ "measure", cmd_measure, "predict the SNP launch digest (sev-snp-measure's flags)" }, \
 	{ "verify", cmd_verify, "verify an attestation report against AMD's roots" }, \
 	{ "launch", cmd_launch, "launch (and run) a guest from a launch policy file" }, \
-	{ "sim", cmd_sim, "simulated AMD secure processor: init, status, report, kds" },
+	{ "sim", cmd_sim, "simulated AMD secure processor: init, status, report, kds" }, \
+	{ "host-check", cmd_host_check, "can this host launch SEV-SNP guests? (checks and fixes)" },
 
 #endif

@@ -3,6 +3,7 @@
  * run over it. Later checks use what earlier ones found (hc_ctx), and skip,
  * naming the check, when what they need is missing.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,7 +98,7 @@ static int set_root(struct hc_ctx *c, const char *root, struct snp_err *err)
 	memcpy(c->root, root, n);
 	c->root[n] = '\0';
 	if (stat(c->root, &st) != 0)
-		return snp_err_sys(err, "--root: %s", c->root);
+		return snp_errf(err, SNP_E_INVALID, "--root: %s: %s", c->root, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return snp_errf(err, SNP_E_INVALID, "--root: %s is not a directory", c->root);
 	return 0;
@@ -114,7 +115,7 @@ int hostcheck_run(const struct hostcheck_opts *o, struct hostcheck_report *out,
 	memset(&c, 0, sizeof(c));
 	c.kvm_fd = c.sev_fd = -1;
 	if ((ret = set_root(&c, o->root, err)) != 0)
-		return ret == SNP_E_SYS ? SNP_E_INVALID : ret;
+		return ret;
 	if (o->sys)
 		c.sys = *o->sys;
 	hc_sys_defaults(&c.sys);
