@@ -67,6 +67,21 @@ bool hc_path(const struct hc_ctx *c, const char *abs, char *buf, size_t len);
 int hc_read(const struct hc_ctx *c, const char *abs, size_t max, char **out, size_t *len,
 	    bool *more, struct snp_err *err) SNP_MUST_CHECK;
 
+/* A device node a check opens read-write, and what to say when it cannot. */
+struct hc_dev {
+	const char *path;        /* "/dev/kvm" */
+	const char *missing;     /* detail when it does not exist */
+	const char *missing_fix;
+	const char *denied_fix;  /* EACCES or EPERM */
+	const char *other_fix;   /* any other errno */
+};
+
+/*
+ * Opens <root><d->path> read-write through c->sys.open and sets r: pass, or
+ * fail with the fix for the errno. Returns the fd, or -1.
+ */
+int hc_open_dev(struct hc_ctx *c, struct hostcheck_result *r, const struct hc_dev *d);
+
 /* Copies s[0..n) into dst (size dsz) with every byte outside printable ASCII as '?'. */
 void hc_printable(char *dst, size_t dsz, const char *s, size_t n);
 

@@ -4,8 +4,6 @@
  * KVM_CHECK_EXTENSION on the system fd for KVM_CAP_VM_TYPES,
  * KVM_CAP_GUEST_MEMFD, KVM_CAP_MEMORY_ATTRIBUTES, KVM_CAP_EXIT_HYPERCALL).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -18,36 +16,18 @@ static const char upgrade_fix[] =
 
 void hc_dev_kvm(struct hc_ctx *c, struct hostcheck_result *r)
 {
-	char path[PATH_MAX];
-	int fd;
+	static const struct hc_dev kvm = {
+		.path = "/dev/kvm",
+		.missing = "no /dev/kvm: KVM is not available",
+		.missing_fix = "KVM is not available here: load kvm_amd on an AMD host with AMD-V "
+			       "enabled in the BIOS setup; in a container or VM the host must pass "
+			       "/dev/kvm through, and SNP guests need bare metal.",
+		.denied_fix = "Run as root, or add the user to the group that owns /dev/kvm "
+			      "(usermod -aG kvm USER) and log in again.",
+		.other_fix = "Check /dev/kvm: it must be KVM's character device (10:232).",
+	};
 
-	if (!hc_path(c, "/dev/kvm", path, sizeof(path))) {
-		hc_fail(r, "Use a shorter --root.", "/dev/kvm: path under the root too long");
-		return;
-	}
-	fd = c->sys.open(c->sys.ctx, path, O_RDWR);
-	if (fd == -ENOENT) {
-		hc_fail(r,
-			"KVM is not available here: load kvm_amd on an AMD host with AMD-V "
-			"enabled in the BIOS setup; in a container or VM the host must pass "
-			"/dev/kvm through, and SNP guests need bare metal.",
-			"no /dev/kvm: KVM is not available");
-		return;
-	}
-	if (fd == -EACCES || fd == -EPERM) {
-		hc_fail(r,
-			"Run as root, or add the user to the group that owns /dev/kvm "
-			"(usermod -aG kvm USER) and log in again.",
-			"/dev/kvm: %s", strerror(-fd));
-		return;
-	}
-	if (fd < 0) {
-		hc_fail(r, "Check /dev/kvm: it must be KVM's character device (10:232).",
-			"/dev/kvm: %s", strerror(-fd));
-		return;
-	}
-	c->kvm_fd = fd;
-	hc_pass(r, "/dev/kvm opens read-write");
+	c->kvm_fd = hc_open_dev(c, r, &kvm);
 }
 
 /* KVM_CHECK_EXTENSION on the system fd: the capability's value, or -errno. */

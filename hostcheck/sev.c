@@ -5,8 +5,6 @@
  * whether SNP and the RMP are initialised, and the TCB (SNP ABI spec 56860,
  * SNP_PLATFORM_STATUS).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,36 +24,18 @@
 
 void hc_dev_sev(struct hc_ctx *c, struct hostcheck_result *r)
 {
-	char path[PATH_MAX];
-	int fd;
+	static const struct hc_dev sev = {
+		.path = "/dev/sev",
+		.missing = "no /dev/sev",
+		.missing_fix = "No AMD secure processor device: load ccp (CONFIG_CRYPTO_DEV_SP_PSP) "
+			       "on an SEV-capable EPYC host with SEV enabled in the BIOS setup; "
+			       "dmesg | grep ccp says why it did not bind.",
+		.denied_fix = "Run as root, or give the launching user read-write access to "
+			      "/dev/sev (KVM takes an fd on it for SNP_LAUNCH_START).",
+		.other_fix = "Check /dev/sev: it must be the PSP driver's character device.",
+	};
 
-	if (!hc_path(c, "/dev/sev", path, sizeof(path))) {
-		hc_fail(r, "Use a shorter --root.", "/dev/sev: path under the root too long");
-		return;
-	}
-	fd = c->sys.open(c->sys.ctx, path, O_RDWR);
-	if (fd == -ENOENT) {
-		hc_fail(r,
-			"No AMD secure processor device: load ccp (CONFIG_CRYPTO_DEV_SP_PSP) on "
-			"an SEV-capable EPYC host with SEV enabled in the BIOS setup; dmesg | grep "
-			"ccp says why it did not bind.",
-			"no /dev/sev");
-		return;
-	}
-	if (fd == -EACCES || fd == -EPERM) {
-		hc_fail(r,
-			"Run as root, or give the launching user read-write access to /dev/sev "
-			"(KVM takes an fd on it for SNP_LAUNCH_START).",
-			"/dev/sev: %s", strerror(-fd));
-		return;
-	}
-	if (fd < 0) {
-		hc_fail(r, "Check /dev/sev: it must be the PSP driver's character device.",
-			"/dev/sev: %s", strerror(-fd));
-		return;
-	}
-	c->sev_fd = fd;
-	hc_pass(r, "/dev/sev opens read-write");
+	c->sev_fd = hc_open_dev(c, r, &sev);
 }
 
 /* The 32-byte SNP_PLATFORM_STATUS structure, field by field. */

@@ -1,4 +1,4 @@
-/* host-check's reach into the host: the default OS calls and files under the root. */
+/* host-check's reach into the host: the default OS calls, files and device nodes under the root. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -90,4 +90,27 @@ void hc_printable(char *dst, size_t dsz, const char *s, size_t n)
 	for (i = 0; i < n && i + 1 < dsz; i++)
 		dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
 	dst[i] = '\0';
+}
+
+int hc_open_dev(struct hc_ctx *c, struct hostcheck_result *r, const struct hc_dev *d)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!hc_path(c, d->path, path, sizeof(path))) {
+		hc_fail(r, "Use a shorter --root.", "%s: path under the root too long", d->path);
+		return -1;
+	}
+	fd = c->sys.open(c->sys.ctx, path, O_RDWR);
+	if (fd >= 0) {
+		hc_pass(r, "%s opens read-write", d->path);
+		return fd;
+	}
+	if (fd == -ENOENT)
+		hc_fail(r, d->missing_fix, "%s", d->missing);
+	else if (fd == -EACCES || fd == -EPERM)
+		hc_fail(r, d->denied_fix, "%s: %s", d->path, strerror(-fd));
+	else
+		hc_fail(r, d->other_fix, "%s: %s", d->path, strerror(-fd));
+	return -1;
 }
