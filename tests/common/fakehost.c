@@ -27,7 +27,10 @@
 #define CAP_VM_TYPES 235
 #define SEV_CMD_SNP_PLATFORM_STATUS 9
 
-/* Two processors of an EPYC 7763 (Milan, family 25 model 1), trimmed. */
+/*
+ * Two processor entries in the format of Linux's /proc/cpuinfo (arch/x86/kernel/cpu/proc.c)
+ * with the values of an EPYC 7763 (Milan, family 25 model 1), most lines left out.
+ */
 const char fakehost_cpuinfo[] =
 	"processor\t: 0\n"
 	"vendor_id\t: AuthenticAMD\n"
