@@ -70,7 +70,7 @@ ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 LDLIBS = $(PKG_LIBS) -lpthread -ldl
 
 # Top of the graph first: a static library may only use those after it.
-LIBDIRS := agent attestd launcher sim httpd attest measure abi util
+LIBDIRS := agent attestd launcher hostcheck sim httpd attest measure abi util
 LIBS := $(foreach d,$(LIBDIRS),$(BUILD)/lib$(d).a)
 
 srcs = $(sort $(wildcard $(1)/*.c))

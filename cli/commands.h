@@ -19,6 +19,7 @@ int cmd_attestd_init(int argc, char **argv);
 int cmd_attestd_admin(int argc, char **argv);
 int cmd_attestd_serve(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_host_check(int argc, char **argv);
 /* `snpvm measure [--verifier-policy] POLICY.json` (cli/cmd-launch.c). */
 int cmd_measure_policy(int argc, char **argv);
 
@@ -30,6 +31,7 @@ int cmd_measure_policy(int argc, char **argv);
 	{ "launch", cmd_launch, "launch (and run) a guest from a launch policy file" }, \
 	{ "agent", cmd_agent, "in a guest: attest to attestd and fetch a secret (KBS RCAR)" }, \
 	{ "sim", cmd_sim, "simulated AMD secure processor: init, status, report, kds" }, \
-	{ "attestd", cmd_attestd, "the secret-release service: init, serve, admin" },
+	{ "attestd", cmd_attestd, "the secret-release service: init, serve, admin" }, \
+	{ "host-check", cmd_host_check, "can this host launch SEV-SNP guests? (checks and fixes)" },
 
 #endif

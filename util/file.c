@@ -117,8 +117,8 @@ static int read_exact(int fd, const char *path, uint8_t *buf, size_t len, uint64
 	return 0;
 }
 
-/* After size bytes: the file must end there, else it grew while being read. */
-static int expect_eof(int fd, const char *path, uint64_t size, struct snp_err *err)
+/* Whether fd has another byte (*more); consumes it. */
+static int read_past(int fd, const char *path, bool *more, struct snp_err *err)
 {
 	uint8_t extra;
 	ssize_t n;
@@ -128,7 +128,19 @@ static int expect_eof(int fd, const char *path, uint64_t size, struct snp_err *e
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return snp_err_sys(err, "%s: read", path);
-	if (n > 0)
+	*more = n > 0;
+	return 0;
+}
+
+/* After size bytes: the file must end there, else it grew while being read. */
+static int expect_eof(int fd, const char *path, uint64_t size, struct snp_err *err)
+{
+	bool more;
+	int ret;
+
+	if ((ret = read_past(fd, path, &more, err)) != 0)
+		return ret;
+	if (more)
 		return snp_errf(err, SNP_E_SYS,
 				"%s: has more than the %llu bytes it had when opened (changed "
 				"while being read?)",
@@ -166,6 +178,52 @@ int file_read(const char *path, size_t max, uint8_t **out, size_t *len, struct s
 		goto out;
 	*out = buf;
 	*len = (size_t)size;
+	buf = NULL;
+	ret = 0;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+int file_read_head(const char *path, size_t max, char **out, size_t *len, bool *more,
+		   struct snp_err *err)
+{
+	int ret = SNP_E_INTERNAL, fd;
+	uint64_t size = 0;
+	size_t got = 0;
+	char *buf = NULL;
+	ssize_t n;
+
+	*out = NULL;
+	*len = 0;
+	*more = false;
+	if (max == SIZE_MAX)
+		return snp_errf(err, SNP_E_INVALID, "%s: no limit given", path);
+	if ((ret = open_input(path, &fd, &size, err)) != 0)
+		return ret;
+	buf = malloc(max + 1);
+	if (!buf) {
+		ret = snp_errf(err, SNP_E_NOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	while (got < max) {
+		n = read(fd, buf + got, max - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = snp_err_sys(err, "%s: read", path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == max && (ret = read_past(fd, path, more, err)) != 0)
+		goto out;
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
 	buf = NULL;
 	ret = 0;
 out:

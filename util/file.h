@@ -2,6 +2,7 @@
 #ifndef SNPVM_UTIL_FILE_H
 #define SNPVM_UTIL_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,18 @@
  */
 int file_read(const char *path, size_t max, uint8_t **out, size_t *len,
 	      struct snp_err *err) SNP_MUST_CHECK;
+
+/*
+ * Reads the first bytes of path, at most max, into a malloc'd buffer with a
+ * NUL after the last byte (*out, *len; the caller frees *out). Made for the
+ * kernel's pseudo files (/proc, /sys), whose size stat cannot tell: /proc
+ * files claim 0 bytes, sysfs attributes 4096. Reads until end of file or max
+ * bytes, whichever comes first, whatever the size at open; *more is set when
+ * the file goes on past max (the caller decides whether the head is enough).
+ * Regular files only, like the readers above. On failure *out is NULL.
+ */
+int file_read_head(const char *path, size_t max, char **out, size_t *len, bool *more,
+		   struct snp_err *err) SNP_MUST_CHECK;
 
 /*
  * The largest chunk file_read_chunks hands over, and the buffer it allocates.

@@ -334,6 +334,61 @@ static void file_read_refuses_a_file_shorter_than_at_open(void **state)
 	assert_null(buf);
 }
 
+/* file_read_head: /proc's "0 bytes" and sysfs's "4096 bytes" are read for what they hold. */
+static void file_read_head_reads_pseudo_files_whatever_their_size(void **state)
+{
+	struct snp_err err = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	bool more = true;
+
+	(void)state;
+	if (file_read_head("/proc/self/status", 1 << 20, &buf, &len, &more, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_false(more);
+	assert_true(len > 0);
+	assert_int_equal(strlen(buf), len);
+	assert_memory_equal(buf, "Name:", 5);
+	free(buf);
+}
+
+/* Exactly max bytes, NUL-terminated, and *more only when the file goes on past them. */
+static void file_read_head_stops_at_max_and_says_so(void **state)
+{
+	static const uint8_t text[] = "0123456789";
+	struct snp_err err = { 0 };
+	char *dir = tmpdir_make(), path[512], *buf = (char *)1;
+	size_t len = 1;
+	bool more = false;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/f", dir);
+	write_file(path, text, 10);
+	if (file_read_head(path, 4, &buf, &len, &more, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_true(more);
+	assert_int_equal(len, 4);
+	assert_string_equal(buf, "0123");
+	free(buf);
+	if (file_read_head(path, 10, &buf, &len, &more, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_false(more); /* exactly max bytes and then the end */
+	assert_string_equal(buf, "0123456789");
+	free(buf);
+	if (file_read_head(path, 0, &buf, &len, &more, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_true(more);
+	assert_int_equal(len, 0);
+	assert_string_equal(buf, "");
+	free(buf);
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	assert_int_equal(file_read_head(path, 4, &buf, &len, &more, &err), SNP_E_SYS);
+	assert_null(buf);
+	assert_non_null(strstr(err.msg, "No such file or directory"));
+	rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +400,8 @@ int main(void)
 		cmocka_unit_test(file_read_chunks_grown_while_read_fails),
 		cmocka_unit_test(file_read_refuses_bytes_past_the_size_at_open),
 		cmocka_unit_test(file_read_refuses_a_file_shorter_than_at_open),
+		cmocka_unit_test(file_read_head_reads_pseudo_files_whatever_their_size),
+		cmocka_unit_test(file_read_head_stops_at_max_and_says_so),
 	};
 
 	return cmocka_run_group_tests_name("util/file", tests, NULL, NULL);
