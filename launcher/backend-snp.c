@@ -50,7 +50,6 @@
 #define SNP_MAX_STALLS 64 /* EAGAIN/EINTR or no progress, in a row */
 #define SNP_MAX_CPUID 256
 #define SEV_FEATURE_SNP_ACTIVE 0x1ull
-#define EFER_SVME 0x1000ull
 
 struct snp_slot {
 	uint64_t gpa, size;
@@ -213,8 +212,9 @@ static unsigned cpuid_diff(struct snp_be *s, const uint8_t *sent, const uint8_t 
 	return n;
 }
 
-/* [gpa, gpa + len) inside one slot, or outside all (then a new private slot). */
-static int slot_for(struct sev_backend *be, uint64_t gpa, uint64_t len, struct snp_err *err)
+/* The slot holding [gpa, gpa + len) in *out; outside all: a new one (not yet bound). */
+static int slot_for(struct sev_backend *be, uint64_t gpa, uint64_t len, struct snp_slot **out,
+		    struct snp_err *err)
 {
 	struct snp_be *s = priv(be);
 	struct snp_slot *sl;
@@ -222,6 +222,7 @@ static int slot_for(struct sev_backend *be, uint64_t gpa, uint64_t len, struct s
 
 	for (unsigned i = 0; i < s->nslots; i++) {
 		sl = &s->slot[i];
+		*out = sl;
 		if (gpa >= sl->gpa && len <= sl->size && gpa - sl->gpa <= sl->size - len)
 			return 0;
 		if (gpa < sl->gpa + sl->size && sl->gpa < gpa + len)
@@ -238,6 +239,7 @@ static int slot_for(struct sev_backend *be, uint64_t gpa, uint64_t len, struct s
 			    -1, (void **)&sl->hva)) < 0)
 		return ioctl_fail(be, err, r, 0, "mmap of a memslot's shared view");
 	s->nslots++;
+	*out = sl;
 	return 0;
 }
 
@@ -365,6 +367,7 @@ static int snp_update(struct sev_backend *be, enum snp_page_type type, uint64_t 
 {
 	struct snp_be *s = priv(be);
 	unsigned before = s->nslots;
+	struct snp_slot *sl = NULL;
 	int ret;
 
 	if (!s->started || s->finished)
@@ -376,12 +379,15 @@ static int snp_update(struct sev_backend *be, enum snp_page_type type, uint64_t 
 		return snp_errf(err, SNP_E_INVALID, "snp: KVM builds the VMSAs from the registers");
 	if (type == SNP_PAGE_TYPE_CPUID && len != SNP_CPUID_PAGE_SIZE)
 		return snp_errf(err, SNP_E_INVALID, "snp: CPUID update of 0x%zx bytes", len);
-	if ((ret = slot_for(be, gpa, len, err)) != 0)
+	if ((ret = slot_for(be, gpa, len, &sl, err)) != 0)
 		return ret;
-	/* a range outside guest RAM (the flash) got its own slot; KVM copies from hva either way */
-	if (s->nslots != before && (ret = slot_bind(be, &s->slot[s->nslots - 1], s->nslots - 1,
-						    err)) != 0)
+	if (s->nslots != before && (ret = slot_bind(be, sl, s->nslots - 1, err)) != 0)
 		return ret;
+	if (sl->owned) {
+		/* outside guest RAM (the flash): from the slot's page-aligned view, as KVM wants */
+		memcpy(sl->hva + (gpa - sl->gpa), hva, len);
+		hva = sl->hva + (gpa - sl->gpa);
+	}
 	if (type == SNP_PAGE_TYPE_CPUID)
 		return update_cpuid(be, gpa, hva, err);
 	{
@@ -421,7 +427,7 @@ static int vcpu_state_check(const struct sev_backend *be, unsigned idx, const st
 				"snp: vCPU %u: SEV_FEATURES 0x%llx, but KVM sets 0x%llx", idx,
 				(unsigned long long)st->sev_features,
 				(unsigned long long)(s->o.guest_features | SEV_FEATURE_SNP_ACTIVE));
-	if (!(st->efer & EFER_SVME))
+	if (!(st->efer & VMSA_EFER_SVME))
 		return snp_errf(err, SNP_E_INVALID, "snp: vCPU %u: EFER without SVME, which KVM sets",
 				idx);
 	return 0;
@@ -448,7 +454,7 @@ static int snp_set_vcpu(struct sev_backend *be, unsigned idx, const struct snp_v
 	if ((fd = kio(s, s->vm_fd, KVM_CREATE_VCPU, (void *)(uintptr_t)idx)) < 0)
 		return ioctl_fail(be, err, fd, 0, "KVM_CREATE_VCPU");
 	s->vcpu_fd[s->nvcpus++] = fd;
-	kst.efer &= ~EFER_SVME; /* KVM keeps SVME set in the VMCB itself; userspace may not */
+	kst.efer &= ~VMSA_EFER_SVME; /* KVM keeps SVME set in the VMCB itself; userspace may not */
 	if ((ret = vcpu_ioctl(be, fd, idx, KVM_SET_CPUID2, s->cpuid, "KVM_SET_CPUID2", err)) != 0 ||
 	    (ret = vcpu_ioctl(be, fd, idx, KVM_GET_SREGS, &sregs, "KVM_GET_SREGS", err)) != 0)
 		return ret;
