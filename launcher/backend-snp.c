@@ -658,3 +658,40 @@ const char *backend_snp_cpuid_fixups(const struct sev_backend *be)
 
 	return s ? s->fixups : "";
 }
+
+int backend_snp_convert(struct sev_backend *be, uint64_t gpa, uint64_t size, bool to_private,
+			struct snp_err *err)
+{
+	struct snp_be *s = be->ops == &snp_ops ? be->priv : NULL;
+	struct kvm_memory_attributes a = { .address = gpa, .size = size,
+					   .attributes = to_private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0 };
+	char what[96];
+	int r;
+
+	if (!s)
+		return snp_errf(err, SNP_E_STATE, "snp: conversion on a backend that is not snp");
+	if (gpa % SNP_PAGE_SIZE || size == 0 || size % SNP_PAGE_SIZE || gpa + size < gpa)
+		return snp_errf(err, SNP_E_INVALID, "snp: conversion of [0x%llx, +0x%llx): not pages",
+				(unsigned long long)gpa, (unsigned long long)size);
+	for (unsigned i = 0;; i++) {
+		const struct snp_slot *sl = &s->slot[i];
+
+		if (i == s->nslots) {
+			/* not guest memory: to shared is a no-op (QEMU accepts it for MMIO) */
+			if (!to_private)
+				return 0;
+			return snp_errf(err, SNP_E_INVALID,
+					"snp: conversion to private of [0x%llx, +0x%llx): not in one "
+					"memslot", (unsigned long long)gpa, (unsigned long long)size);
+		}
+		if (gpa >= sl->gpa && size <= sl->size && gpa - sl->gpa <= sl->size - size)
+			break;
+	}
+	if ((r = kio(s, s->vm_fd, KVM_SET_MEMORY_ATTRIBUTES, &a)) < 0) {
+		snprintf(what, sizeof(what), "KVM_SET_MEMORY_ATTRIBUTES (%s, 0x%llx+0x%llx)",
+			 to_private ? "PRIVATE" : "shared", (unsigned long long)gpa,
+			 (unsigned long long)size);
+		return ioctl_fail(be, err, r, 0, what);
+	}
+	return 0;
+}

@@ -83,6 +83,15 @@ struct snp_backend_opts {
 int backend_snp_open(const struct snp_backend_opts *o, struct sev_backend *be,
 		     struct snp_err *err) SNP_MUST_CHECK;
 
+/*
+ * Converts [gpa, gpa + size) (whole pages) to private or shared
+ * (KVM_SET_MEMORY_ATTRIBUTES), for the SNP exits (launcher/snp-exits.h).
+ * SNP_E_INVALID for a range that is not guest memory and to_private (to
+ * shared it is a no-op); the memory on the other side is not released.
+ */
+int backend_snp_convert(struct sev_backend *be, uint64_t gpa, uint64_t size, bool to_private,
+			struct snp_err *err) SNP_MUST_CHECK;
+
 /* The CPUID leaves the firmware corrected ("" if none), for the user. */
 const char *backend_snp_cpuid_fixups(const struct sev_backend *be);
 
