@@ -39,7 +39,7 @@
 #define KVM_X86_SNP_VM 4
 #endif
 
-/* KVM_GET_DEVICE_ATTR on /dev/kvm: the SEV group (amd-memory-encryption.rst, "Device attribute API"). */
+/* KVM_GET_DEVICE_ATTR on /dev/kvm: the SEV group (amd-memory-encryption.rst). */
 #ifndef KVM_X86_GRP_SEV
 #define KVM_X86_GRP_SEV 1
 #endif
@@ -84,7 +84,7 @@
 #define KVM_MAP_GPA_RANGE_ENCRYPTED (1 << 4)
 #endif
 
-/* Memslot flag, memory attribute (api.rst, "KVM_SET_USER_MEMORY_REGION2", "KVM_SET_MEMORY_ATTRIBUTES"). */
+/* Memslot flag and memory attribute (api.rst: KVM_SET_USER_MEMORY_REGION2, KVM_SET_MEMORY_ATTRIBUTES). */
 #ifndef KVM_MEM_GUEST_MEMFD
 #define KVM_MEM_GUEST_MEMFD (1UL << 2)
 #endif

@@ -8,7 +8,7 @@
 
 #define PAGE 4096ull
 
-/* KVM_HC_MAP_GPA_RANGE: the guest sees hypercall.ret (0, or an error it reports as a PSC failure). */
+/* KVM_HC_MAP_GPA_RANGE: the guest sees hypercall.ret (0, or an error: a failed PSC). */
 static int map_gpa_range(struct sev_backend *be, struct kvm_run *run, struct snp_err *err)
 {
 	const uint64_t gpa = run->hypercall.args[0], npages = run->hypercall.args[1];

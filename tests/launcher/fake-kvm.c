@@ -19,6 +19,7 @@
 #include "abi/vmsa.h"
 #include "launcher/kvm-compat.h"
 #include "sim/cpuid.h"
+#include "tests/sim/simtest.h"
 
 enum { FD_FREE, FD_KVM, FD_SEV, FD_VM, FD_VCPU, FD_GMEM };
 
@@ -679,4 +680,22 @@ void fake_kvm_fini(struct fake_kvm *fk)
 const uint8_t *fake_kvm_measurement(const struct fake_kvm *fk)
 {
 	return fk->finished && fk->g ? fk->g->measurement : NULL;
+}
+
+struct sim_sp *fake_kvm_sim_open(char **dir)
+{
+	struct snp_err err = { 0 };
+	struct sim_sp *sp = NULL;
+
+	*dir = simtest_dir(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK);
+	if (sim_sp_open(*dir, &sp, &err) != 0)
+		fail_msg("sim: %s", err.msg);
+	return sp;
+}
+
+void fake_kvm_sim_close(struct sim_sp *sp, char *dir)
+{
+	sim_sp_close(sp);
+	rm_rf(dir);
+	free(dir);
 }

@@ -87,6 +87,13 @@ struct fake_kvm {
 	char why[320];                /* the last refusal */
 };
 
+/*
+ * A fresh simulated secure processor (Milan, VCEK) for a fake: its state
+ * directory in *dir. Release with fake_kvm_sim_close.
+ */
+struct sim_sp *fake_kvm_sim_open(char **dir);
+void fake_kvm_sim_close(struct sim_sp *sp, char *dir);
+
 /* Sets fk up on the sim sp (borrowed) with the defaults. */
 void fake_kvm_init(struct fake_kvm *fk, struct sim_sp *sp);
 

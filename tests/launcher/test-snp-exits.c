@@ -42,8 +42,7 @@ static int setup(void **state)
 	struct snp_backend_opts o = { .kvm = &e->fk.ops, .mem = &e->mem, .vcpus = 1,
 				      .guest_features = 1 };
 
-	e->dir = simtest_dir(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK);
-	assert_int_equal(sim_sp_open(e->dir, &e->sp, &err), 0);
+	e->sp = fake_kvm_sim_open(&e->dir);
 	fake_kvm_init(&e->fk, e->sp);
 	assert_int_equal(guest_mem_alloc(&e->mem, 4ull << 20, &err), 0);
 	if (backend_snp_open(&o, &e->be, &err) != 0)
@@ -61,9 +60,7 @@ static int teardown(void **state)
 	assert_int_equal(e->fk.nopen, 0);
 	fake_kvm_fini(&e->fk);
 	guest_mem_free(&e->mem);
-	sim_sp_close(e->sp);
-	rm_rf(e->dir);
-	free(e->dir);
+	fake_kvm_sim_close(e->sp, e->dir);
 	free(e->run);
 	free(e);
 	return 0;

@@ -53,11 +53,8 @@ static int sev(struct env *e, uint32_t id, void *data, uint32_t *fw)
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct snp_err err = { 0 };
 
-	e->dir = simtest_dir(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK);
-	if (sim_sp_open(e->dir, &e->sp, &err) != 0)
-		fail_msg("%s", err.msg);
+	e->sp = fake_kvm_sim_open(&e->dir);
 	fake_kvm_init(&e->fk, e->sp);
 	e->mem = mmap(NULL, NPAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 		      0);
@@ -76,10 +73,8 @@ static int teardown(void **state)
 	struct env *e = *state;
 
 	fake_kvm_fini(&e->fk);
-	sim_sp_close(e->sp);
 	munmap(e->mem, NPAGES * 4096);
-	rm_rf(e->dir);
-	free(e->dir);
+	fake_kvm_sim_close(e->sp, e->dir);
 	free(e);
 	return 0;
 }

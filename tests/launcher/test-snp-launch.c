@@ -44,11 +44,8 @@ struct env {
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct snp_err err = { 0 };
 
-	e->dir = simtest_dir(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK);
-	if (sim_sp_open(e->dir, &e->sp, &err) != 0)
-		fail_msg("%s", err.msg);
+	e->sp = fake_kvm_sim_open(&e->dir);
 	*state = e;
 	return 0;
 }
@@ -58,9 +55,7 @@ static int teardown(void **state)
 	struct env *e = *state;
 
 	fake_kvm_fini(&e->fk); /* after a failed test: its sim guest */
-	sim_sp_close(e->sp);
-	rm_rf(e->dir);
-	free(e->dir);
+	fake_kvm_sim_close(e->sp, e->dir);
 	free(e);
 	return 0;
 }
