@@ -84,7 +84,7 @@
 #define KVM_MAP_GPA_RANGE_ENCRYPTED (1 << 4)
 #endif
 
-/* Memslot flag and memory attribute (api.rst: KVM_SET_USER_MEMORY_REGION2, KVM_SET_MEMORY_ATTRIBUTES). */
+/* Memslot flag, memory attribute (api.rst: KVM_SET_USER_MEMORY_REGION2, ..._ATTRIBUTES). */
 #ifndef KVM_MEM_GUEST_MEMFD
 #define KVM_MEM_GUEST_MEMFD (1UL << 2)
 #endif

@@ -246,6 +246,39 @@ static void vectors_with_kernel_reproduce(void **state)
 	free(mv);
 }
 
+/* With an ID block (and author key) the firmware checks the digest: the MEASUREMENT is known. */
+static void id_block_launch_knows_its_measurement(void **state)
+{
+	struct env *e = *state;
+	struct launch_prep *prep = calloc(1, sizeof(*prep));
+	struct launch_result *res = calloc(1, sizeof(*res));
+	struct snp_err err = { 0 };
+	char extra[4400], id[2100], author[2100], want[2 * SNP_MEASUREMENT_SIZE + 1];
+	char got[2 * SNP_MEASUREMENT_SIZE + 1];
+	const char *path;
+
+	snprintf(id, sizeof(id), "%s", abs_path(tdata_path("idblock/id_key_test.pem")));
+	snprintf(author, sizeof(author), "%s", abs_path(tdata_path("idblock/author_key_test.pem")));
+	snprintf(extra, sizeof(extra), ", \"id_block\": {\"id_key\": \"%s\", \"author_key\": \"%s\"}",
+		 id, author);
+	path = policy(e, "idblock", "payload", tguest_path("report"), extra);
+	measure_cli(path, want);
+	fake_kvm_init(&e->fk, e->sp);
+	if (run(e, path, false, false, prep, res, &err) != 0)
+		fail_msg("%s (fake: %s)", err.msg, e->fk.why);
+	assert_true(prep->author_key_en);
+	assert_true(res->has_measurement);
+	hex_encode(res->measurement, SNP_MEASUREMENT_SIZE, got);
+	assert_string_equal(got, want);
+	hex_encode(fake_kvm_measurement(&e->fk), SNP_MEASUREMENT_SIZE, got);
+	assert_string_equal(got, want);
+	assert_true(e->fk.g->author_key_en);
+	assert_released(e);
+	launch_prep_free(prep);
+	free(prep);
+	free(res);
+}
+
 /* A refused CPUID page: the differing leaf named; with the accept flag the launch goes on. */
 static void refused_cpuid_page(void **state)
 {
@@ -399,6 +432,7 @@ int main(void)
 		cmocka_unit_test(payload_launch_matches_measure),
 		cmocka_unit_test(ovmf_launch_matches_measure),
 		cmocka_unit_test(vectors_with_kernel_reproduce),
+		cmocka_unit_test(id_block_launch_knows_its_measurement),
 		cmocka_unit_test(refused_cpuid_page),
 		cmocka_unit_test(policy_failure_from_the_firmware),
 		cmocka_unit_test(each_call_failing),
