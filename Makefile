@@ -129,6 +129,13 @@ $(BUILD)/tests/cli/%: $(BUILD)/tests/cli/%.o $(TEST_COMMON_OBJS) $(CLI_LIB) $(LI
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJS) $(CLI_LIB) $(LIBS) $(LDLIBS) $(TEST_LIBS)
 
+# Tests of the snp backend also link the fake KVM (tests/launcher/fake-kvm.h).
+FAKE_KVM_OBJ := $(BUILD)/tests/launcher/fake-kvm.o
+$(BUILD)/tests/launcher/test-snp-%: $(BUILD)/tests/launcher/test-snp-%.o $(FAKE_KVM_OBJ) \
+		$(TEST_COMMON_OBJS) $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(FAKE_KVM_OBJ) $(TEST_COMMON_OBJS) $(LIBS) $(LDLIBS) \
+		$(TEST_LIBS)
 # Every fuzz target is also a corpus-replay test, so `make test` runs the corpus with gcc.
 $(BUILD)/tests/fuzz/replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/replay-main.o \
 		$(TEST_COMMON_OBJS) $(LIBS)

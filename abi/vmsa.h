@@ -16,6 +16,9 @@
 /* The GPA field of a VMSA page's PAGE_INFO: "-1" page-aligned, truncated to 52 bits (KVM sev.c). */
 #define SNP_VMSA_GPA 0x0000FFFFFFFFF000ull
 
+/* EFER.SVME (APM vol. 2): set in every VMSA KVM builds, never in the guest's own EFER. */
+#define VMSA_EFER_SVME 0x1000ull
+
 /* Segment register record (table B-4): attrib is the VMCB packed form. */
 struct snp_vmsa_seg_layout {
 	uint8_t selector[2]; /* 0x0 */

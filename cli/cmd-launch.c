@@ -41,7 +41,7 @@ struct launch_cli {
 	const char *policy, *hv_report, *console, *report_socket;
 	int backend, accel; /* indexes into BACKENDS / ACCELS; -1: the policy's */
 	uint64_t timeout;
-	bool has_timeout, launch_only, json;
+	bool has_timeout, launch_only, json, accept_cpuid_fixup;
 };
 
 #define BACKENDS "sim|snp"
@@ -56,7 +56,7 @@ static bool parse(int argc, char **argv, struct launch_cli *c, int *status)
 		OPT_ARG("POLICY.json", &c->policy, "the launch policy file (docs/policy-file.md)",
 			.required = true),
 		OPT_CHOICE("backend", &c->backend, BACKENDS,
-			   "overrides the policy's backend (snp: the next issue)"),
+			   "overrides the policy's backend (snp: KVM SEV-SNP, Linux 6.11+; launch-only)"),
 		OPT_CHOICE("accel", &c->accel, ACCELS, "overrides the policy's accel"),
 		OPT_STRING("hv-report", &c->hv_report, "FILE",
 			   "after the launch, write a host-requested report to FILE"),
@@ -69,6 +69,8 @@ static bool parse(int argc, char **argv, struct launch_cli *c, int *status)
 			.given = &c->has_timeout),
 		OPT_FLAG("launch-only", &c->launch_only, "launch and measure, do not run the vCPUs"),
 		OPT_FLAG("json", &c->json, "the launch summary as JSON on stdout"),
+		OPT_FLAG("accept-cpuid-fixup", &c->accept_cpuid_fixup,
+			 "snp: when the firmware refuses the CPUID page, launch with its corrected page"),
 		OPT_END,
 	};
 	const struct opt_cmd cmd = {
@@ -76,7 +78,8 @@ static bool parse(int argc, char **argv, struct launch_cli *c, int *status)
 		.opts = opts,
 		.json = &c->json,
 		.about = "Launches the guest the launch policy file describes on the security backend\n"
-			 "(sim: the simulated AMD-SP) and runs it on the accelerator (kvm on /dev/kvm,\n"
+			 "(sim: the simulated AMD-SP; snp: the AMD-SP through KVM's SEV-SNP API) and runs\n"
+			 "it on the accelerator (kvm on /dev/kvm,\n"
 			 "emu on Unicorn; auto picks kvm when usable).\n",
 		.epilog = "Exit: 0 the guest wrote 0 to port 0xf4; 1 the firmware refused the launch;\n"
 			  "2 bad usage or policy file; 3 VMM failure; 4 the guest wrote a non-zero value;\n"
@@ -144,15 +147,23 @@ static void print_text(const struct launch_policy *p, const struct launch_prep *
 {
 	char m[2 * SNP_MEASUREMENT_SIZE + 1];
 
-	hex_encode(r->measurement, SNP_MEASUREMENT_SIZE, m);
-	fprintf(stderr, "snpvm launch: backend %s (simulated AMD-SP), %u vCPU(s), %llu MiB, %llu "
-			"pages measured\n",
-		p->backend, p->vcpus, (unsigned long long)p->memory_mib,
-		(unsigned long long)r->npages);
-	fprintf(stderr, "snpvm launch: MEASUREMENT %s%s\n", m,
-		memcmp(r->measurement, prep->measurement, SNP_MEASUREMENT_SIZE) ? " (differs from "
-										  "the prediction!)"
-										: "");
+	fprintf(stderr, "snpvm launch: backend %s (%s), %u vCPU(s), %llu MiB, %llu pages measured\n",
+		p->backend, strcmp(p->backend, "snp") ? "simulated AMD-SP" : "KVM SEV-SNP", p->vcpus,
+		(unsigned long long)p->memory_mib, (unsigned long long)r->npages);
+	if (r->cpuid_fixups[0])
+		fprintf(stderr, "snpvm launch: the firmware corrected the CPUID page: %s\n",
+			r->cpuid_fixups);
+	if (!r->has_measurement) {
+		hex_encode(prep->measurement, SNP_MEASUREMENT_SIZE, m);
+		fprintf(stderr, "snpvm launch: MEASUREMENT not returned by KVM (no ID block); "
+				"predicted %s\n", m);
+	} else {
+		hex_encode(r->measurement, SNP_MEASUREMENT_SIZE, m);
+		fprintf(stderr, "snpvm launch: MEASUREMENT %s%s\n", m,
+			memcmp(r->measurement, prep->measurement, SNP_MEASUREMENT_SIZE)
+				? " (differs from the prediction!)"
+				: "");
+	}
 	if (!r->ran)
 		return;
 	fprintf(stderr, "snpvm launch: accelerator %s%s%s\n", r->accel,
@@ -176,7 +187,9 @@ static int print_json(const struct launch_policy *p, const struct launch_result 
 		      struct snp_err *err)
 {
 	json_t *o = json_pack("{s:s,s:o,s:I,s:i,s:I,s:b}", "backend", p->backend, "measurement",
-			      hexj(r->measurement, SNP_MEASUREMENT_SIZE), "pages_measured",
+			      r->has_measurement ? hexj(r->measurement, SNP_MEASUREMENT_SIZE)
+						 : json_null(),
+			      "pages_measured",
 			      (json_int_t)r->npages, "vcpus", (int)p->vcpus, "memory_mib",
 			      (json_int_t)p->memory_mib, "ran", r->ran);
 
@@ -231,13 +244,6 @@ int cmd_launch(int argc, char **argv)
 		goto fail;
 	if (c.backend >= 0)
 		snprintf(p.backend, sizeof(p.backend), "%s", backend_names[c.backend]);
-	if (strcmp(p.backend, "snp") == 0) {
-		ret = snp_errf(&err, SNP_E_UNSUPPORTED,
-			       "backend snp (the KVM SNP API) is the next issue; this build "
-			       "launches on the sim backend only");
-		status = LAUNCH_EXIT_VMM;
-		goto fail_status;
-	}
 	/* Everything launch_prepare reads is named by the policy file: a failure is bad input. */
 	if ((ret = launch_prepare(&p, &prep, &err)) != 0) {
 		status = ret == SNP_E_NOMEM || ret == SNP_E_INTERNAL ? LAUNCH_EXIT_VMM
@@ -248,6 +254,7 @@ int cmd_launch(int argc, char **argv)
 		goto fail;
 	ro.accel = c.accel >= 0 ? accel_names[c.accel] : NULL;
 	ro.launch_only = c.launch_only;
+	ro.accept_cpuid_fixup = c.accept_cpuid_fixup;
 	ro.hv_report = c.hv_report != NULL;
 	ro.channel_path = c.report_socket;
 	ro.console_fd = fd;

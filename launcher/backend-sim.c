@@ -77,6 +77,7 @@ static int sim_finish(struct sev_backend *be, const uint8_t *id_block, const uin
 				     &be->fw_status, err)) != 0)
 		return ret;
 	memcpy(be->measurement, s->g->measurement, SNP_MEASUREMENT_SIZE);
+	be->has_measurement = true;
 	return 0;
 }
 

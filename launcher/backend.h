@@ -1,8 +1,8 @@
 /*
  * The security backend: the secure processor a launch talks to, as an ops
- * table (`sim` now: the simulated AMD-SP of sim/; `snp` on the upstream KVM
- * SNP API is the next issue). The launch sequence (launcher/launch.c) is
- * written once against these ops.
+ * table: `sim`, the simulated AMD-SP of sim/ (backend-sim.c), and `snp`, the
+ * upstream KVM SEV-SNP API (backend-snp.c). The launch sequence
+ * (launcher/launch.c) is written once against these ops.
  */
 #ifndef SNPVM_LAUNCHER_BACKEND_H
 #define SNPVM_LAUNCHER_BACKEND_H
@@ -32,7 +32,7 @@ struct sev_ops {
 	/* vCPU idx's start state (the sim encodes it as a VMSA page; KVM sets registers). */
 	int (*set_vcpu)(struct sev_backend *be, unsigned idx, const struct snp_vmsa *st,
 			struct snp_err *err);
-	/* SNP_LAUNCH_FINISH; fills be->measurement. */
+	/* SNP_LAUNCH_FINISH; fills be->measurement when the backend learns it. */
 	int (*finish)(struct sev_backend *be, const uint8_t *id_block, const uint8_t *id_auth,
 		      bool author_key_en, const uint8_t host_data[32], struct snp_err *err);
 	/* A report for the running guest at vmpl (the guest-request mailbox). */
@@ -48,7 +48,8 @@ struct sev_backend {
 	const struct sev_ops *ops;
 	void *priv;
 	uint32_t fw_status;              /* the last firmware status (SNP_FW_*) */
-	uint8_t measurement[SNP_MEASUREMENT_SIZE]; /* after finish */
+	bool has_measurement;            /* finish learnt the MEASUREMENT (KVM does not say it) */
+	uint8_t measurement[SNP_MEASUREMENT_SIZE]; /* after finish, if has_measurement */
 };
 
 /* Opens the sim backend on its state directory (sim/sp.h). Close with be->ops->close. */
@@ -56,8 +57,42 @@ int backend_sim_open(const char *dir, struct sev_backend *be,
 		     struct snp_err *err) SNP_MUST_CHECK;
 
 struct sim_sp;
+struct guest_mem;
+struct kvm_ops;
 
 /* The sim backend's secure processor (its certificate store), for `snpvm sim report`. */
 struct sim_sp *backend_sim_sp(const struct sev_backend *be);
+
+struct snp_backend_opts {
+	const struct kvm_ops *kvm;   /* NULL: the system calls (launcher/kvm-ops.h) */
+	const char *kvm_path;        /* NULL: /dev/kvm */
+	const char *sev_path;        /* NULL: /dev/sev */
+	struct guest_mem *mem;       /* guest RAM at GPA 0 (borrowed): the shared view of slot 0 */
+	unsigned vcpus;              /* vCPUs created before LAUNCH_FINISH */
+	uint64_t guest_features;     /* SEV_FEATURES (INIT2 gets them without SNP_ACTIVE) */
+	uint8_t gosvw[16];           /* LAUNCH_START's guest OS visible workarounds */
+	bool accept_cpuid_fixup;     /* take the firmware's corrected CPUID page (once) */
+};
+
+/*
+ * Opens the snp backend (launcher/backend-snp.c): an SNP VM on KVM with
+ * INIT2 done and guest RAM bound to guest_memfd, private. Close with
+ * be->ops->close. On failure be->ops is NULL and be->fw_status holds the
+ * firmware status of the failing command, if any.
+ */
+int backend_snp_open(const struct snp_backend_opts *o, struct sev_backend *be,
+		     struct snp_err *err) SNP_MUST_CHECK;
+
+/*
+ * Converts [gpa, gpa + size) (whole pages) to private or shared
+ * (KVM_SET_MEMORY_ATTRIBUTES), for the SNP exits (launcher/snp-exits.h).
+ * SNP_E_INVALID for a range that is not guest memory and to_private (to
+ * shared it is a no-op); the memory on the other side is not released.
+ */
+int backend_snp_convert(struct sev_backend *be, uint64_t gpa, uint64_t size, bool to_private,
+			struct snp_err *err) SNP_MUST_CHECK;
+
+/* The CPUID leaves the firmware corrected ("" if none), for the user. */
+const char *backend_snp_cpuid_fixups(const struct sev_backend *be);
 
 #endif

@@ -268,11 +268,13 @@ int launch_run(const struct launch_policy *p, const struct launch_prep *prep,
 	};
 	int ret = SNP_E_INTERNAL;
 
+	const bool snp = strcmp(p->backend, "snp") == 0;
+
 	memset(res, 0, sizeof(*res));
-	if (strcmp(p->backend, "sim") != 0) {
+	if (snp && !ro->launch_only) {
 		ret = snp_errf(err, SNP_E_UNSUPPORTED,
-			       "backend %s: the snp backend (KVM SNP API) is the next issue; use sim",
-			       p->backend);
+			       "backend snp: running the guest after the KVM SNP launch is not "
+			       "implemented yet; use --launch-only");
 		goto out;
 	}
 	if (!ro->launch_only && prep->opts.mode != MEASURE_MODE_PAYLOAD) {
@@ -284,13 +286,29 @@ int launch_run(const struct launch_policy *p, const struct launch_prep *prep,
 		ret = snp_errf(err, SNP_E_NOMEM, "launch: out of memory");
 		goto out;
 	}
-	if ((ret = guest_mem_alloc(&mem, p->memory_mib << 20, err)) != 0 ||
-	    (ret = backend_sim_open(p->sim_dir, &be, err)) != 0)
+	if ((ret = guest_mem_alloc(&mem, p->memory_mib << 20, err)) != 0)
+		goto out;
+	if (snp) {
+		const struct snp_backend_opts so = {
+			.kvm = ro->kvm,
+			.mem = &mem,
+			.vcpus = p->vcpus,
+			.guest_features = p->guest_features,
+			.accept_cpuid_fixup = ro->accept_cpuid_fixup,
+		};
+
+		res->firmware_refused = true; /* INIT2 can be refused too */
+		ret = backend_snp_open(&so, &be, err);
+	} else {
+		ret = backend_sim_open(p->sim_dir, &be, err);
+	}
+	if (ret != 0)
 		goto out;
 	res->firmware_refused = true; /* until the launch commands are through */
 	if ((ret = launch_sequence(&be, &mem, &seq, err)) != 0)
 		goto out;
 	res->firmware_refused = false;
+	res->has_measurement = be.has_measurement;
 	memcpy(res->measurement, be.measurement, sizeof(res->measurement));
 	res->npages = seq.npages;
 	if (ro->hv_report) {
@@ -305,8 +323,11 @@ out:
 	if (ret && res->firmware_refused && be.fw_status == SNP_FW_SUCCESS)
 		res->firmware_refused = false;
 	res->fw_status = be.fw_status;
-	if (be.ops)
+	if (be.ops) {
+		snprintf(res->cpuid_fixups, sizeof(res->cpuid_fixups), "%s",
+			 backend_snp_cpuid_fixups(&be));
 		be.ops->close(&be);
+	}
 	guest_mem_free(&mem);
 	free(seq.vcpu);
 	return ret;

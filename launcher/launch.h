@@ -24,6 +24,7 @@
 #include "util/file.h"
 
 struct guest_mem;
+struct kvm_ops;
 struct launch_policy;
 struct sev_backend;
 
@@ -86,13 +87,18 @@ struct launch_run_opts {
 	/* Called with the VM once created and with NULL before it is destroyed (for vm_stop). */
 	void (*on_vm)(struct vm *vm, void *ctx);
 	void *on_vm_ctx;
+	/* backend snp: */
+	const struct kvm_ops *kvm;  /* the KVM system calls, or NULL for the real ones */
+	bool accept_cpuid_fixup;    /* take the firmware's corrected CPUID page */
 };
 
 struct launch_result {
+	bool has_measurement;     /* the backend learnt it (snp: only through an ID block) */
 	uint8_t measurement[SNP_MEASUREMENT_SIZE]; /* from the backend's LAUNCH_FINISH */
 	uint64_t npages;          /* pages measured */
 	uint32_t fw_status;       /* the backend's last firmware status */
 	bool firmware_refused;    /* a launch command failed with a firmware status */
+	char cpuid_fixups[1024];  /* snp: the CPUID leaves the firmware corrected, or "" */
 	bool has_hv_report;
 	uint8_t hv_report[SNP_REPORT_SIZE];
 	bool ran;                 /* the VM ran: vm holds the outcome */

@@ -143,9 +143,17 @@ out_destroy:
 
 int vm_set_vcpu_state(struct vm *vm, unsigned idx, const struct snp_vmsa *st, struct snp_err *err)
 {
+	struct snp_vmsa guest = *st;
+
 	if (idx >= vm->nvcpus)
 		return snp_errf(err, SNP_E_INVALID, "vm: vCPU %u: the VM has %u", idx, vm->nvcpus);
-	return vm->accel->set_state(&vm->vcpu[idx], st, err);
+	/*
+	 * EFER.SVME is the bit KVM keeps set in the VMCB (and so in a measured
+	 * VMSA, arch/x86/kvm/svm/svm.c svm_set_efer); the guest's own EFER has it
+	 * clear, and KVM_SET_SREGS refuses it without nested SVM.
+	 */
+	guest.efer &= ~VMSA_EFER_SVME;
+	return vm->accel->set_state(&vm->vcpu[idx], &guest, err);
 }
 
 void vm_stop(struct vm *vm)

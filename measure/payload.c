@@ -53,7 +53,8 @@
 
 #define PAYLOAD_CR0 0x80050033ull /* PE MP ET NE WP AM PG */
 #define PAYLOAD_CR4 0x620ull      /* PAE OSFXSR OSXMMEXCPT */
-#define PAYLOAD_EFER 0x500ull     /* LME LMA */
+/* LME LMA, and SVME as KVM keeps it in the VMSA it builds (docs/launch-layout.md) */
+#define PAYLOAD_EFER (0x500ull | VMSA_EFER_SVME)
 
 struct seg {
 	uint64_t paddr, filesz, memsz, off;

@@ -1,0 +1,106 @@
+/*
+ * A fake KVM for tests (test code, never linked into snpvm): an
+ * implementation of the launcher's KVM ops table (launcher/kvm-ops.h) that
+ * keeps the state of one SNP VM — fds, memslots, guest_memfds, memory
+ * attributes, vCPU registers — checks every struct the way upstream KVM does
+ * (sizes via the ioctl number, reserved fields zero, flags, alignment,
+ * preconditions: INIT2 before LAUNCH_START before LAUNCH_UPDATE, pages in a
+ * guest_memfd slot and private before LAUNCH_UPDATE, each GFN once, no
+ * register writes after LAUNCH_FINISH) and forwards the SNP commands to the
+ * simulated secure processor (sim/sp.h). At LAUNCH_FINISH it builds each
+ * vCPU's VMSA from the registers set, as KVM's sev_es_sync_vmsa
+ * (arch/x86/kvm/svm/sev.c) does, and measures it.
+ *
+ * What it cannot prove: that real KVM and firmware behave as modelled here
+ * (e.g. register-to-VMSA details beyond the fields the launch sets).
+ *
+ * A struct that breaks a rule fails the ioctl with EINVAL and records why
+ * (fake_kvm_why). Failures can be injected per ioctl (and per SEV command).
+ */
+#ifndef SNPVM_TESTS_LAUNCHER_FAKE_KVM_H
+#define SNPVM_TESTS_LAUNCHER_FAKE_KVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "launcher/kvm-ops.h"
+#include "sim/sp.h"
+
+#define FAKE_KVM_MAX_FDS 64
+#define FAKE_KVM_MAX_SLOTS 8
+#define FAKE_KVM_MAX_VCPUS 8
+
+/* An injected failure: the nth (1-based) call of req (and SEV command, for MEMORY_ENCRYPT_OP). */
+struct fake_kvm_fail {
+	unsigned long req;  /* ioctl number; 0: none. FAKE_KVM_REQ_OPEN / _MMAP for those calls */
+	uint32_t sev_cmd;   /* for KVM_MEMORY_ENCRYPT_OP: the command id */
+	unsigned nth;       /* first failing call (1-based) */
+	unsigned count;     /* calls failing from nth on (0: all) */
+	int err;            /* errno returned */
+	uint32_t fw;        /* firmware status in kvm_sev_cmd.error (with err EIO) */
+};
+#define FAKE_KVM_REQ_OPEN 1ul
+#define FAKE_KVM_REQ_MMAP 2ul
+
+struct fake_slot {
+	bool used;
+	uint64_t gpa, size, uaddr;
+	int gmem;            /* guest_memfd index */
+	uint8_t *priv;       /* per page: private attribute */
+	uint8_t *done;       /* per page: launch-updated */
+};
+
+struct fake_vcpu {
+	bool sregs_set, regs_set;
+	struct kvm_sregs *sregs;
+	struct kvm_regs *regs;
+	uint16_t fcw, fsw, ftw;
+	uint32_t mxcsr;
+	uint64_t xcr0;
+};
+
+struct fake_kvm {
+	struct kvm_ops ops;           /* ctx points here */
+	struct sim_sp *sp;            /* borrowed */
+	struct sim_guest *g;
+	/* configuration */
+	uint32_t vm_types;            /* KVM_CAP_VM_TYPES; default bits 0 and 4 */
+	uint64_t vmsa_features;       /* KVM_X86_SEV_VMSA_FEATURES */
+	unsigned max_pages;           /* pages per LAUNCH_UPDATE call (partial progress) */
+	unsigned eagain_every;        /* every nth LAUNCH_UPDATE call returns EAGAIN (0: never) */
+	uint32_t cpuid_flip_leaf1_ecx; /* bits flipped in the supported CPUID leaf 1 ECX */
+	struct fake_kvm_fail fail[4];
+	/* state */
+	struct { int kind; int idx; } fd[FAKE_KVM_MAX_FDS];
+	unsigned nopen, nmaps;        /* fds and mappings the caller holds */
+	unsigned open_calls, mmap_calls;
+	bool vm, irqchip, exit_hc, init2, started, finished;
+	uint64_t init2_features;
+	uint64_t gmem_size[FAKE_KVM_MAX_SLOTS];
+	unsigned ngmem;
+	struct fake_slot slot[FAKE_KVM_MAX_SLOTS];
+	struct fake_vcpu vcpu[FAKE_KVM_MAX_VCPUS];
+	unsigned nvcpus;
+	unsigned calls[256];          /* per ioctl nr (low byte) */
+	unsigned sev_calls[128];      /* per SEV command id */
+	unsigned update_calls;
+	char why[320];                /* the last refusal */
+};
+
+/*
+ * A fresh simulated secure processor (Milan, VCEK) for a fake: its state
+ * directory in *dir. Release with fake_kvm_sim_close.
+ */
+struct sim_sp *fake_kvm_sim_open(char **dir);
+void fake_kvm_sim_close(struct sim_sp *sp, char *dir);
+
+/* Sets fk up on the sim sp (borrowed) with the defaults. */
+void fake_kvm_init(struct fake_kvm *fk, struct sim_sp *sp);
+
+/* Frees the sim guest and vCPU state (fds the caller leaked stay counted in nopen). */
+void fake_kvm_fini(struct fake_kvm *fk);
+
+/* The sim guest's MEASUREMENT after LAUNCH_FINISH, or NULL. */
+const uint8_t *fake_kvm_measurement(const struct fake_kvm *fk);
+
+#endif
