@@ -63,7 +63,9 @@ extern const struct accel_ops accel_emu_ops;
  * The accelerator for name: "kvm", "emu", or "auto"/NULL (kvm when its probe
  * succeeds, else emu; why_not, if non-NULL, then says why kvm was passed
  * over, or is left empty). Returns NULL with err filled when the named one is
- * unusable here (the message says why) or the name is unknown.
+ * unusable here (the message says why: emu's probe loads libunicorn and names
+ * the Debian package when it is missing), when auto finds neither usable, or
+ * when the name is unknown.
  */
 const struct accel_ops *accel_select(const char *name, struct snp_err *why_not,
 				     struct snp_err *err);

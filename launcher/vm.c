@@ -40,15 +40,21 @@ const struct accel_ops *accel_select(const char *name, struct snp_err *why_not,
 			return &accel_kvm_ops;
 		if (why_not)
 			*why_not = why;
-		return &accel_emu_ops;
+		if (accel_emu_ops.probe(err) == 0)
+			return &accel_emu_ops;
+		snp_err_prefix(err, "no accelerator: kvm: %s; ", why.msg);
+		return NULL;
 	}
 	if (strcmp(name, "kvm") == 0) {
 		if (accel_kvm_ops.probe(err) != 0)
 			return NULL;
 		return &accel_kvm_ops;
 	}
-	if (strcmp(name, "emu") == 0)
+	if (strcmp(name, "emu") == 0) {
+		if (accel_emu_ops.probe(err) != 0)
+			return NULL;
 		return &accel_emu_ops;
+	}
 	snp_errf(err, SNP_E_INVALID, "accelerator \"%s\": want auto, kvm or emu", name);
 	return NULL;
 }
