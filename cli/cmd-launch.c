@@ -20,6 +20,7 @@
 #include "cli/cmd.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
+#include "launcher/accel.h"
 #include "launcher/launch.h"
 #include "launcher/policy.h"
 #include "util/file.h"
@@ -235,6 +236,9 @@ int cmd_launch(int argc, char **argv)
 		status = LAUNCH_EXIT_VMM;
 		goto fail_status;
 	}
+	/* emu: libunicorn loads on a thread meanwhile (launcher/accel.h) */
+	if (!c.launch_only)
+		accel_preload(c.accel >= 0 ? accel_names[c.accel] : p.accel);
 	/* Everything launch_prepare reads is named by the policy file: a failure is bad input. */
 	if ((ret = launch_prepare(&p, &prep, &err)) != 0) {
 		status = ret == SNP_E_NOMEM || ret == SNP_E_INTERNAL ? LAUNCH_EXIT_VMM

@@ -10,6 +10,8 @@
  *                      runs before the load and stores the device's answer
  *                      into the page (uc_mmio_map would split an 8-byte access
  *                      into two 4-byte calls)
+ *   CPUID              UC_HOOK_INSN (UC_X86_INS_CPUID), when the VM has the
+ *                      launch's CPUID page: its entry for the leaf
  *   exceptions         UC_HOOK_INTR with the vector (Unicorn never delivers
  *                      through the IDT or reports a triple fault)
  *   unmapped GPAs      UC_HOOK_MEM_UNMAPPED (a non-canonical address: #GP, as
@@ -37,6 +39,7 @@
 
 #include <unicorn/unicorn.h>
 
+#include "abi/cpuid-page.h"
 #include "launcher/guest-mem.h"
 #include "util/dl.h"
 #include "launcher/vcpu.h"
@@ -143,6 +146,30 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+static void *uc_api_load_thread(void *arg)
+{
+	(void)arg;
+	(void)uc_api_get(NULL);
+	return NULL;
+}
+
+/* The load on a detached thread that takes no signals; uc_api_get() waits for it. */
+static void emu_preload(void)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+
+	if (pthread_attr_init(&attr) != 0)
+		return;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0)
+		(void)pthread_create(&t, &attr, uc_api_load_thread, NULL); /* else: loaded later */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+}
+
 static int uc_fail(const struct emu_vcpu *e, struct snp_err *err, uc_err ue, const char *what)
 {
 	return snp_errf(err, SNP_E_INTERNAL, "emu: %s: %s", what, e->api->strerror(ue));
@@ -219,6 +246,42 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, voi
 	for (int i = 0; i < 4; i++)
 		data[i] = (uint8_t)(value >> (8 * i));
 	emu_deliver(e, &ex);
+}
+
+/*
+ * CPUID from the launch's CPUID page, with this vCPU's APIC ID in leaf 1
+ * EBX[31:24] and leaf 0xB EDX, as accel-kvm.c sets them; a leaf the page
+ * lacks is left to Unicorn (returns 0: not handled).
+ */
+static int hook_cpuid(uc_engine *uc, void *opaque)
+{
+	struct emu_vcpu *e = opaque;
+	const struct snp_cpuid_entry *c;
+	uint64_t rax = 0, rcx = 0;
+	uint32_t r[4];
+	static const int regs[4] = { UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX,
+				     UC_X86_REG_RDX };
+
+	if (e->api->reg_read(uc, UC_X86_REG_RAX, &rax) != UC_ERR_OK ||
+	    e->api->reg_read(uc, UC_X86_REG_RCX, &rcx) != UC_ERR_OK)
+		return 0;
+	c = cpuid_page_find(e->vcpu->vm->cfg.cpuid, (uint32_t)rax, (uint32_t)rcx);
+	if (!c)
+		return 0;
+	r[0] = c->eax;
+	r[1] = c->ebx;
+	r[2] = c->ecx;
+	r[3] = c->edx;
+	if (c->eax_in == 1)
+		r[1] = (r[1] & 0x00ffffffu) | (e->vcpu->idx << 24);
+	else if (c->eax_in == 0xb)
+		r[3] = e->vcpu->idx;
+	for (int i = 0; i < 4; i++) {
+		uint64_t v = r[i]; /* CPUID zero-extends into the 64-bit registers */
+
+		e->api->reg_write(uc, regs[i], &v);
+	}
+	return 1;
 }
 
 static struct emu_mmio *mmio_at(struct emu_vcpu *e, uint64_t addr)
@@ -372,6 +435,10 @@ static int emu_vcpu_init(struct vcpu *vcpu, struct snp_err *err)
 	    (ue = api->hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)hook_unmapped, e, 1,
 				0)) != UC_ERR_OK)
 		return uc_fail(e, err, ue, "adding hooks");
+	if (vm->cfg.cpuid &&
+	    (ue = api->hook_add(e->uc, &h, UC_HOOK_INSN, (void *)hook_cpuid, e, 1, 0,
+				UC_X86_INS_CPUID)) != UC_ERR_OK)
+		return uc_fail(e, err, ue, "adding the CPUID hook");
 	return 0;
 }
 
@@ -545,6 +612,7 @@ const struct accel_ops accel_emu_ops = {
 	.name = "emu",
 	.threaded = false,
 	.probe = emu_probe,
+	.preload = emu_preload,
 	.vm_init = emu_vm_init,
 	.vm_exit = emu_vm_exit,
 	.vcpu_init = emu_vcpu_init,

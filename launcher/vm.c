@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "launcher/accel.h"
 #include "launcher/guest-mem.h"
@@ -57,6 +58,21 @@ const struct accel_ops *accel_select(const char *name, struct snp_err *why_not,
 	}
 	snp_errf(err, SNP_E_INVALID, "accelerator \"%s\": want auto, kvm or emu", name);
 	return NULL;
+}
+
+void accel_preload(const char *name)
+{
+	const struct accel_ops *a = NULL;
+
+	/* auto: a host without /dev/kvm gets emu (kvm's full probe creates a VM: left to select) */
+	if (!name || strcmp(name, "auto") == 0)
+		a = access("/dev/kvm", R_OK | W_OK) == 0 ? &accel_kvm_ops : &accel_emu_ops;
+	else if (strcmp(name, "kvm") == 0)
+		a = &accel_kvm_ops;
+	else if (strcmp(name, "emu") == 0)
+		a = &accel_emu_ops;
+	if (a && a->preload)
+		a->preload();
 }
 
 const char *vm_end_name(enum vm_end end)

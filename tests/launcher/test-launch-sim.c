@@ -266,6 +266,23 @@ static void misbehaving_guests_end_with_their_status(void **state)
 	run_result_free(&r);
 }
 
+/*
+ * On emu the guest's CPUID answers with the CPUID page the sim filled at
+ * launch (tests/guests/cpuid.c compares every entry; the APIC ID fields
+ * excepted).
+ */
+static void emu_guest_sees_the_launch_cpuid(void **state)
+{
+	static const char *const t30[] = { "--timeout", "30", NULL };
+	struct env *e = *state;
+	struct run_result r;
+
+	if (launch_guest(e, "cpuid", NULL, t30, &r) != 0)
+		fail_msg("cpuid guest: status %d: %s%s", r.status, r.out, r.err);
+	assert_non_null(strstr(r.out, " leaves as the CPUID page says\n"));
+	run_result_free(&r);
+}
+
 static void launch_only_hv_report_and_refusals(void **state)
 {
 	struct env *e = *state;
@@ -478,6 +495,7 @@ int main(void)
 		cmocka_unit_test(sim_report_launches_a_payload),
 		cmocka_unit_test(report_guest_verifies_on_kvm),
 		cmocka_unit_test(misbehaving_guests_end_with_their_status),
+		cmocka_unit_test(emu_guest_sees_the_launch_cpuid),
 		cmocka_unit_test(launch_only_hv_report_and_refusals),
 		cmocka_unit_test(firmware_refusal_is_status_1),
 		cmocka_unit_test(firmware_launch_only_matches_measure_flags),
