@@ -17,7 +17,7 @@ hyperfine -N -w 5 -r 50 --export-markdown "$tmp/sim.md" \
 	-n "snpvm sim status" "$bin sim status --dir $tmp/sim" \
 	-n "snpvm sim report (built-in payload: 17 pages)" \
 	"$bin sim report --dir $tmp/sim --report-data 00 --out $tmp/r.bin" \
-	-n "snpvm sim report --ovmf OVMF.fd --vcpus 1 (512 + 3 pages + 1 VMSA)" \
+	-n "snpvm sim report --ovmf OVMF.fd --vcpus 1 (544 pages: firmware, SEV metadata sections, VMSA)" \
 	"$bin sim report --dir $tmp/sim --report-data 00 --ovmf $fw --vcpus 1 --vcpu-type EPYC-Milan --out $tmp/r.bin" \
 	>/dev/null
 base=$(sed -n 's/^| `openssl[^|]*| \([0-9.]*\) .*/\1/p' "$tmp/sim.md")
