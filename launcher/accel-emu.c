@@ -32,6 +32,7 @@
 #include "launcher/accel.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -153,14 +154,18 @@ static void *uc_api_load_thread(void *arg)
 	return NULL;
 }
 
-/* The load on a detached thread that takes no signals; uc_api_get() waits for it. */
+/*
+ * The load on a detached thread that takes no signals; uc_api_get() waits for
+ * it. Only the first call starts one.
+ */
 static void emu_preload(void)
 {
+	static atomic_flag started = ATOMIC_FLAG_INIT;
 	pthread_attr_t attr;
 	pthread_t t;
 	sigset_t all, old;
 
-	if (pthread_attr_init(&attr) != 0)
+	if (atomic_flag_test_and_set(&started) || pthread_attr_init(&attr) != 0)
 		return;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
