@@ -36,10 +36,10 @@ DEPS_bench := bench
 DEPS_fuzz := fuzz
 DEPS_SETS := build $(if $(findstring clang,$(CC)),clang) $(foreach g,$(MAKECMDGOALS),$(DEPS_$(g)))
 
-# libmicrohttpd, libcurl and libpq are loaded at run time by the one command that needs each
-# (util/dl.h): only their headers are used at build time; tests link libcurl as a client.
-PKGS := libssl libcrypto jansson unicorn jose libcbor sqlite3
-PKGS_DL := libmicrohttpd libcurl libpq
+# libmicrohttpd, libcurl, libpq and unicorn are loaded at run time by the one command that needs
+# each (util/dl.h): only their headers are used at build time; tests link libcurl as a client.
+PKGS := libssl libcrypto jansson jose libcbor sqlite3
+PKGS_DL := libmicrohttpd libcurl libpq unicorn
 PKGS_TEST := libcurl cmocka
 deb.libssl := libssl-dev
 deb.libcrypto := libssl-dev

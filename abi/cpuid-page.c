@@ -81,3 +81,32 @@ out:
 		memset(out, 0, sizeof(*out));
 	return ret;
 }
+
+bool cpuid_leaf_is_indexed(uint32_t eax_in)
+{
+	static const uint32_t indexed[] = {
+		0x00000004, 0x00000007, 0x0000000b, 0x0000000d, 0x0000000f, 0x00000010,
+		0x00000012, 0x00000014, 0x00000017, 0x00000018, 0x0000001d, 0x0000001e,
+		0x0000001f, 0x00000020, 0x8000001d, 0x80000020, 0x80000026,
+	};
+
+	for (size_t i = 0; i < sizeof(indexed) / sizeof(indexed[0]); i++)
+		if (indexed[i] == eax_in)
+			return true;
+	return false;
+}
+
+const struct snp_cpuid_entry *cpuid_page_find(const struct snp_cpuid_page *page, uint32_t eax_in,
+					      uint32_t ecx_in)
+{
+	uint32_t n = page->count > SNP_CPUID_MAX_ENTRIES ? SNP_CPUID_MAX_ENTRIES : page->count;
+	bool indexed = cpuid_leaf_is_indexed(eax_in);
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct snp_cpuid_entry *e = &page->entries[i];
+
+		if (e->eax_in == eax_in && (!indexed || e->ecx_in == ecx_in))
+			return e;
+	}
+	return NULL;
+}

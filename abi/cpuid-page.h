@@ -8,6 +8,7 @@
 #ifndef SNPVM_ABI_CPUID_PAGE_H
 #define SNPVM_ABI_CPUID_PAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,22 @@ struct snp_cpuid_page {
 
 /* Serialises page (count entries) as 4096 bytes; reserved bytes are zero. */
 void cpuid_page_write(const struct snp_cpuid_page *page, uint8_t out[SNP_CPUID_PAGE_SIZE]);
+
+/*
+ * Whether CPUID leaf eax_in has sub-leaves selected by ECX (Linux
+ * arch/x86/include/asm/cpuid.h, cpuid_function_is_indexed(), and later
+ * additions); for the others ECX is ignored.
+ */
+bool cpuid_leaf_is_indexed(uint32_t eax_in);
+
+/*
+ * The first of page's count entries for leaf eax_in (and sub-leaf ecx_in
+ * when the leaf is indexed) as an SNP guest looks it up (Linux
+ * arch/x86/kernel/sev-shared.c, snp_cpuid_get_validated_func(); XCR0/XSS
+ * inputs are not matched), or NULL.
+ */
+const struct snp_cpuid_entry *cpuid_page_find(const struct snp_cpuid_page *page, uint32_t eax_in,
+					      uint32_t ecx_in);
 
 /*
  * Parses exactly 4096 bytes: count <= 64, reserved fields and the bytes after

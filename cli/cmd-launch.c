@@ -20,6 +20,7 @@
 #include "cli/cmd.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
+#include "launcher/accel.h"
 #include "launcher/launch.h"
 #include "launcher/policy.h"
 #include "util/file.h"
@@ -240,10 +241,20 @@ int cmd_launch(int argc, char **argv)
 	if (!parse(argc, argv, &c, &status))
 		goto out;
 	status = LAUNCH_EXIT_USAGE;
+	/*
+	 * emu: libunicorn (~11 ms of dynamic loading) loads on a thread while the
+	 * policy is read and the launch prepared (launcher/accel.h). The policy's
+	 * own accelerator is known only after reading it: start for --accel or
+	 * "auto" now, and again below should the policy name emu.
+	 */
+	if (!c.launch_only)
+		accel_preload(c.accel >= 0 ? accel_names[c.accel] : "auto");
 	if ((ret = launch_policy_load(c.policy, &p, &err)) != 0)
 		goto fail;
 	if (c.backend >= 0)
 		snprintf(p.backend, sizeof(p.backend), "%s", backend_names[c.backend]);
+	if (!c.launch_only && c.accel < 0 && strcmp(p.accel, "emu") == 0)
+		accel_preload(p.accel);
 	/* Everything launch_prepare reads is named by the policy file: a failure is bad input. */
 	if ((ret = launch_prepare(&p, &prep, &err)) != 0) {
 		status = ret == SNP_E_NOMEM || ret == SNP_E_INTERNAL ? LAUNCH_EXIT_VMM

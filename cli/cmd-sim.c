@@ -2,8 +2,8 @@
  * snpvm sim: the simulated AMD secure processor (docs/sim.md).
  *   sim init    create a sim state directory (keys, certificates, CRL)
  *   sim status  print the platform (SNP_PLATFORM_STATUS)
- *   sim report  launch a guest (what `snpvm measure` predicts, or a tiny demo)
- *               and get a signed report from it
+ *   sim report  launch a guest (what `snpvm measure` predicts, or a built-in
+ *               payload) and get a signed report from it
  *   sim kds     serve the certificates under AMD KDS's URL layout
  */
 #include <errno.h>
@@ -28,7 +28,7 @@
 #include "launcher/backend.h"
 #include "launcher/guest-mem.h"
 #include "launcher/launch.h"
-#include "sim/demo.h"
+#include "measure/payload.h"
 #include "sim/kds.h"
 #include "sim/sp.h"
 #include "sim/store.h"
@@ -37,7 +37,6 @@
 #include "util/log.h"
 
 #define MAX_SEED 64
-#define MAX_FIRMWARE (64u << 20)
 /* Guest RAM of a measured `sim report` launch: the OVMF metadata sections lie below 64 MiB. */
 #define SIM_REPORT_MEM (64ull << 20)
 
@@ -234,7 +233,7 @@ static int sim_status(int argc, char **argv)
 }
 
 struct report_args {
-	const char *dir, *report_data, *out, *host_data, *firmware, *table, *id_block, *id_auth;
+	const char *dir, *report_data, *out, *host_data, *table, *id_block, *id_auth;
 	uint64_t vmpl;
 	bool json, host, author_key_en;
 };
@@ -269,10 +268,6 @@ static int report_check(void *ctx, struct snp_err *err)
 	const struct report_args *a = ((struct report_ctx *)ctx)->a;
 	struct measure_args *m = ((struct report_ctx *)ctx)->m;
 
-	if (m->any && a->firmware)
-		return snp_errf(err, SNP_E_INVALID,
-				"--firmware (demo launch) and the measure flags (--ovmf ...) "
-				"exclude each other");
 	if ((a->id_block || a->id_auth || a->author_key_en) && !(a->id_block && a->id_auth))
 		return snp_errf(err, SNP_E_INVALID, "--id-block and --id-auth go together");
 	if (a->id_block && !m->any)
@@ -284,20 +279,44 @@ static int report_check(void *ctx, struct snp_err *err)
 	return m->any ? measure_args_check(m, err) : 0;
 }
 
+/*
+ * The payload `sim report` launches when no launch flags are given: a
+ * one-segment ELF64 (the payload boot of docs/launch-layout.md) whose 6 bytes
+ * of code at 0x100000, its entry, are `xor eax, eax; out 0xf4, al; jmp $`
+ * (it would end with status 0 through isa-debug-exit if it ran; `sim report`
+ * only launches it). The code is at file offset 0x1000, as the test suite's
+ * one-segment guests are (tests/common/vmtest.c), so a test can rebuild it.
+ */
+static const uint8_t builtin_payload[0x1006] = {
+	[0x00] = 0x7f, 'E', 'L', 'F', 2, 1, 1, /* ELFCLASS64, ELFDATA2LSB, EV_CURRENT */
+	[0x10] = 2, 0, 62, 0, 1,               /* e_type ET_EXEC, e_machine EM_X86_64, e_version */
+	[0x18] = 0x00, 0x00, 0x10,             /* e_entry 0x100000 */
+	[0x20] = 64,                           /* e_phoff */
+	[0x34] = 64, 0, 56, 0, 1,              /* e_ehsize, e_phentsize, e_phnum */
+	[0x40] = 1, 0, 0, 0, 7,                /* p_type PT_LOAD, p_flags RWX */
+	[0x48] = 0x00, 0x10,                   /* p_offset 0x1000 */
+	[0x50] = 0x00, 0x00, 0x10,             /* p_vaddr 0x100000 */
+	[0x58] = 0x00, 0x00, 0x10,             /* p_paddr 0x100000 */
+	[0x60] = 6,                            /* p_filesz */
+	[0x68] = 6,                            /* p_memsz */
+	[0x70] = 0x00, 0x10,                   /* p_align 0x1000 */
+	[0x1000] = 0x31, 0xc0, 0xe6, 0xf4, 0xeb, 0xfe,
+};
+
 static int sim_report(int argc, char **argv)
 {
 	struct report_args a = { 0 };
 	struct measure_args m;
 	struct snp_err err = { 0 };
-	struct sim_demo_opts o = { .policy = 0x30000 };
-	struct sim_sp *sp = NULL;
-	struct sim_guest *g = NULL;
+	uint64_t policy = 0x30000;
+	uint8_t host_data[32] = { 0 };
+	struct sim_sp *sp;
 	struct sev_backend be = { 0 };
 	struct guest_mem mem = { 0 };
-	const uint8_t *measurement;
-	uint8_t rd[64], report[SNP_REPORT_SIZE], *fw = NULL, *table = NULL;
+	struct payload_image img = { 0 };
+	uint8_t rd[64], report[SNP_REPORT_SIZE], *table = NULL;
 	uint8_t *id_block = NULL, *id_auth = NULL;
-	size_t fw_len = 0, table_len = 0;
+	size_t table_len = 0;
 	char meas[2 * SNP_MEASUREMENT_SIZE + 1];
 	int ret, status = EXIT_USAGE;
 	struct report_ctx ctx = { &a, &m };
@@ -309,11 +328,9 @@ static int sim_report(int argc, char **argv)
 			   .required = true),
 		OPT_U64("vmpl", &a.vmpl, 0, 3, "N", "VMPL of the request, 0..3 (default 0)"),
 		OPT_FLAG("host", &a.host, "a host-requested report (VMPL 0xFFFFFFFF)"),
-		OPT_U64("policy", &o.policy, 0, UINT64_MAX, "N", "guest policy (default 0x30000)"),
+		OPT_U64("policy", &policy, 0, UINT64_MAX, "N", "guest policy (default 0x30000)"),
 		OPT_STRING("host-data", &a.host_data, "HEX",
 			   "HOST_DATA, 32 bytes of hex (default zero)"),
-		OPT_STRING("firmware", &a.firmware, "FILE",
-			   "demo launch: FILE as NORMAL pages ending at 4 GiB"),
 		OPT_STRING("id-block", &a.id_block, "FILE",
 			   "the raw 96-byte ID block for LAUNCH_FINISH (as written by\n"
 			   "`snpvm id-block --id-block-out`; needs --ovmf)"),
@@ -337,9 +354,10 @@ static int sim_report(int argc, char **argv)
 			 "through SNP_HV_REPORT_REQ. With --ovmf and the other `snpvm measure` flags the\n"
 			 "launch is the one `snpvm measure` predicts for them (same flags, same digest):\n"
 			 "the firmware, its SEV metadata sections, a CPUID page the sim accepts, the\n"
-			 "secrets page and one VMSA per vCPU. Without them it is a tiny demo launch\n"
-			 "(LAUNCH_UPDATE of the --firmware or one demo page, a SECRETS, a CPUID and a\n"
-			 "VMSA page).\n",
+			 "secrets page and one VMSA per vCPU. Without them it launches a built-in\n"
+			 "payload of one page, 1 vCPU, in 64 MiB (the payload boot of `snpvm launch`,\n"
+			 "docs/launch-layout.md). Either way it is a launch-only run of the launcher\n"
+			 "on its sim backend.\n",
 		.epilog = "A refused launch (e.g. an ID block for another digest) names the firmware\n"
 			  "status, e.g. BAD_MEASUREMENT, and exits 1.\n",
 	};
@@ -349,46 +367,44 @@ static int sim_report(int argc, char **argv)
 		return ret;
 	if ((ret = hex_upto(a.report_data, rd, sizeof(rd), "--report-data", &err)) != 0 ||
 	    (a.host_data &&
-	     (ret = hex_upto(a.host_data, o.host_data, 32, "--host-data", &err)) != 0) ||
-	    (a.firmware && (ret = file_read(a.firmware, MAX_FIRMWARE, &fw, &fw_len, &err)) != 0) ||
+	     (ret = hex_upto(a.host_data, host_data, sizeof(host_data), "--host-data", &err)) != 0) ||
 	    (a.id_block && (ret = read_id_files(&a, &id_block, &id_auth, &err)) != 0) ||
 	    (m.any && (ret = measure_args_open(&m, &err)) != 0))
 		goto fail;
-	o.firmware = fw;
-	o.firmware_len = fw_len;
+	if (!m.any) {
+		const struct payload_opts po = { .elf = builtin_payload,
+						 .elf_len = sizeof(builtin_payload),
+						 .mem_size = SIM_REPORT_MEM, .vcpus = 1,
+						 .guest_features = m.o.launch.guest_features };
+
+		if ((ret = payload_build(&po, &img, &err)) != 0)
+			goto fail;
+		m.o.launch.mode = MEASURE_MODE_PAYLOAD;
+		m.o.launch.payload = &img;
+	}
 	status = EXIT_FAILURE_;
-	if (m.any) {
+	{
 		/* A launch-only run of the launcher's sequence on the sim backend. */
-		struct launch_seq seq = { .opts = &m.o.launch, .policy = o.policy,
+		struct launch_seq seq = { .opts = &m.o.launch, .policy = policy,
 					  .id_block = id_block, .id_auth = id_auth,
-					  .author_key_en = a.author_key_en, .host_data = o.host_data };
+					  .author_key_en = a.author_key_en, .host_data = host_data };
 
 		if ((ret = backend_sim_open(a.dir, &be, &err)) != 0 ||
 		    (ret = guest_mem_alloc(&mem, SIM_REPORT_MEM, &err)) != 0 ||
 		    (ret = launch_sequence(&be, &mem, &seq, &err)) != 0)
 			goto fail;
-		sp = backend_sim_sp(&be);
-		measurement = be.measurement;
-		if (a.host)
-			ret = be.ops->hv_report(&be, rd, report, &err);
-		else
-			ret = be.ops->guest_request(&be, rd, (uint32_t)a.vmpl, report, &err);
-	} else {
-		if ((ret = sim_sp_open(a.dir, &sp, &err)) != 0 ||
-		    (ret = sim_demo_launch(sp, &o, &g, &err)) != 0)
-			goto fail;
-		measurement = g->measurement;
-		if (a.host)
-			ret = sim_hv_report(g, rd, report, NULL, &err);
-		else
-			ret = sim_guest_report(g, rd, (uint32_t)a.vmpl, report, &err);
 	}
+	sp = backend_sim_sp(&be);
+	if (a.host)
+		ret = be.ops->hv_report(&be, rd, report, &err);
+	else
+		ret = be.ops->guest_request(&be, rd, (uint32_t)a.vmpl, report, &err);
 	if (ret != 0 || (ret = file_write_atomic(a.out, report, sizeof(report), 0644, &err)) != 0)
 		goto fail;
 	if (a.table && ((ret = sim_store_cert_table(&sp->store, &table, &table_len, &err)) != 0 ||
 			(ret = file_write_atomic(a.table, table, table_len, 0644, &err)) != 0))
 		goto fail;
-	hex_encode(measurement, SNP_MEASUREMENT_SIZE, meas);
+	hex_encode(be.measurement, SNP_MEASUREMENT_SIZE, meas);
 	if (a.json) {
 		json_t *j = json_pack("{s:s, s:s, s:s?, s:I}", "report", a.out, "measurement", meas,
 				      "cert_table", a.table,
@@ -412,13 +428,10 @@ out:
 	free(id_auth);
 	free(id_block);
 	free(table);
-	free(fw);
 	measure_args_close(&m);
-	sim_guest_free(g);
+	payload_image_free(&img);
 	if (be.ops)
 		be.ops->close(&be); /* and its sp */
-	else
-		sim_sp_close(sp);
 	guest_mem_free(&mem);
 	return status;
 }

@@ -10,6 +10,8 @@
  *                      runs before the load and stores the device's answer
  *                      into the page (uc_mmio_map would split an 8-byte access
  *                      into two 4-byte calls)
+ *   CPUID              UC_HOOK_INSN (UC_X86_INS_CPUID), when the VM has the
+ *                      launch's CPUID page: its entry for the leaf
  *   exceptions         UC_HOOK_INTR with the vector (Unicorn never delivers
  *                      through the IDT or reports a triple fault)
  *   unmapped GPAs      UC_HOOK_MEM_UNMAPPED (a non-canonical address: #GP, as
@@ -19,9 +21,18 @@
  * return well before the slice's end with HLT just before RIP is HLT.
  * Unicorn 2.0.1 needs virtual = physical (identity paging), which the
  * payload boot gives (docs/launch-layout.md).
+ *
+ * libunicorn is loaded on the first use of emu (util/dl.h), not linked:
+ * loading it costs ~11 ms (45,000 relocations of a 19 MB library), which
+ * every command, `snpvm --version` included, paid when it was linked. Only
+ * its header is used at build time. Calls go through struct uc_api; the
+ * header's uc_ctl_* macros expand to uc_ctl, so they are spelt out as
+ * api->ctl calls with the same arguments.
  */
 #include "launcher/accel.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -29,13 +40,88 @@
 
 #include <unicorn/unicorn.h>
 
+#include "abi/cpuid-page.h"
 #include "launcher/guest-mem.h"
+#include "util/dl.h"
 #include "launcher/vcpu.h"
 #include "launcher/vm-state.h"
 
 #define EMU_PAGE 0x1000ull
 #define MSR_EFER 0xC0000080u
 #define CR0_PE 0x1ull
+
+#define UC_SONAME "libunicorn.so.2"
+#define UC_DEBIAN_PACKAGE "libunicorn2"
+
+/* The libunicorn functions emu calls, resolved from UC_SONAME. */
+struct uc_api {
+	void *handle;
+	uc_err (*open)(uc_arch arch, uc_mode mode, uc_engine **uc);
+	uc_err (*close)(uc_engine *uc);
+	uc_err (*ctl)(uc_engine *uc, uc_control_type control, ...);
+	uc_err (*emu_start)(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t timeout,
+			    size_t count);
+	uc_err (*emu_stop)(uc_engine *uc);
+	uc_err (*hook_add)(uc_engine *uc, uc_hook *hh, int type, void *callback, void *user_data,
+			   uint64_t begin, uint64_t end, ...);
+	uc_err (*mem_map_ptr)(uc_engine *uc, uint64_t address, size_t size, uint32_t perms,
+			      void *ptr);
+	uc_err (*mem_read)(uc_engine *uc, uint64_t address, void *bytes, size_t size);
+	uc_err (*reg_read)(uc_engine *uc, int regid, void *value);
+	uc_err (*reg_write)(uc_engine *uc, int regid, const void *value);
+	const char *(*strerror)(uc_err code);
+};
+
+static const char *const uc_api_names[] = {
+	"uc_open", "uc_close", "uc_ctl", "uc_emu_start", "uc_emu_stop", "uc_hook_add",
+	"uc_mem_map_ptr", "uc_mem_read", "uc_reg_read", "uc_reg_write", "uc_strerror",
+};
+
+/*
+ * A loaded library is process state (the dynamic loader's), so its table is
+ * too: loaded once, by the first caller, and never unloaded (engines of
+ * another VM in this process may still use it). A failure is kept and
+ * reported to every caller.
+ */
+static struct uc_api uc_api_loaded;
+static struct snp_err uc_api_err;
+static pthread_once_t uc_api_once = PTHREAD_ONCE_INIT;
+
+static void uc_api_load(void)
+{
+	struct uc_api *a = &uc_api_loaded;
+	void *fn[sizeof(uc_api_names) / sizeof(uc_api_names[0])];
+
+	if (dl_open(UC_SONAME, uc_api_names, fn, sizeof(fn) / sizeof(fn[0]), &a->handle,
+		    &uc_api_err) != 0) {
+		snp_err_prefix(&uc_api_err, "emu needs Unicorn 2 (install the Debian package "
+			       UC_DEBIAN_PACKAGE "): ");
+		return;
+	}
+	a->open = (uc_err(*)(uc_arch, uc_mode, uc_engine **))fn[0];
+	a->close = (uc_err(*)(uc_engine *))fn[1];
+	a->ctl = (uc_err(*)(uc_engine *, uc_control_type, ...))fn[2];
+	a->emu_start = (uc_err(*)(uc_engine *, uint64_t, uint64_t, uint64_t, size_t))fn[3];
+	a->emu_stop = (uc_err(*)(uc_engine *))fn[4];
+	a->hook_add = (uc_err(*)(uc_engine *, uc_hook *, int, void *, void *, uint64_t, uint64_t,
+				 ...))fn[5];
+	a->mem_map_ptr = (uc_err(*)(uc_engine *, uint64_t, size_t, uint32_t, void *))fn[6];
+	a->mem_read = (uc_err(*)(uc_engine *, uint64_t, void *, size_t))fn[7];
+	a->reg_read = (uc_err(*)(uc_engine *, int, void *))fn[8];
+	a->reg_write = (uc_err(*)(uc_engine *, int, const void *))fn[9];
+	a->strerror = (const char *(*)(uc_err))fn[10];
+}
+
+/* The loaded table, or NULL with err saying why (naming the package to install). */
+static const struct uc_api *uc_api_get(struct snp_err *err)
+{
+	pthread_once(&uc_api_once, uc_api_load);
+	if (uc_api_loaded.handle)
+		return &uc_api_loaded;
+	if (err)
+		*err = uc_api_err;
+	return NULL;
+}
 
 struct emu_mmio {
 	uint64_t base; /* page aligned */
@@ -45,6 +131,7 @@ struct emu_mmio {
 
 struct emu_vcpu {
 	struct vcpu *vcpu;
+	const struct uc_api *api;
 	uc_engine *uc;
 	struct emu_mmio mmio[IO_MAX_RANGES];
 	size_t nmmio;
@@ -60,15 +147,42 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static int uc_fail(struct snp_err *err, uc_err e, const char *what)
+static void *uc_api_load_thread(void *arg)
 {
-	return snp_errf(err, SNP_E_INTERNAL, "emu: %s: %s", what, uc_strerror(e));
+	(void)arg;
+	(void)uc_api_get(NULL);
+	return NULL;
+}
+
+/*
+ * The load on a detached thread that takes no signals; uc_api_get() waits for
+ * it. Only the first call starts one.
+ */
+static void emu_preload(void)
+{
+	static atomic_flag started = ATOMIC_FLAG_INIT;
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+
+	if (atomic_flag_test_and_set(&started) || pthread_attr_init(&attr) != 0)
+		return;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0)
+		(void)pthread_create(&t, &attr, uc_api_load_thread, NULL); /* else: loaded later */
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+}
+
+static int uc_fail(const struct emu_vcpu *e, struct snp_err *err, uc_err ue, const char *what)
+{
+	return snp_errf(err, SNP_E_INTERNAL, "emu: %s: %s", what, e->api->strerror(ue));
 }
 
 static int emu_probe(struct snp_err *err)
 {
-	(void)err;
-	return 0; /* linked in: always usable */
+	return uc_api_get(err) ? 0 : SNP_E_UNSUPPORTED;
 }
 
 static int emu_vm_init(struct vm *vm, struct snp_err *err)
@@ -94,14 +208,14 @@ static void emu_stop_with(struct emu_vcpu *e, const struct vcpu_exit *ex)
 		e->pending = *ex;
 		e->has_pending = true;
 	}
-	uc_emu_stop(e->uc);
+	e->api->emu_stop(e->uc);
 }
 
 /* A hook delivered an event: run the loop's handler now, stop the slice if it says so. */
 static void emu_deliver(struct emu_vcpu *e, const struct vcpu_exit *ex)
 {
 	if (vcpu_handle_exit(e->vcpu, ex) == VCPU_STOP)
-		uc_emu_stop(e->uc);
+		e->api->emu_stop(e->uc);
 }
 
 static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *opaque)
@@ -137,6 +251,42 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, voi
 	for (int i = 0; i < 4; i++)
 		data[i] = (uint8_t)(value >> (8 * i));
 	emu_deliver(e, &ex);
+}
+
+/*
+ * CPUID from the launch's CPUID page, with this vCPU's APIC ID in leaf 1
+ * EBX[31:24] and leaf 0xB EDX, as accel-kvm.c sets them; a leaf the page
+ * lacks is left to Unicorn (returns 0: not handled).
+ */
+static int hook_cpuid(uc_engine *uc, void *opaque)
+{
+	struct emu_vcpu *e = opaque;
+	const struct snp_cpuid_entry *c;
+	uint64_t rax = 0, rcx = 0;
+	uint32_t r[4];
+	static const int regs[4] = { UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX,
+				     UC_X86_REG_RDX };
+
+	if (e->api->reg_read(uc, UC_X86_REG_RAX, &rax) != UC_ERR_OK ||
+	    e->api->reg_read(uc, UC_X86_REG_RCX, &rcx) != UC_ERR_OK)
+		return 0;
+	c = cpuid_page_find(e->vcpu->vm->cfg.cpuid, (uint32_t)rax, (uint32_t)rcx);
+	if (!c)
+		return 0;
+	r[0] = c->eax;
+	r[1] = c->ebx;
+	r[2] = c->ecx;
+	r[3] = c->edx;
+	if (c->eax_in == 1)
+		r[1] = (r[1] & 0x00ffffffu) | (e->vcpu->idx << 24);
+	else if (c->eax_in == 0xb)
+		r[3] = e->vcpu->idx;
+	for (int i = 0; i < 4; i++) {
+		uint64_t v = r[i]; /* CPUID zero-extends into the 64-bit registers */
+
+		e->api->reg_write(uc, regs[i], &v);
+	}
+	return 1;
 }
 
 static struct emu_mmio *mmio_at(struct emu_vcpu *e, uint64_t addr)
@@ -237,12 +387,12 @@ static int emu_map_mmio(struct emu_vcpu *e, struct vm *vm, struct snp_err *err)
 			return snp_err_sys(err, "emu: MMIO backing page");
 		m = &e->mmio[e->nmmio++];
 		*m = (struct emu_mmio){ .base = base, .len = end - base, .page = p };
-		ue = uc_mem_map_ptr(e->uc, base, end - base, UC_PROT_READ | UC_PROT_WRITE, p);
+		ue = e->api->mem_map_ptr(e->uc, base, end - base, UC_PROT_READ | UC_PROT_WRITE, p);
 		if (ue == UC_ERR_OK)
-			ue = uc_hook_add(e->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+			ue = e->api->hook_add(e->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
 					 (void *)hook_mmio, e, base, end - 1);
 		if (ue != UC_ERR_OK)
-			return uc_fail(err, ue, "mapping an MMIO range");
+			return uc_fail(e, err, ue, "mapping an MMIO range");
 	}
 	return 0;
 }
@@ -250,37 +400,50 @@ static int emu_map_mmio(struct emu_vcpu *e, struct vm *vm, struct snp_err *err)
 static int emu_vcpu_init(struct vcpu *vcpu, struct snp_err *err)
 {
 	struct vm *vm = vcpu->vm;
+	const struct uc_api *api = uc_api_get(err);
 	struct emu_vcpu *e;
 	uc_hook h;
 	uc_err ue;
 	int ret;
 
+	if (!api)
+		return SNP_E_UNSUPPORTED;
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return snp_errf(err, SNP_E_NOMEM, "emu: vCPU state");
 	e->vcpu = vcpu;
-	ue = uc_open(UC_ARCH_X86, UC_MODE_64, &e->uc);
+	e->api = api;
+	ue = api->open(UC_ARCH_X86, UC_MODE_64, &e->uc);
 	if (ue != UC_ERR_OK) {
+		ret = uc_fail(e, err, ue, "uc_open");
 		free(e);
-		return uc_fail(err, ue, "uc_open");
+		return ret;
 	}
 	vcpu->accel = e;
 	/* one mapping of the VMM's RAM: guest stores are visible to devices and vice versa */
-	ue = uc_mem_map_ptr(e->uc, 0, vm->mem->size, UC_PROT_ALL, vm->mem->hva);
+	ue = api->mem_map_ptr(e->uc, 0, vm->mem->size, UC_PROT_ALL, vm->mem->hva);
 	if (ue != UC_ERR_OK)
-		return uc_fail(err, ue, "mapping guest RAM");
+		return uc_fail(e, err, ue, "mapping guest RAM");
 	if ((ret = emu_map_mmio(e, vm, err)) != 0)
 		return ret;
-	/* `until` never matches: slices end by time, hooks or HLT only */
-	if ((ue = uc_ctl_exits_enable(e->uc)) != UC_ERR_OK ||
-	    (ue = uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)hook_in, e, 1, 0,
-			      UC_X86_INS_IN)) != UC_ERR_OK ||
-	    (ue = uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)hook_out, e, 1, 0,
-			      UC_X86_INS_OUT)) != UC_ERR_OK ||
-	    (ue = uc_hook_add(e->uc, &h, UC_HOOK_INTR, (void *)hook_intr, e, 1, 0)) != UC_ERR_OK ||
-	    (ue = uc_hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)hook_unmapped, e, 1, 0)) !=
-		    UC_ERR_OK)
-		return uc_fail(err, ue, "adding hooks");
+	/*
+	 * uc_ctl_exits_enable(uc): `until` never matches, slices end by time,
+	 * hooks or HLT only
+	 */
+	if ((ue = api->ctl(e->uc, UC_CTL_WRITE(UC_CTL_UC_USE_EXITS, 1), 1)) != UC_ERR_OK ||
+	    (ue = api->hook_add(e->uc, &h, UC_HOOK_INSN, (void *)hook_in, e, 1, 0,
+				UC_X86_INS_IN)) != UC_ERR_OK ||
+	    (ue = api->hook_add(e->uc, &h, UC_HOOK_INSN, (void *)hook_out, e, 1, 0,
+				UC_X86_INS_OUT)) != UC_ERR_OK ||
+	    (ue = api->hook_add(e->uc, &h, UC_HOOK_INTR, (void *)hook_intr, e, 1, 0)) !=
+		    UC_ERR_OK ||
+	    (ue = api->hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)hook_unmapped, e, 1,
+				0)) != UC_ERR_OK)
+		return uc_fail(e, err, ue, "adding hooks");
+	if (vm->cfg.cpuid &&
+	    (ue = api->hook_add(e->uc, &h, UC_HOOK_INSN, (void *)hook_cpuid, e, 1, 0,
+				UC_X86_INS_CPUID)) != UC_ERR_OK)
+		return uc_fail(e, err, ue, "adding the CPUID hook");
 	return 0;
 }
 
@@ -291,7 +454,7 @@ static void emu_vcpu_exit(struct vcpu *vcpu)
 	if (!e)
 		return;
 	if (e->uc)
-		uc_close(e->uc);
+		e->api->close(e->uc);
 	emu_unmap_mmio(e);
 	free(e);
 	vcpu->accel = NULL;
@@ -303,25 +466,24 @@ static uint32_t seg_flags(uint16_t attrib)
 	return ((uint32_t)(attrib & 0xff) << 8) | ((uint32_t)(attrib & 0xf00) << 12);
 }
 
-static uc_err write_mmr(uc_engine *uc, int reg, const struct snp_vmsa_seg *s)
+static uc_err write_mmr(const struct emu_vcpu *e, int reg, const struct snp_vmsa_seg *s)
 {
 	uc_x86_mmr m = {
 		.selector = s->selector, .base = s->base, .limit = s->limit,
 		.flags = seg_flags(s->attrib),
 	};
 
-	return uc_reg_write(uc, reg, &m);
+	return e->api->reg_write(e->uc, reg, &m);
 }
 
-static uc_err write_u64(uc_engine *uc, int reg, uint64_t v)
+static uc_err write_u64(const struct emu_vcpu *e, int reg, uint64_t v)
 {
-	return uc_reg_write(uc, reg, &v);
+	return e->api->reg_write(e->uc, reg, &v);
 }
 
 static int emu_set_state(struct vcpu *vcpu, const struct snp_vmsa *st, struct snp_err *err)
 {
 	struct emu_vcpu *e = vcpu->accel;
-	uc_engine *uc = e->uc;
 	uc_x86_msr efer = { .rid = MSR_EFER, .value = st->efer };
 	const struct {
 		int reg;
@@ -339,34 +501,40 @@ static int emu_set_state(struct vcpu *vcpu, const struct snp_vmsa *st, struct sn
 				"emu: vCPU %u: a real-mode start (CR0.PE clear, as OVMF's reset vector) "
 				"cannot run on Unicorn; use the payload boot or kvm", vcpu->idx);
 	/* descriptor tables first, then paging, then selectors (loaded from the GDT in RAM) */
-	if ((ue = write_mmr(uc, UC_X86_REG_GDTR, &st->gdtr)) != UC_ERR_OK ||
-	    (ue = write_mmr(uc, UC_X86_REG_IDTR, &st->idtr)) != UC_ERR_OK ||
-	    (ue = write_u64(uc, UC_X86_REG_CR4, st->cr4)) != UC_ERR_OK ||
-	    (ue = write_u64(uc, UC_X86_REG_CR3, st->cr3)) != UC_ERR_OK ||
-	    (ue = uc_reg_write(uc, UC_X86_REG_MSR, &efer)) != UC_ERR_OK ||
-	    (ue = write_u64(uc, UC_X86_REG_CR0, st->cr0)) != UC_ERR_OK)
-		return uc_fail(err, ue, "control registers");
+	if ((ue = write_mmr(e, UC_X86_REG_GDTR, &st->gdtr)) != UC_ERR_OK ||
+	    (ue = write_mmr(e, UC_X86_REG_IDTR, &st->idtr)) != UC_ERR_OK ||
+	    (ue = write_u64(e, UC_X86_REG_CR4, st->cr4)) != UC_ERR_OK ||
+	    (ue = write_u64(e, UC_X86_REG_CR3, st->cr3)) != UC_ERR_OK ||
+	    (ue = e->api->reg_write(e->uc, UC_X86_REG_MSR, &efer)) != UC_ERR_OK ||
+	    (ue = write_u64(e, UC_X86_REG_CR0, st->cr0)) != UC_ERR_OK)
+		return uc_fail(e, err, ue, "control registers");
 	for (size_t i = 0; i < sizeof(sels) / sizeof(sels[0]); i++) {
-		if ((ue = write_u64(uc, sels[i].reg, sels[i].seg->selector)) != UC_ERR_OK)
+		if ((ue = write_u64(e, sels[i].reg, sels[i].seg->selector)) != UC_ERR_OK)
 			return snp_errf(err, SNP_E_INVALID,
 					"emu: vCPU %u: %s selector 0x%x: %s (is the GDT in RAM?)",
 					vcpu->idx, sels[i].name, sels[i].seg->selector,
-					uc_strerror(ue));
+					e->api->strerror(ue));
 	}
-	if ((st->fs.base && (ue = write_u64(uc, UC_X86_REG_FS_BASE, st->fs.base)) != UC_ERR_OK) ||
-	    (st->gs.base && (ue = write_u64(uc, UC_X86_REG_GS_BASE, st->gs.base)) != UC_ERR_OK) ||
-	    (ue = write_mmr(uc, UC_X86_REG_TR, &st->tr)) != UC_ERR_OK ||
-	    (ue = write_mmr(uc, UC_X86_REG_LDTR, &st->ldtr)) != UC_ERR_OK)
-		return uc_fail(err, ue, "segment registers");
-	if ((ue = write_u64(uc, UC_X86_REG_RIP, st->rip)) != UC_ERR_OK ||
-	    (ue = write_u64(uc, UC_X86_REG_RSP, st->rsp)) != UC_ERR_OK ||
-	    (ue = write_u64(uc, UC_X86_REG_RSI, st->rsi)) != UC_ERR_OK ||
-	    (ue = write_u64(uc, UC_X86_REG_RDI, st->rdi)) != UC_ERR_OK ||
-	    (ue = write_u64(uc, UC_X86_REG_RDX, st->rdx)) != UC_ERR_OK ||
-	    (ue = write_u64(uc, UC_X86_REG_RFLAGS, st->rflags)) != UC_ERR_OK)
-		return uc_fail(err, ue, "general registers");
-	/* the VMM may have written code since any earlier run: drop translated blocks */
-	uc_ctl_remove_cache(uc, 0, vcpu->vm->mem->size);
+	if ((st->fs.base && (ue = write_u64(e, UC_X86_REG_FS_BASE, st->fs.base)) != UC_ERR_OK) ||
+	    (st->gs.base && (ue = write_u64(e, UC_X86_REG_GS_BASE, st->gs.base)) != UC_ERR_OK) ||
+	    (ue = write_mmr(e, UC_X86_REG_TR, &st->tr)) != UC_ERR_OK ||
+	    (ue = write_mmr(e, UC_X86_REG_LDTR, &st->ldtr)) != UC_ERR_OK)
+		return uc_fail(e, err, ue, "segment registers");
+	if ((ue = write_u64(e, UC_X86_REG_RIP, st->rip)) != UC_ERR_OK ||
+	    (ue = write_u64(e, UC_X86_REG_RSP, st->rsp)) != UC_ERR_OK ||
+	    (ue = write_u64(e, UC_X86_REG_RSI, st->rsi)) != UC_ERR_OK ||
+	    (ue = write_u64(e, UC_X86_REG_RDI, st->rdi)) != UC_ERR_OK ||
+	    (ue = write_u64(e, UC_X86_REG_RDX, st->rdx)) != UC_ERR_OK ||
+	    (ue = write_u64(e, UC_X86_REG_RFLAGS, st->rflags)) != UC_ERR_OK)
+		return uc_fail(e, err, ue, "general registers");
+	/*
+	 * uc_ctl_remove_cache(uc, 0, size): the VMM may have written code since
+	 * any earlier run, drop translated blocks (Unicorn reads both bounds as
+	 * uint64_t)
+	 */
+	if ((ue = e->api->ctl(e->uc, UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2), (uint64_t)0,
+			      (uint64_t)vcpu->vm->mem->size)) != UC_ERR_OK)
+		return uc_fail(e, err, ue, "dropping translated code");
 	return 0;
 }
 
@@ -381,7 +549,7 @@ static void emu_exit_from_error(struct emu_vcpu *e, uc_err ue, struct vcpu_exit 
 	case UC_ERR_READ_UNMAPPED:
 	case UC_ERR_WRITE_UNMAPPED:
 	case UC_ERR_FETCH_UNMAPPED:
-		uc_reg_read(e->uc, UC_X86_REG_RIP, &rip);
+		e->api->reg_read(e->uc, UC_X86_REG_RIP, &rip);
 		*ex = (struct vcpu_exit){
 			.kind = VCPU_EXIT_UNMAPPED,
 			.u.unmapped = { .gpa = rip, .is_write = ue == UC_ERR_WRITE_UNMAPPED,
@@ -390,7 +558,7 @@ static void emu_exit_from_error(struct emu_vcpu *e, uc_err ue, struct vcpu_exit 
 		return;
 	default:
 		*ex = (struct vcpu_exit){ .kind = VCPU_EXIT_INTERNAL,
-					  .u.other = { .code = ue, .what = uc_strerror(ue) } };
+					  .u.other = { .code = ue, .what = e->api->strerror(ue) } };
 	}
 }
 
@@ -399,8 +567,8 @@ static bool after_hlt(struct emu_vcpu *e)
 	uint64_t rip = 0;
 	uint8_t b = 0;
 
-	return uc_reg_read(e->uc, UC_X86_REG_RIP, &rip) == UC_ERR_OK && rip > 0 &&
-	       uc_mem_read(e->uc, rip - 1, &b, 1) == UC_ERR_OK && b == 0xf4;
+	return e->api->reg_read(e->uc, UC_X86_REG_RIP, &rip) == UC_ERR_OK && rip > 0 &&
+	       e->api->mem_read(e->uc, rip - 1, &b, 1) == UC_ERR_OK && b == 0xf4;
 }
 
 static int emu_run(struct vcpu *vcpu, uint64_t slice_us, struct vcpu_exit *ex, struct snp_err *err)
@@ -412,9 +580,9 @@ static int emu_run(struct vcpu *vcpu, uint64_t slice_us, struct vcpu_exit *ex, s
 	(void)err;
 	*ex = (struct vcpu_exit){ .kind = VCPU_EXIT_NONE };
 	e->has_pending = false;
-	uc_reg_read(e->uc, UC_X86_REG_RIP, &rip);
+	e->api->reg_read(e->uc, UC_X86_REG_RIP, &rip);
 	t0 = now_us();
-	ue = uc_emu_start(e->uc, rip, 0, slice_us, 0);
+	ue = e->api->emu_start(e->uc, rip, 0, slice_us, 0);
 	elapsed = now_us() - t0;
 	if (e->has_pending)
 		*ex = e->pending;
@@ -432,10 +600,10 @@ static void emu_read_insn(struct vcpu *vcpu, uint64_t *rip, uint8_t insn[16], si
 
 	*rip = 0;
 	*len = 0;
-	if (!e || uc_reg_read(e->uc, UC_X86_REG_RIP, rip) != UC_ERR_OK)
+	if (!e || e->api->reg_read(e->uc, UC_X86_REG_RIP, rip) != UC_ERR_OK)
 		return;
 	/* identity paging: the virtual RIP is the GPA; stop at the first unreadable byte */
-	for (n = 0; n < 16 && uc_mem_read(e->uc, *rip + n, &insn[n], 1) == UC_ERR_OK; n++)
+	for (n = 0; n < 16 && e->api->mem_read(e->uc, *rip + n, &insn[n], 1) == UC_ERR_OK; n++)
 		;
 	*len = n;
 }
@@ -449,6 +617,7 @@ const struct accel_ops accel_emu_ops = {
 	.name = "emu",
 	.threaded = false,
 	.probe = emu_probe,
+	.preload = emu_preload,
 	.vm_init = emu_vm_init,
 	.vm_exit = emu_vm_exit,
 	.vcpu_init = emu_vcpu_init,

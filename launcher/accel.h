@@ -37,6 +37,11 @@ struct accel_ops {
 	bool threaded; /* one host thread per vCPU (else round-robin on one thread) */
 	/* 0 if this accelerator works on this host; otherwise an error saying why not. */
 	int (*probe)(struct snp_err *err);
+	/*
+	 * Optional: starts in the background what probe would load (emu:
+	 * libunicorn), so that work overlaps the caller's; probe then waits for it.
+	 */
+	void (*preload)(void);
 	/* Sets up the VM on vm->mem; the I/O registry's MMIO ranges are final. */
 	int (*vm_init)(struct vm *vm, struct snp_err *err);
 	void (*vm_exit)(struct vm *vm);
@@ -63,9 +68,20 @@ extern const struct accel_ops accel_emu_ops;
  * The accelerator for name: "kvm", "emu", or "auto"/NULL (kvm when its probe
  * succeeds, else emu; why_not, if non-NULL, then says why kvm was passed
  * over, or is left empty). Returns NULL with err filled when the named one is
- * unusable here (the message says why) or the name is unknown.
+ * unusable here (the message says why: emu's probe loads libunicorn and names
+ * the Debian package when it is missing), when auto finds neither usable, or
+ * when the name is unknown.
  */
 const struct accel_ops *accel_select(const char *name, struct snp_err *why_not,
 				     struct snp_err *err);
+
+/*
+ * Best effort, never fails: starts loading what the accelerator accel_select
+ * would pick for name needs before its first VM (emu: libunicorn, ~11 ms of
+ * dynamic loading), on a background thread, so a launch's own work
+ * (policy, images, the security backend, LAUNCH_*) runs meanwhile. A load
+ * failure is reported by accel_select as without it.
+ */
+void accel_preload(const char *name);
 
 #endif

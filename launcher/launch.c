@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi/cpuid-page.h"
 #include "abi/sev-status.h"
 #include "launcher/backend.h"
 #include "launcher/guest-mem.h"
@@ -221,7 +222,11 @@ static int run_vm(const struct launch_policy *p, const struct launch_run_opts *r
 		  struct sev_backend *be, struct guest_mem *mem, const struct snp_vmsa *vcpu,
 		  struct launch_result *res, struct snp_err *err)
 {
+	/* the CPUID page as launched (the backend filled it): what CPUID returns on emu */
+	const uint8_t *cpuid_gpa = guest_mem_hva(mem, PAYLOAD_CPUID_GPA, SNP_CPUID_PAGE_SIZE);
+	struct snp_cpuid_page cpuid;
 	const struct vm_config cfg = {
+		.cpuid = &cpuid,
 		.accel = ro->accel ? ro->accel : p->accel,
 		.vcpus = p->vcpus,
 		.console_fd = ro->console_fd,
@@ -233,6 +238,11 @@ static int run_vm(const struct launch_policy *p, const struct launch_run_opts *r
 	struct vm *vm = NULL;
 	int ret;
 
+	if (!cpuid_gpa)
+		return snp_errf(err, SNP_E_INTERNAL, "launch: no CPUID page in guest memory");
+	if ((ret = cpuid_page_parse(cpuid_gpa, SNP_CPUID_PAGE_SIZE, &cpuid, err)) != 0)
+		return snp_err_prefix(err, "launch: the CPUID page at 0x%llx: ",
+				      (unsigned long long)PAYLOAD_CPUID_GPA);
 	if ((ret = vm_create(&cfg, mem, &vm, err)) != 0)
 		return ret;
 	snprintf(res->accel, sizeof(res->accel), "%s", vm_accel_name(vm));

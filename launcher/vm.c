@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "launcher/accel.h"
 #include "launcher/guest-mem.h"
@@ -40,17 +41,38 @@ const struct accel_ops *accel_select(const char *name, struct snp_err *why_not,
 			return &accel_kvm_ops;
 		if (why_not)
 			*why_not = why;
-		return &accel_emu_ops;
+		if (accel_emu_ops.probe(err) == 0)
+			return &accel_emu_ops;
+		snp_err_prefix(err, "no accelerator: kvm: %s; ", why.msg);
+		return NULL;
 	}
 	if (strcmp(name, "kvm") == 0) {
 		if (accel_kvm_ops.probe(err) != 0)
 			return NULL;
 		return &accel_kvm_ops;
 	}
-	if (strcmp(name, "emu") == 0)
+	if (strcmp(name, "emu") == 0) {
+		if (accel_emu_ops.probe(err) != 0)
+			return NULL;
 		return &accel_emu_ops;
+	}
 	snp_errf(err, SNP_E_INVALID, "accelerator \"%s\": want auto, kvm or emu", name);
 	return NULL;
+}
+
+void accel_preload(const char *name)
+{
+	const struct accel_ops *a = NULL;
+
+	/* auto: a host without /dev/kvm gets emu (kvm's full probe creates a VM: left to select) */
+	if (!name || strcmp(name, "auto") == 0)
+		a = access("/dev/kvm", R_OK | W_OK) == 0 ? &accel_kvm_ops : &accel_emu_ops;
+	else if (strcmp(name, "kvm") == 0)
+		a = &accel_kvm_ops;
+	else if (strcmp(name, "emu") == 0)
+		a = &accel_emu_ops;
+	if (a && a->preload)
+		a->preload();
 }
 
 const char *vm_end_name(enum vm_end end)

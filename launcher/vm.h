@@ -24,6 +24,7 @@
 #include "util/err.h"
 
 struct guest_mem;
+struct snp_cpuid_page;
 struct vm;
 
 /*
@@ -43,6 +44,13 @@ struct vm_config {
 	guest_report_fn *report; /* NULL: the mailbox answers "no backend" */
 	void *report_ctx;
 	const char *channel_path; /* Unix socket for the report channel, or NULL (none) */
+	/*
+	 * The launch's CPUID page (borrowed: must outlive the VM), or NULL. On
+	 * emu the CPUID instruction returns its entries (APIC ID per vCPU; a leaf
+	 * it lacks keeps Unicorn's own value); kvm gives the host's supported
+	 * CPUID either way.
+	 */
+	const struct snp_cpuid_page *cpuid;
 };
 
 enum vm_end {

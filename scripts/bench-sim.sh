@@ -15,10 +15,10 @@ hyperfine -N -w 5 -r 50 --export-markdown "$tmp/sim.md" \
 	-n "openssl ECDSA P-384 sign (baseline)" \
 	"openssl dgst -sha384 -sign $tmp/sim/keys/vcek.key -out $tmp/sig $tmp/msg" \
 	-n "snpvm sim status" "$bin sim status --dir $tmp/sim" \
-	-n "snpvm sim report (demo launch: 4 pages)" \
+	-n "snpvm sim report (built-in payload: 17 pages)" \
 	"$bin sim report --dir $tmp/sim --report-data 00 --out $tmp/r.bin" \
-	-n "snpvm sim report --firmware OVMF.fd (512 + 3 pages)" \
-	"$bin sim report --dir $tmp/sim --report-data 00 --firmware $fw --out $tmp/r.bin" \
+	-n "snpvm sim report --ovmf OVMF.fd --vcpus 1 (544 pages: firmware, SEV metadata sections, VMSA)" \
+	"$bin sim report --dir $tmp/sim --report-data 00 --ovmf $fw --vcpus 1 --vcpu-type EPYC-Milan --out $tmp/r.bin" \
 	>/dev/null
 base=$(sed -n 's/^| `openssl[^|]*| \([0-9.]*\) .*/\1/p' "$tmp/sim.md")
 echo "| command | mean [ms] | ratio to the baseline |"

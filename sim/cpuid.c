@@ -42,25 +42,6 @@ static uint32_t value(const struct sim_platform *plat, uint32_t v)
 			: v;
 }
 
-/*
- * Leaves whose result depends on the ECX sub-leaf. For every other leaf the
- * guest ignores ECX_IN, so an entry must carry ECX_IN 0: otherwise a page could
- * slip a leaf past the check by giving it an index the table does not list.
- */
-static bool is_indexed(uint32_t eax_in)
-{
-	static const uint32_t indexed[] = {
-		0x00000004, 0x00000007, 0x0000000b, 0x0000000d, 0x0000000f, 0x00000010,
-		0x00000012, 0x00000014, 0x00000017, 0x00000018, 0x0000001d, 0x0000001e,
-		0x0000001f, 0x00000020, 0x8000001d, 0x80000020, 0x80000026,
-	};
-
-	for (size_t i = 0; i < sizeof(indexed) / sizeof(indexed[0]); i++)
-		if (indexed[i] == eax_in)
-			return true;
-	return false;
-}
-
 static const struct leaf *find(uint32_t eax_in, uint32_t ecx_in)
 {
 	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++)
@@ -80,7 +61,12 @@ bool sim_cpuid_check(const struct sim_platform *plat, const struct snp_cpuid_pag
 		const struct leaf *l;
 		uint32_t *regs[4] = { &c->eax, &c->ebx, &c->ecx, &c->edx };
 
-		if (!is_indexed(c->eax_in) && c->ecx_in != 0) {
+		/*
+		 * For a leaf without sub-leaves the guest ignores ECX_IN, so an entry
+		 * must carry ECX_IN 0: otherwise a page could slip a leaf past the
+		 * check by giving it an index the table does not list.
+		 */
+		if (!cpuid_leaf_is_indexed(c->eax_in) && c->ecx_in != 0) {
 			c->ecx_in = 0;
 			ok = false;
 		}

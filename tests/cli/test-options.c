@@ -123,7 +123,7 @@ static void help_lists_every_option(void **state)
 		{ { "sim", "kds" }, { "--dir DIR", "--listen IP:PORT" } },
 		{ { "sim", "report" },
 		  { "--report-data HEX", "--out FILE", "--vmpl N", "--host", "--policy N",
-		    "--host-data HEX", "--firmware FILE", "--id-block FILE", "--id-auth FILE",
+		    "--host-data HEX", "--id-block FILE", "--id-auth FILE",
 		    "--author-key-en", "--cert-table FILE", "--ovmf FILE", "--vcpus N",
 		    "--vcpu-family N" } },
 		{ { "id-block" },

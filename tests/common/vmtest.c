@@ -17,7 +17,7 @@
 /* ELF64 header (64 bytes) + one PT_LOAD program header (56 bytes), then the code at 0x1000. */
 #define ELF_CODE_OFF 0x1000u
 
-static uint8_t *wrap_in_elf(const uint8_t *code, size_t len, size_t *elf_len)
+uint8_t *vmtest_elf(const uint8_t *code, size_t len, size_t *elf_len)
 {
 	uint8_t *e = calloc(1, ELF_CODE_OFF + len), *ph = e + 64;
 
@@ -74,7 +74,7 @@ void vmtest_create(struct vmtest *t, const char *accel, unsigned vcpus, const ui
 	if (!c.timeout_ms)
 		c.timeout_ms = VMTEST_TIMEOUT_MS; /* a broken VMM fails the test instead of hanging it */
 	/* the payload boot's layout, as `snpvm launch` loads it (docs/launch-layout.md) */
-	elf = wrap_in_elf(code, len, &o.elf_len);
+	elf = vmtest_elf(code, len, &o.elf_len);
 	o.elf = elf;
 	if (payload_build(&o, &img, &err) != 0)
 		fail_msg("payload_build: %s", err.msg);

@@ -26,6 +26,12 @@ struct vmtest {
 };
 
 /*
+ * The one-segment ELF the guests run as: code at VMTEST_CODE_GPA (the entry),
+ * file offset 0x1000, RWX. Returns malloc'd bytes (*elf_len of them).
+ */
+uint8_t *vmtest_elf(const uint8_t *code, size_t len, size_t *elf_len);
+
+/*
  * Skips the current test (cmocka skip(), with the reason printed) unless
  * accel ("emu", "kvm") works on this host.
  */

@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "tests/common/testutil.h"
+#include "tests/common/vmtest.h"
 #include "tests/sim/simtest.h"
 #include "util/file.h"
 #include "util/hex.h"
@@ -268,6 +269,23 @@ static void misbehaving_guests_end_with_their_status(void **state)
 	run_result_free(&r);
 }
 
+/*
+ * On emu the guest's CPUID answers with the CPUID page the sim filled at
+ * launch (tests/guests/cpuid.c compares every entry; the APIC ID fields
+ * excepted).
+ */
+static void emu_guest_sees_the_launch_cpuid(void **state)
+{
+	static const char *const t30[] = { "--timeout", "30", NULL };
+	struct env *e = *state;
+	struct run_result r;
+
+	if (launch_guest(e, "cpuid", NULL, t30, &r) != 0)
+		fail_msg("cpuid guest: status %d: %s%s", r.status, r.out, r.err);
+	assert_non_null(strstr(r.out, " leaves as the CPUID page says\n"));
+	run_result_free(&r);
+}
+
 static void launch_only_hv_report_and_refusals(void **state)
 {
 	struct env *e = *state;
@@ -494,13 +512,57 @@ static void sigterm_stops_the_guest(void **state)
 	assert_int_equal(WEXITSTATUS(st), 7);
 }
 
+/*
+ * `snpvm sim report` without launch flags is a launch-only run of the
+ * launcher: the payload boot of a one-page ELF whose code is
+ * `xor eax, eax; out 0xf4, al; jmp $`, 1 vCPU, 64 MiB. Built here
+ * independently, that ELF's policy file gives the same MEASUREMENT under
+ * `snpvm measure`, and `snpvm launch` runs it to exit status 0.
+ */
+static void sim_report_launches_a_payload(void **state)
+{
+	static const uint8_t code[] = { 0x31, 0xc0, 0xe6, 0xf4, 0xeb, 0xfe };
+	struct env *e = *state;
+	struct snp_err err = { 0 };
+	struct run_result r;
+	char elf_path[1300], p[1200], out[1300], want[200];
+	const char *argv_m[] = { "measure", p, NULL };
+	const char *argv_l[] = { "launch", p, "--accel", "emu", "--timeout", "60", NULL };
+	const char *argv_s[] = { "sim", "report", "--dir", e->dir, "--report-data", "00",
+				 "--out", out, NULL };
+	size_t len;
+	uint8_t *elf = vmtest_elf(code, sizeof(code), &len);
+
+	(void)state;
+	snprintf(elf_path, sizeof(elf_path), "%s/exit0.elf", e->dir);
+	snprintf(out, sizeof(out), "%s/default.bin", e->dir);
+	assert_int_equal(file_write_atomic(elf_path, elf, len, 0644, &err), 0);
+	free(elf);
+	snprintf(p, sizeof(p), "%s", policy(e, "exit0", "payload", elf_path, NULL));
+	run_snpvm(argv_m, NULL, &r);
+	assert_int_equal(r.status, 0);
+	snprintf(want, sizeof(want), "measurement %s", r.out); /* "<hex>\n" */
+	run_result_free(&r);
+	run_snpvm(argv_s, NULL, &r);
+	if (r.status != 0)
+		fail_msg("sim report: %d: %s", r.status, r.err);
+	assert_non_null(strstr(r.out, want));
+	run_result_free(&r);
+	run_snpvm(argv_l, NULL, &r);
+	if (r.status != 0)
+		fail_msg("launch: %d: %s", r.status, r.err);
+	run_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(report_guest_verifies_on_emu),
+		cmocka_unit_test(sim_report_launches_a_payload),
 		cmocka_unit_test(report_guest_verifies_on_kvm),
 		cmocka_unit_test(report_socket_relays_to_the_serving_guest),
 		cmocka_unit_test(misbehaving_guests_end_with_their_status),
+		cmocka_unit_test(emu_guest_sees_the_launch_cpuid),
 		cmocka_unit_test(launch_only_hv_report_and_refusals),
 		cmocka_unit_test(firmware_refusal_is_status_1),
 		cmocka_unit_test(firmware_launch_only_matches_measure_flags),

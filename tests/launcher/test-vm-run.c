@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "abi/cpuid-page.h"
 #include "abi/endian.h"
 #include "abi/report.h"
 #include "launcher/dev-mailbox.h"
@@ -300,6 +301,58 @@ static void two_vms_in_one_process(void **state)
 	vmtest_destroy(&b.t);
 }
 
+/* ---- CPUID (emu): the launch's CPUID page ---- */
+
+#define CPUID_OUT 0x200000u
+
+/* guest_cpuid's stores: 0x80000008 EAX..EDX, 1 EBX, 7.1 EBX, 0 EBX ECX EDX */
+static void cpuid_run(const struct snp_cpuid_page *page, uint32_t out[9])
+{
+	struct vm_config cfg = { .cpuid = page };
+	struct vmtest t;
+
+	vmtest_create(&t, "emu", 1, guest_cpuid, sizeof(guest_cpuid), &cfg);
+	vmtest_run(&t);
+	assert_end(&t.res, VM_END_EXIT);
+	for (int i = 0; i < 9; i++)
+		out[i] = le32_get(t.mem.hva + CPUID_OUT + 4 * i);
+	vmtest_destroy(&t);
+}
+
+static void emu_cpuid_returns_the_launch_page(void **state)
+{
+	struct snp_cpuid_page page = {
+		.count = 3,
+		.entries = {
+			{ .eax_in = 0x80000008, .eax = 0x00003030, .ebx = 0x1234f000,
+			  .ecx = 0x0000abcd, .edx = 0x00000042 },
+			{ .eax_in = 1, .eax = 0x00a00f11, .ebx = 0xff000800, .ecx = 0xfef83203,
+			  .edx = 0x178bfbff },
+			{ .eax_in = 7, .ecx_in = 0, .ebx = 0xdeadbeef },
+		},
+	};
+	uint32_t own[9], got[9];
+
+	(void)state;
+	vmtest_require("emu");
+	cpuid_run(NULL, own); /* Unicorn's own CPU model */
+	cpuid_run(&page, got);
+	/* the page's leaf, its ECX ignored (not an indexed leaf) */
+	assert_int_equal(got[0], 0x00003030);
+	assert_int_equal(got[1], 0x1234f000);
+	assert_int_equal(got[2], 0x0000abcd);
+	assert_int_equal(got[3], 0x00000042);
+	assert_int_not_equal(own[1], 0x1234f000);
+	/* leaf 1: EBX[31:24] is the vCPU's APIC ID (0), the rest the page's */
+	assert_int_equal(got[4], 0x00000800);
+	/* leaf 7 sub-leaf 1 and leaf 0 are not in the page: Unicorn's values */
+	assert_int_equal(got[5], own[5]);
+	assert_int_not_equal(got[5], 0xdeadbeef);
+	assert_int_equal(got[6], own[6]);
+	assert_int_equal(got[7], own[7]);
+	assert_int_equal(got[8], own[8]);
+}
+
 /* ---- the guest-request mailbox ---- */
 
 #define REQ_PAGE 0x200000ull
@@ -560,7 +613,8 @@ static void report_channel_refuses_an_existing_path(void **state)
 int main(void)
 {
 	static char emu[] = "emu", kvm[] = "kvm";
-	const struct CMUnitTest emu_tests[] = { ACCEL_TESTS(emu) };
+	const struct CMUnitTest emu_tests[] = { ACCEL_TESTS(emu),
+						cmocka_unit_test(emu_cpuid_returns_the_launch_page) };
 	const struct CMUnitTest kvm_tests[] = { ACCEL_TESTS(kvm) };
 	int failed = 0;
 
