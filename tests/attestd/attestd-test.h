@@ -27,7 +27,6 @@
 #include "attestd/jwk.h"
 #include "attestd/service.h"
 #include "attestd/store.h"
-#include "sim/demo.h"
 #include "sim/sp.h"
 #include "tests/common/testutil.h"
 #include "tests/sim/simtest.h"
@@ -70,17 +69,26 @@ static inline void afx_log(void *ctx, const char *line)
 	pthread_mutex_unlock(&f->loglock);
 }
 
-/* A running sim guest launched with policy (and the platform allowing DEBUG). */
+/*
+ * A running sim guest launched with policy (and the platform allowing DEBUG):
+ * one measured page below 4 GiB, HOST_DATA 0x5a...; what it contains does not
+ * matter to attestd, only that the sim signs its reports.
+ */
 static inline struct sim_guest *afx_guest(struct afx *f, uint64_t policy)
 {
-	struct sim_demo_opts o = { .policy = policy };
+	static const char text[] = "snpvm attestd test guest";
+	uint8_t page[4096] = { 0 }, host_data[32];
 	struct snp_err err = { 0 };
 	struct sim_guest *g = NULL;
 
-	memset(o.host_data, 0x5a, sizeof(o.host_data));
+	memcpy(page, text, sizeof(text));
+	memset(host_data, 0x5a, sizeof(host_data));
 	f->sp->debug_allowed = true;
-	if (sim_demo_launch(f->sp, &o, &g, &err) != 0)
-		fail_msg("sim_demo_launch: %s", err.msg);
+	if (sim_launch_start(f->sp, policy, NULL, &g, NULL, &err) != 0 ||
+	    sim_launch_update(g, 0xfffff000ull, page, sizeof(page), SNP_PAGE_TYPE_NORMAL, NULL,
+			      &err) != 0 ||
+	    sim_launch_finish(g, NULL, NULL, false, host_data, NULL, &err) != 0)
+		fail_msg("sim launch: %s", err.msg);
 	return g;
 }
 
