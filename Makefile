@@ -212,8 +212,8 @@ fuzz: | deps-check
 bench: $(BUILD)/snpvm $(BENCH_BINS) | deps-check
 	@scripts/bench.sh $(BUILD)/snpvm
 
-demo: $(BUILD)/snpvm | deps-check
-	@scripts/demo.sh $(BUILD)/snpvm
+demo: $(BUILD)/snpvm $(BUILD)/tests/guests/serve.elf | deps-check
+	@scripts/demo.sh $(BUILD)/snpvm $(BUILD)/tests/guests/serve.elf
 
 install: $(BUILD)/snpvm
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

@@ -71,6 +71,17 @@ static int evidence_check(const struct tsm_evidence *ev, const uint8_t *want_rd,
 	return 0;
 }
 
+/* res->attest_request = {"cookie", "body"} of the /attest just sent. */
+static int keep_request(const char *cookie, const char *body, struct agent_result *res,
+			struct snp_err *err)
+{
+	json_t *o = json_pack("{s:s,s:s}", "cookie", cookie, "body", body);
+
+	res->attest_request = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return res->attest_request ? 0 : snp_errf(err, SNP_E_NOMEM, "out of memory");
+}
+
 int agent_fetch_secret(const struct agent_opts *o, struct agent_result *res, struct snp_err *err)
 {
 	struct agent_http h;
@@ -142,6 +153,8 @@ int agent_fetch_secret(const struct agent_opts *o, struct agent_result *res, str
 	    (ret = rcar_token_parse((const char *)r.body, r.len, &token, err)) != 0)
 		goto out;
 	agent_http_resp_free(&r);
+	if (o->keep_attest && (ret = keep_request(h.cookie, body, res, err)) != 0)
+		goto out;
 	/* the resource, wrapped to our key */
 	if ((ret = step_call(&h, "resource", o->url, path, NULL, &r, err)) != 0)
 		goto out;
@@ -174,4 +187,6 @@ out:
 void agent_result_free(struct agent_result *res)
 {
 	secret_free(&res->secret);
+	free(res->attest_request);
+	res->attest_request = NULL;
 }

@@ -43,6 +43,7 @@ struct agent_opts {
 	enum agent_evidence_form form;
 	const char *ca_file;  /* CA bundle for https, or NULL: the system's */
 	long connect_timeout_ms, timeout_ms; /* 0: attest/kds-curl.h's defaults */
+	bool keep_attest;     /* hand back the /attest request (res->attest_request) */
 };
 
 struct agent_result {
@@ -55,6 +56,12 @@ struct agent_result {
 	uint8_t measurement[SNP_MEASUREMENT_SIZE];
 	uint32_t vmpl;
 	size_t cert_table_len;                    /* 0: none sent */
+	/*
+	 * With keep_attest: {"cookie": <session id>, "body": <the /attest JSON
+	 * sent>} as JSON text (malloc'd) - no key, no secret; for showing that a
+	 * replayed request is refused (the nonce is single-use).
+	 */
+	char *attest_request;
 };
 
 /*

@@ -22,7 +22,7 @@ static const char *const provider_names[] = { "tsm", "sev-guest", "sim" };
 static const enum jwk_kind key_kinds[] = { JWK_EC_P256, JWK_EC_P384, JWK_EC_P521, JWK_RSA };
 
 struct agent_args {
-	const char *url, *resource, *out, *sim_socket, *ca_file, *tsm_root;
+	const char *url, *resource, *out, *sim_socket, *ca_file, *tsm_root, *keep_attest;
 	int provider, key, form;
 	uint64_t timeout_s;
 	unsigned privlevel;
@@ -112,6 +112,9 @@ int cmd_agent(int argc, char **argv)
 			   "CA certificates for an https URL (default: the system's)"),
 		OPT_U64("timeout", &a.timeout_s, 1, 3600, "S",
 			"limit for each HTTP request, in seconds (default 20)"),
+		OPT_STRING("keep-attest", &a.keep_attest, "FILE",
+			   "also write the /attest request sent and its session cookie to FILE\n"
+			   "(mode 0600; no key, no secret): to show a replay being refused"),
 		OPT_FLAG("json", &a.json, "print a JSON summary (never the secret)"),
 		OPT_END,
 	};
@@ -146,6 +149,7 @@ int cmd_agent(int argc, char **argv)
 								 : AGENT_EVIDENCE_AUTO;
 	o.ca_file = a.ca_file;
 	o.timeout_ms = (long)a.timeout_s * 1000;
+	o.keep_attest = a.keep_attest != NULL;
 	if (o.provider->insecure)
 		log_warn("provider %s is INSECURE: a simulated report, no confidentiality",
 			 o.provider->name);
@@ -163,6 +167,10 @@ int cmd_agent(int argc, char **argv)
 	} else if ((ret = file_write_atomic(a.out, r.secret.p, r.secret.len, 0600, &err)) != 0) {
 		goto fail;
 	}
+	if (a.keep_attest &&
+	    (ret = file_write_atomic(a.keep_attest, r.attest_request, strlen(r.attest_request), 0600,
+				     &err)) != 0)
+		goto fail;
 	if ((ret = print_summary(&a, &r, &err)) != 0)
 		goto fail;
 	status = EXIT_DONE;

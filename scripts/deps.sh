@@ -23,8 +23,8 @@ pkgs_of() {
 	# python3-jwcrypto: the independent JOSE implementation of the interop tests
 	# postgresql: the server attestd's PostgreSQL store tests start on a private socket
 	test) echo libcmocka-dev openssl python3-jwcrypto postgresql ;;
-	# make demo: scripts/demo.sh draws its nonce with the openssl CLI
-	demo) echo openssl ;;
+	# make demo: scripts/demo.sh replays a request with curl and reads JSON with python3
+	demo) echo curl python3 ;;
 	# make bench: scripts/bench-*.sh
 	bench) echo hyperfine python3 openssl ;;
 	# CC=clang: the compiler and its runtime (sanitizers)
