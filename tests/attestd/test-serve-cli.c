@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "tests/attestd/attestd-test.h"
 #include "tests/common/httpc.h"
 #include "util/file.h"
@@ -146,6 +148,122 @@ static void serve_runs_and_stops_on_sigterm(void **state)
 	rm_rf(s.dir);
 }
 
+/* Runs `snpvm attestd admin --dir STATE` with args; returns the status (output freed). */
+static int admin(const struct server *s, const char *const *args, char **out)
+{
+	const char *argv[16] = { "attestd", "admin", "--dir", s->state };
+	struct run_result r;
+	size_t n = 4;
+	int st;
+
+	for (size_t i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	run_snpvm(argv, NULL, &r);
+	st = r.status;
+	if (out)
+		*out = r.out, r.out = NULL;
+	run_result_free(&r);
+	return st;
+}
+
+/*
+ * kill -9 during a load run (resource versions put through the admin socket,
+ * KBS sessions opened on the guest port): after a restart on the same state
+ * directory the audit chain verifies and every acknowledged version is there;
+ * then an audit row edited in the database file, and the chain's tail cut
+ * off, are each detected.
+ */
+static void serve_survives_kill_9(void **state)
+{
+	struct server s = { 0 };
+	char secret[1200], db[1200], tok[1200], *out = NULL;
+	const char *tenant[] = { "tenant-create", "acme", "--token-out", tok, NULL };
+	const char *assign[] = { "repo-assign", "acme", "acme", NULL };
+	const char *verify[] = { "audit-verify", NULL };
+	const char *list[] = { "list", NULL };
+	unsigned acked = 0;
+	struct snp_err err = { 0 };
+	sqlite3 *h;
+
+	(void)state;
+	server_init(&s);
+	snprintf(secret, sizeof(secret), "%s/secret", s.dir);
+	snprintf(db, sizeof(db), "%s/attestd.db", s.state);
+	snprintf(tok, sizeof(tok), "%s/acme.token", s.dir);
+	assert_int_equal(file_write_atomic(secret, "a disk key", 10, 0600, &err), 0);
+	serve_start(&s, (const char *const[]){ "--no-rate-limit", NULL });
+	assert_int_equal(admin(&s, tenant, NULL), 0);
+	assert_int_equal(admin(&s, assign, NULL), 0);
+	{
+		const char *put_as[] = { "--principal", "acme", "--token-file", tok, "put-resource",
+					 "acme/key/disk", "--file", secret, NULL };
+
+		/* load: versions acknowledged one by one, sessions opened between them */
+		for (int i = 0; i < 12; i++) {
+			assert_int_equal(admin(&s, put_as, NULL), 0);
+			acked++;
+			assert_int_equal(get(&s, "/kbs/v0/auth",
+					     "{\"version\":\"0.4.0\",\"tee\":\"snp\"}"), 200);
+		}
+		/* one more put racing the kill: acknowledged or not, never half-there */
+		{
+			pid_t c = fork();
+
+			assert_true(c >= 0);
+			if (c == 0)
+				_exit(admin(&s, put_as, NULL));
+			usleep(20 * 1000);
+			assert_int_equal(kill(s.pid, SIGKILL), 0);
+			assert_int_equal(waitpid(s.pid, NULL, 0), s.pid);
+			{
+				int st;
+
+				assert_int_equal(waitpid(c, &st, 0), c);
+				if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+					acked++;
+			}
+		}
+	}
+	/* restart on the same directory */
+	serve_start(&s, NULL);
+	assert_int_equal(admin(&s, verify, NULL), 0);
+	assert_int_equal(admin(&s, list, &out), 0);
+	{
+		/* the newest version: every acknowledged one, plus at most the racing put */
+		json_t *j = json_loads(out, 0, NULL), *res;
+		json_int_t v;
+
+		assert_non_null(j);
+		res = json_object_get(j, "resources");
+		assert_int_equal(json_array_size(res), 1);
+		v = json_integer_value(json_object_get(json_array_get(res, 0), "version"));
+		if (v != (json_int_t)acked && v != (json_int_t)acked + 1)
+			fail_msg("after kill -9: version %lld, %u acknowledged", (long long)v, acked);
+		json_decref(j);
+	}
+	free(out);
+	assert_int_equal(serve_stop(&s), 0);
+	/* an edited audit row: detected */
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "UPDATE audit SET record = replace(record, 'acme', 'acmf') "
+					 "WHERE seq = 3", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	serve_start(&s, NULL);
+	assert_int_equal(admin(&s, verify, NULL), 1);
+	assert_int_equal(serve_stop(&s), 0);
+	/* a truncated chain (the last rows deleted): detected */
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "UPDATE audit SET record = replace(record, 'acmf', 'acme') "
+					 "WHERE seq = 3; DELETE FROM audit WHERE seq > 10",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	serve_start(&s, NULL);
+	assert_int_equal(admin(&s, verify, NULL), 1);
+	assert_int_equal(serve_stop(&s), 0);
+	rm_rf(s.dir);
+}
+
 static void serve_drops_to_user(void **state)
 {
 	struct server s = { 0 };
@@ -211,6 +329,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(serve_runs_and_stops_on_sigterm),
+		cmocka_unit_test(serve_survives_kill_9),
 		cmocka_unit_test(serve_drops_to_user),
 		cmocka_unit_test(serve_usage_errors),
 	};
