@@ -86,53 +86,6 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-/* One request's common options: http(s) only, no redirects, timeouts, capped body. */
-static int request_setup(const struct kds_curl *k, CURL *h, const char *url,
-			 struct curl_dl_body *b, char *errbuf, struct snp_err *err)
-{
-	const struct curl_dl *a = &k->api;
-
-	if (a->easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
-#if LIBCURL_VERSION_NUM >= 0x075500
-	    a->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-#else
-	    a->easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) !=
-		    CURLE_OK ||
-#endif
-	    a->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1") != CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			   k->connect_timeout_ms ? k->connect_timeout_ms : KDS_CURL_CONNECT_MS) !=
-		    CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_TIMEOUT_MS, k->timeout_ms ? k->timeout_ms : KDS_CURL_TOTAL_MS) !=
-		    CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b->max) != CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_USERAGENT, "snpvm/" SNPVM_VERSION) != CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_dl_collect) != CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_WRITEDATA, b) != CURLE_OK)
-		return snp_errf(err, SNP_E_INTERNAL, "curl_easy_setopt failed");
-	return 0;
-}
-
-/* Runs the request; the HTTP status into *status. */
-static int request_perform(const struct kds_curl *k, CURL *h, const struct curl_dl_body *b,
-			   const char *errbuf, long *status, struct snp_err *err)
-{
-	const struct curl_dl *a = &k->api;
-	CURLcode rc = a->easy_perform(h);
-
-	*status = 0;
-	if (b->too_big || rc == CURLE_FILESIZE_EXCEEDED)
-		return snp_errf(err, SNP_E_INVALID, "response larger than %zu bytes", b->max);
-	if (rc != CURLE_OK)
-		return snp_errf(err, SNP_E_SYS, "%s", errbuf[0] ? errbuf : a->easy_strerror(rc));
-	if (a->easy_getinfo(h, CURLINFO_RESPONSE_CODE, status) != CURLE_OK)
-		return snp_errf(err, SNP_E_SYS, "no HTTP status");
-	return 0;
-}
-
 int agent_http_call(struct agent_http *h, const char *url, const char *json,
 		    struct agent_http_resp *r, struct snp_err *err)
 {
@@ -149,7 +102,7 @@ int agent_http_call(struct agent_http *h, const char *url, const char *json,
 		return ret;
 	if ((c = a->easy_init()) == NULL)
 		return snp_errf(err, SNP_E_NOMEM, "curl_easy_init failed");
-	if ((ret = request_setup(&h->curl, c, url, &b, errbuf, err)) != 0)
+	if ((ret = kds_curl_setup(&h->curl, c, url, &b, errbuf, err)) != 0)
 		goto out;
 	ret = SNP_E_NOMEM;
 	if ((l = a->slist_append(hdrs, "Accept: application/json")) == NULL)
@@ -180,7 +133,7 @@ int agent_http_call(struct agent_http *h, const char *url, const char *json,
 			goto out;
 		}
 	}
-	if ((ret = request_perform(&h->curl, c, &b, errbuf, &r->status, err)) != 0) {
+	if ((ret = kds_curl_perform(&h->curl, c, &b, errbuf, &r->status, err)) != 0) {
 		if (hc.err.code != 0)
 			*err = hc.err;
 		ret = err->code;

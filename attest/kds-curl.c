@@ -6,24 +6,11 @@
 
 #include <curl/curl.h>
 
-static int curl_get(void *ctx, const char *url, uint8_t **body, size_t *len, long *http_status,
-		    struct snp_err *err)
+int kds_curl_setup(const struct kds_curl *c, CURL *h, const char *url, struct curl_dl_body *b,
+		   char *errbuf, struct snp_err *err)
 {
-	struct kds_curl *c = ctx;
 	const struct curl_dl *a = &c->api;
-	struct curl_dl_body b = { .max = c->max_body ? c->max_body : KDS_MAX_BODY };
-	char errbuf[CURL_ERROR_SIZE] = "";
-	CURL *h = NULL;
-	CURLcode rc;
-	int ret = SNP_E_INTERNAL;
 
-	*body = NULL;
-	*len = 0;
-	*http_status = 0;
-	if ((ret = curl_dl_load(&c->api, err)) != 0)
-		return ret;
-	if ((h = a->easy_init()) == NULL)
-		return snp_errf(err, SNP_E_NOMEM, "curl_easy_init failed");
 	if (a->easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
 #if LIBCURL_VERSION_NUM >= 0x075500
 	    a->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
@@ -38,36 +25,57 @@ static int curl_get(void *ctx, const char *url, uint8_t **body, size_t *len, lon
 		    CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_TIMEOUT_MS,
 			     c->timeout_ms ? c->timeout_ms : KDS_CURL_TOTAL_MS) != CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b.max) != CURLE_OK ||
+	    a->easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)b->max) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_USERAGENT, "snpvm/" SNPVM_VERSION) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_dl_collect) != CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_WRITEDATA, &b) != CURLE_OK) {
-		ret = snp_errf(err, SNP_E_INTERNAL, "curl_easy_setopt failed");
-		goto out;
+	    a->easy_setopt(h, CURLOPT_WRITEDATA, b) != CURLE_OK)
+		return snp_errf(err, SNP_E_INTERNAL, "curl_easy_setopt failed");
+	return 0;
+}
+
+int kds_curl_perform(const struct kds_curl *c, CURL *h, const struct curl_dl_body *b,
+		     const char *errbuf, long *status, struct snp_err *err)
+{
+	const struct curl_dl *a = &c->api;
+	CURLcode rc = a->easy_perform(h);
+
+	*status = 0;
+	if (b->too_big || rc == CURLE_FILESIZE_EXCEEDED)
+		return snp_errf(err, SNP_E_INVALID, "response larger than %zu bytes", b->max);
+	if (rc != CURLE_OK)
+		return snp_errf(err, SNP_E_SYS, "%s", errbuf[0] ? errbuf : a->easy_strerror(rc));
+	if (a->easy_getinfo(h, CURLINFO_RESPONSE_CODE, status) != CURLE_OK)
+		return snp_errf(err, SNP_E_SYS, "no HTTP status");
+	return 0;
+}
+
+static int curl_get(void *ctx, const char *url, uint8_t **body, size_t *len, long *http_status,
+		    struct snp_err *err)
+{
+	struct kds_curl *c = ctx;
+	const struct curl_dl *a = &c->api;
+	struct curl_dl_body b = { .max = c->max_body ? c->max_body : KDS_MAX_BODY };
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURL *h = NULL;
+	int ret;
+
+	*body = NULL;
+	*len = 0;
+	*http_status = 0;
+	if ((ret = curl_dl_load(&c->api, err)) != 0)
+		return ret;
+	if ((h = a->easy_init()) == NULL)
+		return snp_errf(err, SNP_E_NOMEM, "curl_easy_init failed");
+	if ((ret = kds_curl_setup(c, h, url, &b, errbuf, err)) == 0 &&
+	    (ret = kds_curl_perform(c, h, &b, errbuf, http_status, err)) == 0) {
+		*body = b.p;
+		*len = b.len;
+		b.p = NULL;
 	}
-	rc = a->easy_perform(h);
-	if (b.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-		ret = snp_errf(err, SNP_E_INVALID, "response larger than %zu bytes", b.max);
-		goto out;
-	}
-	if (rc != CURLE_OK) {
-		ret = snp_errf(err, SNP_E_SYS, "%s", errbuf[0] ? errbuf : a->easy_strerror(rc));
-		goto out;
-	}
-	if (a->easy_getinfo(h, CURLINFO_RESPONSE_CODE, http_status) != CURLE_OK) {
-		ret = snp_errf(err, SNP_E_SYS, "no HTTP status");
-		goto out;
-	}
-	*body = b.p;
-	*len = b.len;
-	b.p = NULL;
-	ret = 0;
-out:
 	free(b.p);
-	if (h)
-		a->easy_cleanup(h);
+	a->easy_cleanup(h);
 	return ret;
 }
 

@@ -30,6 +30,18 @@ void kds_curl_init(struct kds_curl *c);
 /* Unloads libcurl if a fetch loaded it. */
 void kds_curl_free(struct kds_curl *c);
 
+/*
+ * The options of one request (URL, http/https only, no redirects, no proxy
+ * for loopback, c's timeouts, body collected into b up to b->max, errbuf
+ * CURL_ERROR_SIZE bytes) on a handle from c->api (curl_dl_load first); and
+ * running it, the HTTP status into *status. Shared by the KDS fetcher and
+ * the guest agent's client (agent/http.c).
+ */
+int kds_curl_setup(const struct kds_curl *c, CURL *h, const char *url, struct curl_dl_body *b,
+		   char *errbuf, struct snp_err *err) SNP_MUST_CHECK;
+int kds_curl_perform(const struct kds_curl *c, CURL *h, const struct curl_dl_body *b,
+		     const char *errbuf, long *status, struct snp_err *err) SNP_MUST_CHECK;
+
 /* A fetcher using c (which must outlive it). */
 struct kds_fetcher kds_curl_fetcher(struct kds_curl *c);
 
