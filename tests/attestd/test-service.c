@@ -10,6 +10,7 @@
 #include "attestd/jwe.h"
 #include "attestd/tsm-cbor.h"
 #include "tests/attestd/attestd-test.h"
+#include "tests/common/pgserver.h"
 #include "util/secret.h"
 
 /* A request as the wrapper would hand it over; lookups read these tables. */
@@ -657,10 +658,108 @@ static void ops_routes_and_errors(void **state)
 	afx_free(f);
 }
 
+/* One racer: POST /attest on replica r->a; the status into r->status. */
+struct racer {
+	struct afx f; /* a shallow copy whose .a is this replica */
+	const char *sid, *body;
+	unsigned status;
+};
+
+static void *race_attest(void *arg)
+{
+	struct racer *r = arg;
+
+	r->status = do_attest(&r->f, r->sid, r->body, NULL);
+	return NULL;
+}
+
+/*
+ * Two attestd instances (each with its own connection pool) on one
+ * PostgreSQL database, as replicas behind a load balancer: a session opened
+ * on A is seen by B; one /attest raced on both with the same nonce wins on
+ * exactly one (the nonce row decides); the resource is then released by the
+ * replica that did not attest; the audit chain verifies. Skipped, saying why,
+ * without the PostgreSQL server binaries.
+ */
+static void two_replicas_on_postgresql(void **state)
+{
+	char why[256], sid[STORE_SESSION_ID_LEN + 1], nonce[STORE_NONCE_LEN + 1], *body, *pol;
+	struct pgserver *pg = pgserver_start(false, why, sizeof(why));
+	struct afx *f;
+	struct attestd *rep[2] = { NULL, NULL }, *own_a;
+	struct store *own_st;
+	struct attestd_opts o;
+	struct afx_guest_req gr = { 0 };
+	struct racer rc[2];
+	pthread_t t[2];
+	struct snp_err err = { 0 };
+	uint64_t rows = 0;
+	char *uri;
+	int wins = 0, loser = -1;
+
+	(void)state;
+	if (pg == NULL) {
+		print_message("[  SKIP    ] %s\n", why);
+		skip();
+	}
+	uri = pgserver_createdb(pg, "attestd");
+	assert_non_null(uri);
+	f = afx_new(true);
+	own_a = f->a;
+	own_st = f->st;
+	o = afx_opts(f, true);
+	o.store_uri = uri;
+	for (int i = 0; i < 2; i++)
+		if (attestd_open(&o, &rep[i], &err) != 0)
+			fail_msg("attestd_open on PostgreSQL: %s", err.msg);
+	f->a = rep[0];
+	f->st = attestd_store(rep[0]);
+	pol = afx_policy(f, NULL);
+	afx_provision(f, "disk", pol);
+	do_auth(f, sid, nonce); /* on replica 0 */
+	afx_guest_req(f, NULL, nonce, &gr);
+	body = afx_attest_body(f, &gr);
+	for (int i = 0; i < 2; i++) {
+		rc[i].f = *f;
+		rc[i].f.a = rep[i];
+		rc[i].sid = sid;
+		rc[i].body = body;
+		assert_int_equal(pthread_create(&t[i], NULL, race_attest, &rc[i]), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		if (rc[i].status == 200)
+			wins++;
+		else
+			loser = i;
+	}
+	assert_int_equal(wins, 1);
+	assert_true(loser >= 0);
+	assert_int_equal(rc[loser].status, 401);
+	/* the session attested on the winner releases on the other replica */
+	f->a = rep[loser];
+	f->st = attestd_store(rep[loser]);
+	assert_int_equal(get_resource(f, RES("disk"), sid, NULL, gr.priv), 200);
+	if (store_audit_verify(f->st, &rows, &err) != 0)
+		fail_msg("audit chain on PostgreSQL: %s", err.msg);
+	assert_int_equal(rows, 3); /* attest accepted, attest refused (nonce), release */
+	f->a = own_a;
+	f->st = own_st;
+	for (int i = 0; i < 2; i++)
+		attestd_close(rep[i]);
+	free(body);
+	free(pol);
+	free(uri);
+	afx_guest_req_free(&gr);
+	afx_free(f);
+	pgserver_stop(pg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(happy_path_cookie_and_bearer),
+		cmocka_unit_test(two_replicas_on_postgresql),
 		cmocka_unit_test(tsm_cbor_evidence_accepted),
 		cmocka_unit_test(replayed_nonce_refused),
 		cmocka_unit_test(expired_session_refused),
