@@ -69,8 +69,16 @@ int guest_main(const struct guest *g)
 			cpu_relax();
 	}
 	for (uint64_t i = 0, t0 = rdtsc(); i < BSP_WAIT_SPINS && rdtsc() - t0 < BSP_WAIT_TSC; i++) {
-		if (__atomic_load_n(&arrived, __ATOMIC_ACQUIRE) == g->vcpus)
+		if (__atomic_load_n(&arrived, __ATOMIC_ACQUIRE) == g->vcpus) {
+			/*
+			 * The last vCPU in counts before it prints "all ... in" under the
+			 * print lock: take the lock once so that line is out before the
+			 * exit ends the VM (CI once saw QEMU stop after "all ").
+			 */
+			lock();
+			unlock();
 			return 0;
+		}
 		cpu_relax();
 	}
 	lock();
