@@ -5,8 +5,6 @@
  * exchange, SIGTERM ending it with status 0, --user dropping privileges,
  * and usage errors refused.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -25,18 +23,12 @@ struct server {
 	char dir[1024], state[1100], portfile[1100], log[1100], out[1100];
 };
 
-static const char *snpvm_bin(void)
-{
-	return getenv("SNPVM") ? getenv("SNPVM") : "build/snpvm";
-}
-
 /* Starts serve with extra arguments (NULL-terminated); waits for the port file. */
 static void serve_start(struct server *s, const char *const *extra)
 {
-	const char *argv[32] = { snpvm_bin(), "attestd", "serve", "--dir", s->state,
-				 "--listen", "127.0.0.1:0", "--port-file", s->portfile,
-				 "--json-log", s->log };
-	size_t n = 11;
+	const char *argv[32] = { "attestd", "serve", "--dir", s->state, "--listen", "127.0.0.1:0",
+				 "--port-file", s->portfile, "--json-log", s->log };
+	size_t n = 10;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	struct snp_err err = { 0 };
@@ -45,42 +37,20 @@ static void serve_start(struct server *s, const char *const *extra)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
 	unlink(s->portfile);
-	s->pid = fork();
-	assert_true(s->pid >= 0);
-	if (s->pid == 0) {
-		int fd = open(s->out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
+	s->pid = spawn_snpvm(argv, s->out);
 	/* Up to 20 s for the store, the key and the listeners. */
-	for (int i = 0; i < 400; i++) {
-		int st;
-
-		if (file_read(s->portfile, 64, &buf, &len, &err) == 0 && len > 1)
-			break;
-		free(buf);
-		buf = NULL;
-		if (waitpid(s->pid, &st, WNOHANG) == s->pid)
-			fail_msg("serve exited early (status %d); see %s", st, s->out);
-		usleep(50 * 1000);
-	}
-	assert_non_null(buf);
+	if (wait_for_path(s->portfile, s->pid, 20000) != 0)
+		fail_msg("serve exited early or wrote no port; see %s", s->out);
+	assert_int_equal(file_read(s->portfile, 64, &buf, &len, &err), 0);
 	s->port = (uint16_t)strtoul((const char *)buf, NULL, 10);
 	free(buf);
 	assert_int_not_equal(s->port, 0);
 }
 
-/* SIGTERM; returns the exit status. */
+/* SIGTERM; returns the exit status (SIGKILL and 128 + 9 after 60 s). */
 static int serve_stop(struct server *s)
 {
-	int st = 0;
-
-	assert_int_equal(kill(s->pid, SIGTERM), 0);
-	assert_int_equal(waitpid(s->pid, &st, 0), s->pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return spawn_wait(s->pid, SIGTERM, 60000);
 }
 
 static void server_init(struct server *s)
