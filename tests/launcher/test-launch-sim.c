@@ -10,9 +10,7 @@
  * flags: the same plan, an independent way in.
  */
 #include <fcntl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <setjmp.h>
@@ -27,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "agent/provider.h"
 #include "tests/common/testutil.h"
 #include "tests/common/vmtest.h"
 #include "tests/sim/simtest.h"
@@ -366,26 +365,6 @@ static void launch_only_hv_report_and_refusals(void **state)
 	}
 }
 
-/* Connects to the report channel at path, sends report_data, reads the answer into buf. */
-static size_t channel_request(const char *path, const uint8_t report_data[64], uint8_t *buf,
-			      size_t cap)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	size_t got = 0;
-	ssize_t n;
-
-	assert_true(fd >= 0);
-	assert_true(strlen(path) < sizeof(sa.sun_path));
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(write(fd, report_data, 64), 64);
-	while (got < cap && (n = read(fd, buf + got, cap - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	return got;
-}
-
 /*
  * --report-socket: the serving guest answers two host requests on the report
  * channel with reports it asked its mailbox for, each carrying the REPORT_DATA
@@ -397,7 +376,10 @@ static void report_socket_relays_to_the_serving_guest(void **state)
 	char sock[1300], log[1300];
 	const char *argv[] = { "launch", NULL, "--accel", "emu", "--report-socket", sock,
 			       "--timeout", "60", NULL };
-	uint8_t rd[64], buf[2 * REPORT_SIZE];
+	struct agent_provider_cfg cfg = { .sim_socket = sock };
+	struct tsm_evidence ev;
+	struct snp_err err = { 0 };
+	uint8_t rd[64];
 	struct stat st;
 	pid_t pid;
 
@@ -409,10 +391,14 @@ static void report_socket_relays_to_the_serving_guest(void **state)
 		fail_msg("the report socket %s never appeared", sock);
 	assert_int_equal(stat(sock, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
+	/* the client: snpvm agent's sim provider (agent/provider-sim.c) */
 	for (int i = 0; i < 2; i++) {
 		memset(rd, 0xa0 + i, sizeof(rd));
-		assert_int_equal(channel_request(sock, rd, buf, sizeof(buf)), REPORT_SIZE);
-		assert_memory_equal(buf + 0x50, rd, 64); /* REPORT_DATA, spec 56860 table 22 */
+		if (agent_provider_sim.get(&cfg, rd, &ev, &err) != 0)
+			fail_msg("report channel: %s", err.msg);
+		assert_int_equal(ev.outblob_len, REPORT_SIZE);
+		assert_memory_equal(ev.outblob + 0x50, rd, 64); /* REPORT_DATA, spec 56860 table 22 */
+		tsm_evidence_free(&ev);
 	}
 	/* requests=2: the guest exits 0 after the second answer */
 	assert_int_equal(spawn_wait(pid, 0, 30000), 0);
