@@ -110,18 +110,17 @@ static void store_failed(struct areq *a, const char *op, const struct snp_err *e
 /* --- audit ------------------------------------------------------------------ */
 
 /*
- * Appends {event, decision, principal, correlation, peer, tenant?, path?,
- * version?, reason?} to the audit chain. tenant decides whose audit view
- * shows the row. Returns 0, or has answered 500.
+ * The record {event, decision, principal, correlation, peer, tenant?, path?,
+ * version?, reason?}; tenant decides whose audit view shows the row. NULL
+ * when out of memory.
  */
-static int audit(struct areq *a, const char *event, const char *decision, const char *tenant,
-		 const char *path_key, const char *path, uint64_t version)
+static json_t *audit_record(const struct areq *a, const char *event, const char *decision,
+			    const char *tenant, const char *path_key, const char *path,
+			    uint64_t version)
 {
-	struct snp_err err = { 0 };
 	json_t *r = json_pack("{s:s,s:s,s:s,s:s,s:s}", "event", event, "decision", decision,
 			      "principal", a->principal, "correlation", a->corr, "peer",
 			      a->req->peer ? a->req->peer : "unknown");
-	int ret;
 
 	if (r && ((tenant && json_object_set_new(r, "tenant", json_string(tenant)) != 0) ||
 		  (path && json_object_set_new(r, path_key, json_string(path)) != 0) ||
@@ -131,6 +130,17 @@ static int audit(struct areq *a, const char *event, const char *decision, const 
 		json_decref(r);
 		r = NULL;
 	}
+	return r;
+}
+
+/* Appends audit_record(...) to the audit chain. Returns 0, or has answered 500. */
+static int audit(struct areq *a, const char *event, const char *decision, const char *tenant,
+		 const char *path_key, const char *path, uint64_t version)
+{
+	struct snp_err err = { 0 };
+	json_t *r = audit_record(a, event, decision, tenant, path_key, path, version);
+	int ret;
+
 	if (r == NULL) {
 		problem(a, 500, "out-of-memory", "audit record: out of memory");
 		return SNP_E_NOMEM;
@@ -138,11 +148,65 @@ static int audit(struct areq *a, const char *event, const char *decision, const 
 	ret = store_audit_append(a->ctx->store, r, a->now, NULL, &err);
 	json_decref(r);
 	if (ret != 0) {
-		/* The change is made but unrecorded: say so, loudly. */
 		store_failed(a, "audit append", &err);
 		return ret;
 	}
 	return 0;
+}
+
+/*
+ * One change and its "ok" audit row, committed together (store_change_audited):
+ * apply makes the change with the fields below and may set version; the
+ * row is {event, tenant, path_key: path, version}.
+ */
+struct change {
+	struct areq *a;
+	int (*apply)(struct store *s, struct change *ch, struct snp_err *err);
+	const char *event, *tenant, *path_key, *path;
+	/* apply's arguments */
+	const char *repo, *type, *tag;
+	const void *data;
+	size_t len;
+	const json_t *json;
+	int64_t overlap;
+	/* apply's results */
+	uint64_t version;
+	char token[STORE_TOKEN_LEN + 1];
+	bool applied; /* apply succeeded: a failure after it is the audit append's */
+};
+
+static int change_tx(struct store *s, void *ctx, json_t **record, struct snp_err *err)
+{
+	struct change *ch = ctx;
+	int ret;
+
+	ch->applied = false;
+	ch->version = 0;
+	if ((ret = ch->apply(s, ch, err)) != 0)
+		return ret;
+	ch->applied = true;
+	*record = audit_record(ch->a, ch->event, "ok", ch->tenant, ch->path_key, ch->path,
+			       ch->version);
+	return *record ? 0 : snp_errf(err, SNP_E_NOMEM, "audit record: out of memory");
+}
+
+/* change_run's answer when it has answered (500) itself; no SNP_E_* or STORE_* value. */
+#define CHANGE_ANSWERED 1000
+
+/*
+ * Runs ch. 0: made and recorded. CHANGE_ANSWERED: the change went through
+ * but its audit row did not, so neither was committed; answered 500.
+ * Anything else is apply's own failure (err says why), for the caller.
+ */
+static int change_run(struct change *ch, struct snp_err *err)
+{
+	int ret = store_change_audited(ch->a->ctx->store, change_tx, ch, ch->a->now, NULL, err);
+
+	if (ret != 0 && ch->applied) {
+		store_failed(ch->a, "audit append (the change was not made)", err);
+		return CHANGE_ANSWERED;
+	}
+	return ret;
 }
 
 /* A refusal of an authenticated principal: answered 403 and recorded in its own audit view. */
@@ -373,10 +437,15 @@ static bool parse_u64(const char *s, uint64_t *v)
 
 /* --- operations ------------------------------------------------------------ */
 
+static int apply_tenant_create(struct store *s, struct change *ch, struct snp_err *err)
+{
+	return store_principal_create(s, ch->tenant, ch->a->now, ch->token, err);
+}
+
 static void op_tenant_create(struct areq *a, const char *rest)
 {
 	static const char *const keys[] = { "name" };
-	char token[STORE_TOKEN_LEN + 1] = "";
+	struct change ch = { 0 };
 	struct snp_err err = { 0 };
 	const char *name;
 	json_t *o;
@@ -391,26 +460,32 @@ static void op_tenant_create(struct areq *a, const char *rest)
 		problem(a, 400, "bad-name", "body: 'name' may not be '%s'", ADMIN_OPERATOR);
 		goto out;
 	}
-	ret = store_principal_create(a->ctx->store, name, a->now, token, &err);
+	ch = (struct change){ .a = a, .apply = apply_tenant_create,
+			      .event = "admin.tenant-create", .tenant = name };
+	ret = change_run(&ch, &err);
 	if (ret == SNP_E_STATE) {
 		problem(a, 409, "exists", "tenant '%s' exists", name);
 		goto out;
 	}
-	if (ret != 0) {
+	if (ret != 0 && ret != CHANGE_ANSWERED)
 		store_failed(a, "tenant create", &err);
+	if (ret != 0)
 		goto out;
-	}
-	if (audit(a, "admin.tenant-create", "ok", name, NULL, NULL, 0) != 0)
-		goto out;
-	ok(a, 201, json_pack("{s:s,s:s}", "name", name, "token", token));
+	ok(a, 201, json_pack("{s:s,s:s}", "name", name, "token", ch.token));
 out:
-	OPENSSL_cleanse(token, sizeof(token));
+	OPENSSL_cleanse(ch.token, sizeof(ch.token));
 	json_decref(o);
+}
+
+static int apply_repo_assign(struct store *s, struct change *ch, struct snp_err *err)
+{
+	return store_repo_assign(s, ch->tenant, ch->repo, ch->a->now, err);
 }
 
 static void op_repo_assign(struct areq *a, const char *rest)
 {
 	static const char *const keys[] = { "tenant", "repo" };
+	struct change ch;
 	struct snp_err err = { 0 };
 	const char *tenant, *repo;
 	json_t *o;
@@ -426,21 +501,27 @@ static void op_repo_assign(struct areq *a, const char *rest)
 		problem(a, 400, "bad-name", "body: 'tenant' may not be '%s'", ADMIN_OPERATOR);
 		goto out;
 	}
-	ret = store_repo_assign(a->ctx->store, tenant, repo, a->now, &err);
+	ch = (struct change){ .a = a, .apply = apply_repo_assign, .event = "admin.repo-assign",
+			      .tenant = tenant, .path_key = "repo", .path = repo, .repo = repo };
+	ret = change_run(&ch, &err);
 	if (ret == SNP_E_REFUSED) {
 		/* An unknown tenant or another tenant's repository; only the operator gets here. */
 		problem(a, 409, "conflict", "%s", err.msg);
 		goto out;
 	}
-	if (ret != 0) {
+	if (ret != 0 && ret != CHANGE_ANSWERED)
 		store_failed(a, "repository assign", &err);
-		goto out;
-	}
-	if (audit(a, "admin.repo-assign", "ok", tenant, "repo", repo, 0) != 0)
+	if (ret != 0)
 		goto out;
 	ok(a, 200, json_pack("{s:s,s:s}", "tenant", tenant, "repo", repo));
 out:
 	json_decref(o);
+}
+
+static int apply_resource_put(struct store *s, struct change *ch, struct snp_err *err)
+{
+	return store_resource_put(s, ch->tenant, ch->repo, ch->type, ch->tag, ch->data, ch->len,
+				  ch->a->now, &ch->version, err);
 }
 
 static void op_resource_put(struct areq *a, const char *rest)
@@ -448,7 +529,7 @@ static void op_resource_put(struct areq *a, const char *rest)
 	const char *ev = "admin.resource-put", *p[3];
 	char buf[PATH_MAX_ + 1], owner[STORE_NAME_MAX + 1];
 	struct snp_err err = { 0 };
-	uint64_t version = 0;
+	struct change ch;
 	int ret;
 
 	if (split_path(a, rest, false, buf, p) < 0 ||
@@ -460,15 +541,20 @@ static void op_resource_put(struct areq *a, const char *rest)
 			a->req->body_len);
 		return;
 	}
-	ret = store_resource_put(a->ctx->store, owner, p[0], p[1], p[2], a->req->body,
-				 a->req->body_len, a->now, &version, &err);
-	if (ret != 0) {
+	ch = (struct change){ .a = a, .apply = apply_resource_put, .event = ev, .tenant = owner,
+			      .path_key = "path", .path = rest, .repo = p[0], .type = p[1],
+			      .tag = p[2], .data = a->req->body, .len = a->req->body_len };
+	ret = change_run(&ch, &err);
+	if (ret != 0 && ret != CHANGE_ANSWERED)
 		store_failed(a, "resource put", &err);
+	if (ret != 0)
 		return;
-	}
-	if (audit(a, ev, "ok", owner, "path", rest, version) != 0)
-		return;
-	ok(a, 200, json_pack("{s:s,s:I}", "path", rest, "version", (json_int_t)version));
+	ok(a, 200, json_pack("{s:s,s:I}", "path", rest, "version", (json_int_t)ch.version));
+}
+
+static int apply_resource_delete(struct store *s, struct change *ch, struct snp_err *err)
+{
+	return store_resource_delete(s, ch->tenant, ch->repo, ch->type, ch->tag, ch->a->now, err);
 }
 
 static void op_resource_delete(struct areq *a, const char *rest)
@@ -476,21 +562,23 @@ static void op_resource_delete(struct areq *a, const char *rest)
 	const char *ev = "admin.resource-delete", *p[3];
 	char buf[PATH_MAX_ + 1], owner[STORE_NAME_MAX + 1];
 	struct snp_err err = { 0 };
+	struct change ch;
 	int ret;
 
 	if (split_path(a, rest, false, buf, p) < 0 ||
 	    authorize_repo(a, ev, "path", rest, p[0], owner) != 0)
 		return;
-	ret = store_resource_delete(a->ctx->store, owner, p[0], p[1], p[2], a->now, &err);
+	ch = (struct change){ .a = a, .apply = apply_resource_delete, .event = ev,
+			      .tenant = owner, .path_key = "path", .path = rest, .repo = p[0],
+			      .type = p[1], .tag = p[2] };
+	ret = change_run(&ch, &err);
 	if (ret == STORE_NOT_FOUND) {
 		problem(a, 404, "no-such-resource", "resource '%s' does not exist", rest);
 		return;
 	}
-	if (ret != 0) {
+	if (ret != 0 && ret != CHANGE_ANSWERED)
 		store_failed(a, "resource delete", &err);
-		return;
-	}
-	if (audit(a, ev, "ok", owner, "path", rest, 0) != 0)
+	if (ret != 0)
 		return;
 	ok(a, 200, json_pack("{s:s,s:b}", "path", rest, "deleted", 1));
 }
@@ -500,6 +588,11 @@ static void op_resource_delete(struct areq *a, const char *rest)
  * (the format `snpvm verify --policy` reads); it is stored as the scope's
  * next version, which attestd reads on the next request (no restart).
  */
+static int apply_policy_set(struct store *s, struct change *ch, struct snp_err *err)
+{
+	return store_policy_set(s, ch->tenant, ch->path, ch->json, ch->a->now, &ch->version, err);
+}
+
 static void op_policy_set(struct areq *a, const char *rest)
 {
 	const char *ev = "admin.policy-set", *p[3];
@@ -507,7 +600,7 @@ static void op_policy_set(struct areq *a, const char *rest)
 	struct appraise_opts *opts = NULL;
 	struct snp_err err = { 0 };
 	json_error_t jerr;
-	uint64_t version = 0;
+	struct change ch;
 	json_t *policy = NULL;
 	int ret;
 
@@ -530,14 +623,14 @@ static void op_policy_set(struct areq *a, const char *rest)
 			policy ? "expected a JSON object" : jerr.text);
 		goto out;
 	}
-	ret = store_policy_set(a->ctx->store, owner, rest, policy, a->now, &version, &err);
-	if (ret != 0) {
+	ch = (struct change){ .a = a, .apply = apply_policy_set, .event = ev, .tenant = owner,
+			      .path_key = "scope", .path = rest, .json = policy };
+	ret = change_run(&ch, &err);
+	if (ret != 0 && ret != CHANGE_ANSWERED)
 		store_failed(a, "policy set", &err);
+	if (ret != 0)
 		goto out;
-	}
-	if (audit(a, ev, "ok", owner, "scope", rest, version) != 0)
-		goto out;
-	ok(a, 200, json_pack("{s:s,s:I}", "scope", rest, "version", (json_int_t)version));
+	ok(a, 200, json_pack("{s:s,s:I}", "scope", rest, "version", (json_int_t)ch.version));
 out:
 	json_decref(policy);
 	free(opts);
@@ -605,13 +698,24 @@ static void op_audit_verify(struct areq *a, const char *rest)
  * and stays published for the overlap, so tokens it signed keep verifying
  * until they expire.
  */
+static int apply_key_rotate(struct store *s, struct change *ch, struct snp_err *err)
+{
+	int64_t now = ch->a->now;
+
+	return store_signing_key_rotate(s, ch->json, now, now + ADMIN_KEY_LIFETIME,
+					now + ADMIN_KEY_LIFETIME + ch->overlap, now + ch->overlap,
+					err);
+}
+
 static void op_key_rotate(struct areq *a, const char *rest)
 {
 	static const char *const keys[] = { "overlap" };
 	int64_t overlap = a->ctx->overlap_default ? a->ctx->overlap_default : ADMIN_DEFAULT_OVERLAP;
 	struct snp_err err = { 0 };
 	json_t *o, *jwk = NULL, *v;
+	struct change ch;
 	const char *kid;
+	int ret;
 
 	(void)rest;
 	if (body_object(a, keys, 1, true, &o) != 0)
@@ -631,13 +735,12 @@ static void op_key_rotate(struct areq *a, const char *rest)
 		goto out;
 	}
 	kid = json_string_value(json_object_get(jwk, "kid"));
-	if (store_signing_key_rotate(a->ctx->store, jwk, a->now, a->now + ADMIN_KEY_LIFETIME,
-				     a->now + ADMIN_KEY_LIFETIME + overlap, a->now + overlap,
-				     &err) != 0) {
+	ch = (struct change){ .a = a, .apply = apply_key_rotate, .event = "admin.key-rotate",
+			      .path_key = "kid", .path = kid, .json = jwk, .overlap = overlap };
+	ret = change_run(&ch, &err);
+	if (ret != 0 && ret != CHANGE_ANSWERED)
 		store_failed(a, "key rotate", &err);
-		goto out;
-	}
-	if (audit(a, "admin.key-rotate", "ok", NULL, "kid", kid, 0) != 0)
+	if (ret != 0)
 		goto out;
 	ok(a, 200, json_pack("{s:s,s:I}", "kid", kid, "retired_publish_until",
 			     (json_int_t)(a->now + overlap)));

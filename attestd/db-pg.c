@@ -18,6 +18,10 @@
  *             so the statements after the lock see what the previous holder
  *             committed (under REPEATABLE READ the snapshot would date from
  *             before the wait, and the audit chain would fork).
+ *   DB_WRITE_SERIAL  SERIALIZABLE, after taking the same key's session-level
+ *             lock (pg_advisory_lock, released after COMMIT or ROLLBACK):
+ *             taken before BEGIN, so the transaction's snapshot dates from
+ *             after the wait, as DB_SERIAL's statements do.
  */
 #include "attestd/db-backend.h"
 
@@ -143,6 +147,7 @@ struct pgconn {
 	struct pg_stmt cache[PG_STMT_CACHE];
 	size_t ncache, next_evict;
 	uint64_t next_name;
+	bool session_locked; /* holds PG_SERIAL_KEY's session-level lock (DB_WRITE_SERIAL) */
 };
 
 /* Copies src (n bytes) to out, replacing it by "***" if redact; returns the new length. */
@@ -333,15 +338,30 @@ static const char *const begin_sql[] = {
 	[DB_READ] = "BEGIN ISOLATION LEVEL REPEATABLE READ",
 	[DB_WRITE] = "BEGIN ISOLATION LEVEL SERIALIZABLE",
 	[DB_SERIAL] = "BEGIN ISOLATION LEVEL READ COMMITTED",
+	[DB_WRITE_SERIAL] = "BEGIN ISOLATION LEVEL SERIALIZABLE",
 };
+
+/* Releases the session-level lock of a DB_WRITE_SERIAL transaction that has ended. */
+static void session_unlock(struct pgconn *c)
+{
+	if (!c->session_locked)
+		return;
+	c->session_locked = false;
+	(void)run_simple(c, "SELECT pg_advisory_unlock(" PG_SERIAL_KEY ")", NULL, NULL);
+}
 
 static int pg_begin(void *conn, enum db_lock lock, struct snp_err *err)
 {
 	struct pgconn *c = conn;
 	int ret;
 
-	if ((unsigned)lock > DB_SERIAL)
+	if ((unsigned)lock > DB_WRITE_SERIAL)
 		return snp_errf(err, SNP_E_INVALID, "db_tx: unknown lock mode %d", (int)lock);
+	if (lock == DB_WRITE_SERIAL) {
+		if ((ret = run_simple(c, "SELECT pg_advisory_lock(" PG_SERIAL_KEY ")", NULL, err)) != 0)
+			return ret;
+		c->session_locked = true;
+	}
 	ret = run_simple(c, begin_sql[lock], NULL, err);
 	if (ret != 0 && c->api.status(c->pq) == CONNECTION_BAD) {
 		/* The server dropped this idle connection (restart, timeout): reconnect once. */
@@ -354,17 +374,23 @@ static int pg_begin(void *conn, enum db_lock lock, struct snp_err *err)
 	}
 	if (ret == 0 && lock == DB_SERIAL)
 		ret = run_simple(c, "SELECT pg_advisory_xact_lock(" PG_SERIAL_KEY ")", NULL, err);
+	/* A failed begin is followed by pg_rollback (db.c), which releases the session lock. */
 	return ret;
 }
 
 static int pg_commit(void *conn, struct snp_err *err)
 {
-	return run_simple(conn, "COMMIT", NULL, err);
+	int ret = run_simple(conn, "COMMIT", NULL, err);
+
+	if (ret == 0)
+		session_unlock(conn);
+	return ret;
 }
 
 static void pg_rollback(void *conn)
 {
 	(void)run_simple(conn, "ROLLBACK", NULL, NULL);
+	session_unlock(conn);
 }
 
 static bool ident_char(char ch)

@@ -190,7 +190,10 @@ static int sq_run(struct sq_conn *c, const char *sql, struct snp_err *err)
 
 static int sq_begin(void *conn, enum db_lock lock, struct snp_err *err)
 {
-	/* Writers lock at BEGIN: a deferred writer's read-to-write upgrade can fail without waiting. */
+	/*
+	 * Writers (DB_WRITE, DB_SERIAL, DB_WRITE_SERIAL alike) lock at BEGIN: a
+	 * deferred writer's read-to-write upgrade can fail without waiting.
+	 */
 	return sq_run(conn, lock == DB_READ ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE", err);
 }
 

@@ -33,6 +33,9 @@ struct db_conn {
 	bool must_retry; /* a statement of this transaction returned DB_E_RETRY */
 };
 
+/* The DB_WRITE_SERIAL transaction this thread is inside (db_tx joins it), or NULL. */
+static _Thread_local struct db_conn *tx_current;
+
 struct db {
 	const struct db_backend *be;
 	char *uri;
@@ -220,6 +223,8 @@ int db_tx(struct db *db, enum db_lock lock, db_tx_fn *fn, void *ctx, struct snp_
 {
 	int ret = SNP_E_INTERNAL;
 
+	if (tx_current != NULL && tx_current->db == db)
+		return fn(tx_current, ctx, err);
 	for (unsigned try = 0; try < DB_TX_TRIES; try++) {
 		struct db_conn *c = NULL;
 
@@ -230,7 +235,12 @@ int db_tx(struct db *db, enum db_lock lock, db_tx_fn *fn, void *ctx, struct snp_
 			return ret;
 		ret = db->be->begin(c->be, lock, err);
 		if (ret == 0) {
+			struct db_conn *outer = tx_current;
+
+			if (lock == DB_WRITE_SERIAL)
+				tx_current = c;
 			ret = fn(c, ctx, err);
+			tx_current = outer;
 			if (ret == 0) {
 				ret = db->be->commit(c->be, err);
 				if (ret == DB_E_RETRY)

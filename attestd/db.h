@@ -47,8 +47,10 @@ enum db_dialect { DB_SQLITE, DB_POSTGRESQL };
  * other across every process sharing the database (SQLite: BEGIN IMMEDIATE;
  * PostgreSQL: pg_advisory_xact_lock on one constant key) - the audit chain's
  * appends use it, so the chain stays linear under concurrent writers.
+ * DB_WRITE_SERIAL is both: DB_WRITE's isolation and DB_SERIAL's lock, for a
+ * change and its audit row in one transaction (store_change_audited).
  */
-enum db_lock { DB_READ, DB_WRITE, DB_SERIAL };
+enum db_lock { DB_READ, DB_WRITE, DB_SERIAL, DB_WRITE_SERIAL };
 
 struct db;
 struct db_conn;
@@ -77,6 +79,13 @@ enum db_dialect db_dialect(const struct db *db);
  * deadlock or busy database (never a DB_CONFLICT) re-runs fn from the start,
  * up to 16 times with a short randomised back-off, so fn must have no side
  * effects outside the database.
+ *
+ * Called from inside fn of a DB_WRITE_SERIAL db_tx on the same db and
+ * thread, db_tx joins that transaction instead of starting one: fn runs on
+ * the outer connection and its result decides nothing (the outer
+ * transaction commits or rolls back, and retries, as a whole). Inside any
+ * other lock a nested db_tx is a transaction of its own on another
+ * connection, as from another thread.
  */
 int db_tx(struct db *db, enum db_lock lock, db_tx_fn *fn, void *ctx, struct snp_err *err)
 	SNP_MUST_CHECK;

@@ -175,6 +175,48 @@ int store_audit_append(struct store *s, const json_t *record, int64_t now, uint6
 	return 0;
 }
 
+struct audited_op {
+	struct store *s;
+	store_change_fn *change;
+	void *ctx;
+	int64_t now;
+	uint64_t seq;
+};
+
+static int audited_tx(struct db_conn *c, void *ctx, struct snp_err *err)
+{
+	struct audited_op *op = ctx;
+	json_t *record = NULL;
+	int ret = op->change(op->s, op->ctx, &record, err);
+
+	if (ret == 0 && !json_is_object(record))
+		ret = snp_errf(err, SNP_E_INVALID, "audit record: not a JSON object");
+	if (ret == 0) {
+		struct append_op a = { .s = op->s, .record = record, .now = op->now };
+
+		if ((ret = append_tx(c, &a, err)) == 0)
+			op->seq = a.seq;
+	}
+	json_decref(record);
+	return ret;
+}
+
+int store_change_audited(struct store *s, store_change_fn *change, void *ctx, int64_t now,
+			 uint64_t *seq, struct snp_err *err)
+{
+	struct audited_op op = { .s = s, .change = change, .ctx = ctx, .now = now };
+	int ret;
+
+	if (seq)
+		*seq = 0;
+	/* The change's own transactions join this one (attestd/db.h). */
+	if ((ret = db_tx(s->db, DB_WRITE_SERIAL, audited_tx, &op, err)) != 0)
+		return ret;
+	if (seq)
+		*seq = op.seq;
+	return 0;
+}
+
 /* --- verify --- */
 
 struct verify_op {

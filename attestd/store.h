@@ -220,6 +220,20 @@ int store_audit_append(struct store *s, const json_t *record, int64_t now, uint6
 		       struct snp_err *err) SNP_MUST_CHECK;
 
 /*
+ * An admin change and its audit record, committed together or not at all.
+ * change makes the change with store calls (each joins this transaction,
+ * attestd/db.h db_tx) and then sets *record (a new reference) to the record
+ * to append as store_audit_append would; a non-zero return rolls back and
+ * is returned, as is a failed append (the change then is not made either).
+ * change may run more than once (retries) and must have no other effects.
+ * *seq (may be NULL) receives the record's position.
+ */
+typedef int store_change_fn(struct store *s, void *ctx, json_t **record, struct snp_err *err);
+
+int store_change_audited(struct store *s, store_change_fn *change, void *ctx, int64_t now,
+			 uint64_t *seq, struct snp_err *err) SNP_MUST_CHECK;
+
+/*
  * Recomputes the whole chain. 0 when every link holds (*rows = its length);
  * SNP_E_SIGNATURE naming the first sequence number that is missing, edited or
  * out of order.

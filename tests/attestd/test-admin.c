@@ -25,6 +25,7 @@
 
 #include "attestd/admin-init.h"
 #include "attestd/admin-routes.h"
+#include "attestd/db.h"
 #include "attestd/ear.h"
 #include "attestd/jwk.h"
 #include "attestd/store.h"
@@ -860,6 +861,104 @@ static void admin_init_refuses_non_empty_and_accepts_empty_dir(void **state)
 	free(dir);
 }
 
+/* --- a change and its audit row commit together ---------------------------- */
+
+struct head_mac {
+	const char *sql;
+	uint8_t mac[32];
+	size_t len;
+};
+
+static int head_mac_row(void *ctx, const struct db_val *cols, size_t ncols)
+{
+	struct head_mac *h = ctx;
+
+	assert_int_equal(ncols, 1);
+	assert_true(cols[0].type == DB_BLOB && cols[0].len == sizeof(h->mac));
+	memcpy(h->mac, cols[0].p, sizeof(h->mac));
+	h->len = cols[0].len;
+	return 0;
+}
+
+static int head_mac_tx(struct db_conn *c, void *ctx, struct snp_err *err)
+{
+	struct head_mac *h = ctx;
+
+	if (h->sql == NULL)
+		return db_exec(c, "SELECT mac FROM audit_head WHERE id = 1", NULL, 0, head_mac_row,
+			       h, NULL, err);
+	return db_exec(c, h->sql, (struct db_val[]){ DB_B(h->mac, sizeof(h->mac)) }, 1, NULL,
+		       NULL, NULL, err);
+}
+
+/* Reads (sql NULL) or writes the audit head's MAC on a connection of its own, as an attacker would. */
+static void head_mac_io(struct fix *f, struct head_mac *h)
+{
+	struct snp_err err = { 0 };
+	struct db *db = NULL;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/attestd.db", f->dir);
+	if (db_open(path, &db, &err) != 0 || db_tx(db, DB_WRITE, head_mac_tx, h, &err) != 0)
+		fail_msg("audit head: %s", err.msg);
+	db_close(db);
+}
+
+/*
+ * With the audit head broken (its MAC zeroed) every append fails: each
+ * change must then answer 500 and leave nothing behind, and work again once
+ * the head is restored.
+ */
+static void admin_change_not_made_when_its_audit_fails(void **state)
+{
+	struct fix *f = *state;
+	struct head_mac good = { 0 }, bad = { .sql = "UPDATE audit_head SET mac = ? WHERE id = 1" };
+	struct snp_err err = { 0 };
+	struct secret s = { 0 };
+	char owner[STORE_NAME_MAX + 1], scope[STORE_NAME_MAX * 3 + 3];
+	json_t *pol = NULL, *jwk = NULL, *jwks = NULL, *jwks_after = NULL;
+	char *policy = NULL;
+	size_t plen = 0;
+	uint64_t v = 0;
+
+	assert_int_equal(file_read(GOOD_POLICY, 1 << 16, (uint8_t **)&policy, &plen, &err), 0);
+	assert_int_equal(store_signing_keys(f->store, T0, &jwk, &jwks, &err), STORE_NOT_FOUND);
+	head_mac_io(f, &good);
+	head_mac_io(f, &bad); /* zeroes */
+
+	expect(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/key/disk", "v1", 500, NULL);
+	assert_int_equal(store_resource_get(f->store, "ra", "key", "disk", &s, &v, NULL, &err),
+			 STORE_NOT_FOUND);
+	expect(f, "bob", f->bob, "DELETE", "/admin/v0/resource/rb/key/disk", NULL, 500, NULL);
+	assert_bob_intact(f);
+	assert_int_equal(call_raw(f, "alice", f->alice, "PUT", "/admin/v0/policy/ra", NULL, policy,
+				  plen, NULL, NULL), 500);
+	assert_int_equal(store_policy_for(f->store, "ra", "key", "disk", &pol, scope, &v, &err),
+			 STORE_NOT_FOUND);
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants", "{\"name\":\"carol\"}",
+	       500, NULL);
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/repos",
+	       "{\"tenant\":\"alice\",\"repo\":\"rc\"}", 500, NULL);
+	assert_int_equal(store_repo_owner(f->store, "rc", owner, &err), STORE_NOT_FOUND);
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/keys/rotate", "{}", 500, NULL);
+	assert_int_equal(store_signing_keys(f->store, T0, &jwk, &jwks_after, &err),
+			 STORE_NOT_FOUND);
+	assert_true(json_equal(jwks, jwks_after));
+
+	/* Restored: the same changes go through (carol was not half-created). */
+	memcpy(bad.mac, good.mac, sizeof(bad.mac));
+	head_mac_io(f, &bad);
+	expect(f, ADMIN_OPERATOR, f->op_token, "POST", "/admin/v0/tenants", "{\"name\":\"carol\"}",
+	       201, NULL);
+	expect(f, "alice", f->alice, "PUT", "/admin/v0/resource/ra/key/disk", "v1", 200, NULL);
+	assert_int_equal(store_resource_get(f->store, "ra", "key", "disk", &s, &v, NULL, &err), 0);
+	assert_int_equal(v, 1);
+	secret_free(&s);
+	json_decref(jwks);
+	json_decref(jwks_after);
+	free(policy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -875,6 +974,7 @@ int main(void)
 		T(admin_every_change_is_audited),
 		T(admin_rotate_key_keeps_old_published_and_stops_it_signing),
 		T(admin_unknown_path_and_wrong_method),
+		T(admin_change_not_made_when_its_audit_fails),
 #undef T
 		cmocka_unit_test(admin_init_creates_modes_and_a_working_operator),
 		cmocka_unit_test(admin_init_refuses_non_empty_and_accepts_empty_dir),

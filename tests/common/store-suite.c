@@ -782,6 +782,84 @@ static void audit_append_n(struct fx *f, int n, int64_t t)
 	}
 }
 
+/* --- a change and its audit row in one transaction --- */
+
+struct put_change {
+	uint8_t secret[8];
+	int fail_after; /* non-zero: the change returns this after its put */
+	unsigned runs;
+};
+
+static int put_change(struct store *s, void *ctx, json_t **record, struct snp_err *err)
+{
+	struct put_change *pc = ctx;
+	int ret;
+
+	pc->runs++;
+	if ((ret = store_resource_put(s, "acme", "r1", "key", "disk", pc->secret,
+				      sizeof(pc->secret), T0, NULL, err)) != 0)
+		return ret;
+	if (pc->fail_after)
+		return snp_errf(err, pc->fail_after, "the change failed after its put");
+	*record = json_pack("{s:s,s:s}", "event", "admin.resource-put", "tenant", "acme");
+	return 0;
+}
+
+static uint64_t audit_rows_n(struct fx *f)
+{
+	struct snp_err err = { 0 };
+	uint64_t rows = 0;
+
+	MUST(store_audit_verify(f->s, &rows, &err));
+	return rows;
+}
+
+/*
+ * Both or neither: a change whose audit append fails (the head's MAC
+ * zeroed) is not visible afterwards, a change that fails leaves no audit
+ * row, and one that succeeds commits both.
+ */
+static void audit_change_and_its_row_commit_together(void **state)
+{
+	struct fx *f = *state;
+	struct snp_err err = { 0 };
+	struct put_change pc = { .secret = "s3cr3t!" };
+	struct secret got = { 0 };
+	uint64_t v = 0, seq = 0;
+	struct raw mac;
+	uint8_t zero[32] = { 0 };
+
+	tenant_make(f, "acme", "r1", NULL);
+	audit_append_n(f, 3, T0);
+	/* Broken head: the append fails, so the put is not made either. */
+	mac = raw_get(f, "SELECT mac FROM audit_head", NULL, 0);
+	RAW(f, "UPDATE audit_head SET mac = ?", DB_B(zero, sizeof(zero)));
+	must_fail(store_change_audited(f->s, put_change, &pc, T0, &seq, &err), SNP_E_SIGNATURE,
+		  &err, "audit head");
+	assert_int_equal(pc.runs, 1);
+	assert_int_equal(seq, 0);
+	must_fail(store_resource_get(f->s, "r1", "key", "disk", &got, &v, NULL, &err),
+		  STORE_NOT_FOUND, &err, NULL);
+	RAW(f, "UPDATE audit_head SET mac = ?", DB_B(mac.buf, mac.len));
+	assert_int_equal(audit_rows_n(f), 3);
+	/* The change fails after its put: rolled back, no row. */
+	pc.fail_after = SNP_E_REFUSED;
+	must_fail(store_change_audited(f->s, put_change, &pc, T0, &seq, &err), SNP_E_REFUSED, &err,
+		  "after its put");
+	must_fail(store_resource_get(f->s, "r1", "key", "disk", &got, &v, NULL, &err),
+		  STORE_NOT_FOUND, &err, NULL);
+	assert_int_equal(audit_rows_n(f), 3);
+	/* Success: both. */
+	pc.fail_after = 0;
+	MUST(store_change_audited(f->s, put_change, &pc, T0, &seq, &err));
+	assert_int_equal(seq, 4);
+	assert_int_equal(audit_rows_n(f), 4);
+	MUST(store_resource_get(f->s, "r1", "key", "disk", &got, &v, NULL, &err));
+	assert_int_equal(v, 1);
+	assert_memory_equal(got.p, pc.secret, sizeof(pc.secret));
+	secret_free(&got);
+}
+
 static void audit_chain_is_sha256_of_jcs(void **state)
 {
 	struct fx *f = *state;
@@ -1363,6 +1441,7 @@ int store_suite_run(const struct store_target *t)
 		T(audit_rollback_to_old_head_not_detected),
 		T(audit_swapped_rows_detected),
 		T(audit_concurrent_appends_stay_linear),
+		T(audit_change_and_its_row_commit_together),
 		T(crash_kill9_loses_nothing_committed),
 		T(signing_keys_rotate_with_overlap),
 		T(list_shows_own_rows_and_no_secret),
