@@ -130,13 +130,19 @@ static void populate(uintptr_t start, uintptr_t end, int advice)
 	(void)madvise((void *)start, end - start, advice);
 }
 
-/* dl_iterate_phdr callback: 1 once libunicorn was found (and populated). */
+/*
+ * dl_iterate_phdr callback: 1 once libunicorn was found (and populated, unless
+ * the load is over by then: the faults are behind us).
+ */
 static int prefault_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
+	const struct uc_prefault *pf = arg;
+
 	(void)size;
-	(void)arg;
 	if (!info->dlpi_name || !is_unicorn(info->dlpi_name))
 		return 0;
+	if (atomic_load(&pf->stop))
+		return 1;
 	/* the writable segment first: the relocations write it; then the tables they read */
 	for (int writable = 1; writable >= 0; writable--)
 		for (size_t i = 0; i < info->dlpi_phnum; i++) {
@@ -157,7 +163,7 @@ static void *prefault_thread(void *arg)
 	struct uc_prefault *pf = arg;
 	const struct timespec poll = { .tv_nsec = 50 * 1000 };
 
-	while (!atomic_load(&pf->stop) && dl_iterate_phdr(prefault_object, NULL) == 0)
+	while (!atomic_load(&pf->stop) && dl_iterate_phdr(prefault_object, pf) == 0)
 		nanosleep(&poll, NULL);
 	return NULL;
 }
