@@ -92,7 +92,7 @@ BENCH_BINS := $(patsubst %.c,$(BUILD)/%,$(sort $(wildcard tests/bench/bench-*.c)
 
 .SECONDARY:
 
-.PHONY: all guests test check deps deps-check install uninstall clean hdrcheck fuzz fuzz-bins \
+.PHONY: all guests ovmf test check deps deps-check install uninstall clean hdrcheck fuzz fuzz-bins \
 	bench demo fresh-check
 
 all: $(BUILD)/snpvm
@@ -211,6 +211,11 @@ fuzz: | deps-check
 
 bench: $(BUILD)/snpvm $(BENCH_BINS) | deps-check
 	@scripts/bench.sh $(BUILD)/snpvm
+
+# Rebuilds the pinned AmdSev OVMF from Debian's edk2 source and compares its sha256 (minutes;
+# not part of test; ovmf-config/README.md).
+ovmf:
+	@ovmf-config/build.sh $(BUILD)/OVMF.amdsev.fd
 
 demo: $(BUILD)/snpvm $(BUILD)/tests/guests/serve.elf | deps-check
 	@scripts/demo.sh $(BUILD)/snpvm $(BUILD)/tests/guests/serve.elf

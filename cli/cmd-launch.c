@@ -19,6 +19,7 @@
 #include "cli/args.h"
 #include "cli/cmd.h"
 #include "cli/commands.h"
+#include "cli/measure-args.h"
 #include "cli/opt.h"
 #include "launcher/accel.h"
 #include "launcher/launch.h"
@@ -94,6 +95,13 @@ static bool parse(int argc, char **argv, struct launch_cli *c, int *status)
 }
 
 /* The VM being run, for the signal handler (vm_stop is async-signal-safe). */
+/* An unknown firmware image is used but named (the manifest: measure/firmware-known.c). */
+static void warn_firmware(const struct launch_policy *p, const struct launch_prep *prep)
+{
+	if (!p->payload && prep->firmware_sha256[0])
+		cli_warn_unknown_firmware(p->firmware, prep->firmware_sha256, prep->firmware_known);
+}
+
 static struct vm *volatile running_vm;
 static volatile sig_atomic_t got_signal;
 
@@ -256,7 +264,9 @@ int cmd_launch(int argc, char **argv)
 	if (!c.launch_only && c.accel < 0 && strcmp(p.accel, "emu") == 0)
 		accel_preload(p.accel);
 	/* Everything launch_prepare reads is named by the policy file: a failure is bad input. */
-	if ((ret = launch_prepare(&p, &prep, &err)) != 0) {
+	ret = launch_prepare(&p, &prep, &err);
+	warn_firmware(&p, &prep);
+	if (ret != 0) {
 		status = ret == SNP_E_NOMEM || ret == SNP_E_INTERNAL ? LAUNCH_EXIT_VMM
 								       : LAUNCH_EXIT_USAGE;
 		goto fail_status;
@@ -378,8 +388,11 @@ int cmd_measure_policy(int argc, char **argv)
 
 	if (!cli_opt_parse(&cmd, argc, argv, &status))
 		return status;
-	if ((ret = launch_policy_load(path, &p, &err)) != 0 ||
-	    (ret = launch_prepare(&p, &prep, &err)) != 0)
+	if ((ret = launch_policy_load(path, &p, &err)) != 0)
+		goto fail;
+	ret = launch_prepare(&p, &prep, &err);
+	warn_firmware(&p, &prep);
+	if (ret != 0)
 		goto fail;
 	if (vp || json) {
 		json_t *o = vp ? verifier_policy(path, &p, &prep)

@@ -151,14 +151,28 @@ int measure_args_check(void *args, struct snp_err *err)
 	return 0;
 }
 
+void cli_warn_unknown_firmware(const char *path, const char *hex,
+			       const struct firmware_known *known)
+{
+	if (!known)
+		log_warn("firmware %s (sha256 %s) is not a known build (ovmf-config/README.md "
+			 "lists them): nobody has vouched for what it runs",
+			 path, hex);
+}
+
 int measure_args_open(struct measure_args *a, struct snp_err *err)
 {
+	const struct firmware_known *known;
+	char hex[FIRMWARE_SHA256_HEX];
 	int ret;
 
-	if ((ret = file_map(a->ovmf, MAX_FIRMWARE, &a->ovmf_map, err)) != 0)
+	if ((ret = file_map(a->ovmf, MAX_FIRMWARE, &a->ovmf_map, err)) != 0 ||
+	    (ret = firmware_known_lookup(a->ovmf_map.data, a->ovmf_map.len, hex, &known, err)) != 0)
 		return ret;
+	cli_warn_unknown_firmware(a->ovmf, hex, known);
 	a->o.launch.ovmf = a->ovmf_map.data;
 	a->o.launch.ovmf_len = a->ovmf_map.len;
+	a->o.launch.ovmf_name = a->ovmf;
 	if (a->svsm) {
 		if ((ret = file_map(a->svsm, MAX_FIRMWARE, &a->svsm_map, err)) != 0)
 			return ret;

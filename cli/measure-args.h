@@ -14,6 +14,7 @@
 
 #include "abi/sev-hashes.h"
 #include "cli/opt.h"
+#include "measure/firmware-known.h"
 #include "measure/measure.h"
 #include "util/err.h"
 #include "util/file.h"
@@ -55,7 +56,15 @@ void measure_args_init(struct measure_args *a);
 int measure_args_check(void *a, struct snp_err *err) SNP_MUST_CHECK;
 
 /*
- * Opens the files and computes the kernel hashes into a->o. Release with
+ * Warns (log_warn) when the firmware at path, with sha256 hex, is not in the
+ * manifest of known builds (known is NULL). The image is still used: the
+ * launch plan refuses what cannot launch SNP; this says nobody vouched for it.
+ */
+void cli_warn_unknown_firmware(const char *path, const char *hex,
+			       const struct firmware_known *known);
+
+/*
+ * Opens the files (warning about an unknown OVMF image) and computes the kernel hashes into a->o. Release with
  * measure_args_close (also after a failure).
  */
 int measure_args_open(struct measure_args *a, struct snp_err *err) SNP_MUST_CHECK;

@@ -112,6 +112,11 @@ int launch_prepare(const struct launch_policy *p, struct launch_prep *prep, stru
 		prep->opts.vmm = VMM_QEMU;
 		prep->opts.ovmf = prep->in_image.data;
 		prep->opts.ovmf_len = prep->in_image.len;
+		prep->opts.ovmf_name = p->firmware;
+		if ((ret = firmware_known_lookup(prep->in_image.data, prep->in_image.len,
+						 prep->firmware_sha256, &prep->firmware_known,
+						 err)) != 0)
+			return ret;
 		if (p->kernel) {
 			if ((ret = kernel_hashes_compute_files(p->kernel, p->initrd, p->cmdline,
 							       MAX_KERNEL, &prep->hashes,

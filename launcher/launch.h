@@ -18,6 +18,7 @@
 #include "abi/report.h"
 #include "abi/sev-hashes.h"
 #include "launcher/vm.h"
+#include "measure/firmware-known.h"
 #include "measure/payload.h"
 #include "measure/plan.h"
 #include "util/err.h"
@@ -53,6 +54,9 @@ int launch_sequence(struct sev_backend *be, struct guest_mem *mem, struct launch
 struct launch_prep {
 	struct launch_opts opts;
 	struct file_map in_image;         /* the payload ELF or the firmware */
+	/* Firmware: its sha256 and manifest entry (NULL: an image nobody vouched for). */
+	char firmware_sha256[FIRMWARE_SHA256_HEX];
+	const struct firmware_known *firmware_known;
 	uint64_t kernel_len, initrd_len;  /* hashed in chunks, never held in memory */
 	struct sev_hashes hashes;
 	struct payload_image payload;

@@ -1,5 +1,7 @@
 #include "measure/plan.h"
 
+#include <stdio.h>
+
 #include "abi/vmsa.h"
 #include "measure/firmware.h"
 #include "measure/kernel-hashes.h"
@@ -82,14 +84,26 @@ static int vmsas_plan(const struct launch_sink *sink, const struct vmm_profile *
 	return 0;
 }
 
-/* The OVMF image with what snp and snp:ovmf-hash need of it. */
-static int ovmf_open(const struct launch_opts *o, struct firmware *fw, struct snp_err *err)
+/*
+ * The OVMF image with what snp and snp:ovmf-hash need of it: the firmware
+ * safety check of both snpvm measure and snpvm launch. Refused, with messages
+ * naming the file: no SEV metadata (e.g. Debian's OVMF_CODE_4M.fd: it cannot
+ * launch SNP) unless allowed, and a kernel on firmware without an
+ * SNP_KERNEL_HASHES section (e.g. Debian 12's OVMF.fd, edk2 2022.11 AmdSev
+ * builds: the kernel would not be in the measurement).
+ */
+static int ovmf_open(const struct launch_opts *o, struct firmware *fw, char *name,
+		     size_t name_size, struct snp_err *err)
 {
 	int ret;
 
 	if (!o->ovmf)
 		return snp_errf(err, SNP_E_INVALID, "no OVMF image given");
-	if ((ret = firmware_parse("OVMF", o->ovmf, o->ovmf_len, FIRMWARE_END_GPA, fw, err)) != 0 ||
+	if (o->ovmf_name)
+		snprintf(name, name_size, "OVMF %s", o->ovmf_name);
+	else
+		snprintf(name, name_size, "OVMF");
+	if ((ret = firmware_parse(name, o->ovmf, o->ovmf_len, FIRMWARE_END_GPA, fw, err)) != 0 ||
 	    (ret = firmware_require_reset_block(fw, err)) != 0)
 		return ret;
 	if (!o->allow_no_sev_metadata && (ret = firmware_require_metadata(fw, err)) != 0)
@@ -108,11 +122,12 @@ static int plan_snp(const struct launch_opts *o, const struct launch_sink *sink,
 {
 	const struct vmm_profile *p = vmm_profile_get(o->vmm);
 	struct firmware fw;
+	char name[512];
 	int ret;
 
 	if (!p || o->vmm == VMM_QEMU_SVSM)
 		return snp_errf(err, SNP_E_INVALID, "VMM type %d is not qemu, ec2 or gce", o->vmm);
-	if ((ret = ovmf_open(o, &fw, err)) != 0 ||
+	if ((ret = ovmf_open(o, &fw, name, sizeof(name), err)) != 0 ||
 	    (ret = emit(sink, SNP_PAGE_TYPE_NORMAL, fw.gpa, fw.data, fw.len, err)) != 0)
 		return ret;
 	if (o->mode == MEASURE_MODE_OVMF_HASH)

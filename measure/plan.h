@@ -63,6 +63,7 @@ struct launch_opts {
 	uint32_t vcpu_sig;       /* CPUID Fn0000_0001_EAX of the guest CPU model */
 	uint64_t guest_features; /* SEV_FEATURES */
 	const uint8_t *ovmf;     /* the firmware image, mapped at 4 GiB - ovmf_len */
+	const char *ovmf_name;   /* its file, for messages (NULL: "OVMF") */
 	size_t ovmf_len;
 	const uint8_t *svsm;     /* SVSM mode: the SVSM image */
 	size_t svsm_len;

@@ -471,6 +471,68 @@ static void firmware_launch_only_matches_measure_flags(void **state)
 	run_result_free(&r);
 }
 
+/* Firmware safety at launch (the check snpvm measure makes, measure/plan.c), naming the file. */
+static void firmware_unfit_for_snp_is_refused(void **state)
+{
+	struct env *e = *state;
+	char p[1200], fw[1200], kern[1200], extra[1400], cwd[512];
+	struct run_result r;
+	const char *argv[] = { "launch", p, "--launch-only", NULL };
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(fw, sizeof(fw), "%s/%s", cwd,
+		 tdata_path("debian-ovmf/usr/share/OVMF/OVMF_CODE_4M.fd"));
+	snprintf(p, sizeof(p), "%s", policy(e, "code4m", "firmware", fw, NULL));
+	run_snpvm(argv, NULL, &r);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, fw));
+	assert_non_null(strstr(r.err, "no SEV metadata"));
+	assert_null(strstr(r.err, "not a known build")); /* Debian's file is in the manifest */
+	run_result_free(&r);
+	snprintf(fw, sizeof(fw), "%s/%s", cwd, tdata_path("debian-ovmf/usr/share/ovmf/OVMF.fd"));
+	snprintf(kern, sizeof(kern), "%s/%s", cwd, tdata_path("measure/inputs/kernel.bin"));
+	snprintf(extra, sizeof(extra), ", \"kernel\": \"%s\"", kern);
+	snprintf(p, sizeof(p), "%s", policy(e, "debfd", "firmware", fw, extra));
+	run_snpvm(argv, NULL, &r);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, fw));
+	assert_non_null(strstr(r.err, "no SNP_KERNEL_HASHES section"));
+	run_result_free(&r);
+	/* the pinned AmdSev takes the kernel, silently */
+	snprintf(fw, sizeof(fw), "%s/%s", cwd, tdata_path("firmware/OVMF.amdsev.fd"));
+	snprintf(p, sizeof(p), "%s", policy(e, "amdsev", "firmware", fw, extra));
+	run_snpvm(argv, NULL, &r);
+	if (r.status != 0)
+		fail_msg("launch: %d %s", r.status, r.err);
+	assert_null(strstr(r.err, "warning"));
+	run_result_free(&r);
+}
+
+/* An image not in the manifest is launched, with a warning naming it and its sha256. */
+static void unknown_firmware_is_warned_about(void **state)
+{
+	struct env *e = *state;
+	char p[1200], fw[1200];
+	struct run_result r;
+	const char *argv[] = { "launch", p, "--launch-only", NULL };
+	size_t len;
+	uint8_t *img = tdata_read("debian-ovmf/usr/share/ovmf/OVMF.fd", &len);
+	struct snp_err err = { 0 };
+
+	img[0] ^= 1; /* outside every section: still launches */
+	snprintf(fw, sizeof(fw), "%s/changed.fd", e->dir);
+	assert_int_equal(file_write_atomic(fw, img, len, 0644, &err), 0);
+	free(img);
+	snprintf(p, sizeof(p), "%s", policy(e, "changed", "firmware", fw, NULL));
+	run_snpvm(argv, NULL, &r);
+	if (r.status != 0)
+		fail_msg("launch: %d %s", r.status, r.err);
+	assert_non_null(strstr(r.err, "warning: firmware"));
+	assert_non_null(strstr(r.err, fw));
+	assert_non_null(strstr(r.err, "not a known build"));
+	run_result_free(&r);
+}
+
 /* SIGTERM stops the running guest cleanly: exit 7. */
 static void sigterm_stops_the_guest(void **state)
 {
@@ -541,6 +603,8 @@ int main(void)
 		cmocka_unit_test(launch_only_hv_report_and_refusals),
 		cmocka_unit_test(firmware_refusal_is_status_1),
 		cmocka_unit_test(firmware_launch_only_matches_measure_flags),
+		cmocka_unit_test(firmware_unfit_for_snp_is_refused),
+		cmocka_unit_test(unknown_firmware_is_warned_about),
 		cmocka_unit_test(sigterm_stops_the_guest),
 	};
 
