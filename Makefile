@@ -38,7 +38,7 @@ DEPS_SETS := build $(if $(findstring clang,$(CC)),clang) $(foreach g,$(MAKECMDGO
 
 # libmicrohttpd, libcurl, libpq and unicorn are loaded at run time by the one command that needs
 # each (util/dl.h): only their headers are used at build time; tests link libcurl as a client.
-PKGS := libssl libcrypto jansson jose libcbor sqlite3
+PKGS := libssl libcrypto jansson jose libcbor sqlite3 libseccomp
 PKGS_DL := libmicrohttpd libcurl libpq unicorn
 PKGS_TEST := libcurl cmocka
 deb.libssl := libssl-dev
@@ -48,6 +48,7 @@ deb.unicorn := libunicorn-dev
 deb.jose := libjose-dev
 deb.libcbor := libcbor-dev
 deb.sqlite3 := libsqlite3-dev
+deb.libseccomp := libseccomp-dev
 deb.libpq := libpq-dev
 deb.libmicrohttpd := libmicrohttpd-dev
 deb.libcurl := libcurl4-openssl-dev

@@ -22,6 +22,7 @@
 #include "cli/measure-args.h"
 #include "cli/opt.h"
 #include "launcher/accel.h"
+#include "launcher/confine.h"
 #include "launcher/launch.h"
 #include "launcher/policy.h"
 #include "util/file.h"
@@ -43,7 +44,7 @@ struct launch_cli {
 	const char *policy, *hv_report, *console, *report_socket;
 	int backend, accel; /* indexes into BACKENDS / ACCELS; -1: the policy's */
 	uint64_t timeout;
-	bool has_timeout, launch_only, json, accept_cpuid_fixup;
+	bool has_timeout, launch_only, json, accept_cpuid_fixup, no_seccomp;
 };
 
 #define BACKENDS "sim|snp"
@@ -73,6 +74,9 @@ static bool parse(int argc, char **argv, struct launch_cli *c, int *status)
 		OPT_FLAG("json", &c->json, "the launch summary as JSON on stdout"),
 		OPT_FLAG("accept-cpuid-fixup", &c->accept_cpuid_fixup,
 			 "snp: when the firmware refuses the CPUID page, launch with its corrected page"),
+		OPT_FLAG("no-seccomp", &c->no_seccomp,
+			 "debugging only: run the guest without dropping capabilities\n"
+			 "and without the seccomp filter (also: SNPVM_NO_SECCOMP=1)"),
 		OPT_END,
 	};
 	const struct opt_cmd cmd = {
@@ -231,6 +235,40 @@ static int open_console(const struct launch_cli *c, const struct launch_policy *
 	return 0;
 }
 
+/* What the confinement callback needs: the CLI writes its files before it. */
+struct confine_ctx {
+	const struct launch_cli *c;
+	const struct launch_result *r;
+	bool hv_report_written;
+};
+
+/*
+ * Before the first vCPU runs: writes the host report (a file cannot be created
+ * afterwards), then drops every capability and installs the seccomp filter.
+ */
+static int confine(void *ctx, struct snp_err *err)
+{
+	struct confine_ctx *cc = ctx;
+	int ret;
+
+	if (cc->r->has_hv_report) {
+		if ((ret = file_write_atomic(cc->c->hv_report, cc->r->hv_report, SNP_REPORT_SIZE,
+					     0644, err)) != 0)
+			return ret;
+		cc->hv_report_written = true;
+	}
+	if (cc->c->no_seccomp)
+		return 0;
+	return launcher_confine(err);
+}
+
+static bool seccomp_disabled_by_env(void)
+{
+	const char *v = getenv("SNPVM_NO_SECCOMP");
+
+	return v && strcmp(v, "1") == 0;
+}
+
 int cmd_launch(int argc, char **argv)
 {
 	struct snp_err err = { 0 };
@@ -238,7 +276,8 @@ int cmd_launch(int argc, char **argv)
 	struct launch_policy p = { 0 };
 	struct launch_prep prep = { 0 };
 	struct launch_result *r = calloc(1, sizeof(*r));
-	struct launch_run_opts ro = { .on_vm = on_vm };
+	struct confine_ctx cc = { .c = &c, .r = r };
+	struct launch_run_opts ro = { .on_vm = on_vm, .confine = confine, .confine_ctx = &cc };
 	struct sigaction sa = { .sa_handler = on_signal };
 	int status = LAUNCH_EXIT_USAGE, ret, fd = -1;
 
@@ -248,6 +287,8 @@ int cmd_launch(int argc, char **argv)
 	}
 	if (!parse(argc, argv, &c, &status))
 		goto out;
+	if (seccomp_disabled_by_env())
+		c.no_seccomp = true;
 	status = LAUNCH_EXIT_USAGE;
 	/*
 	 * emu: libunicorn (~11 ms of dynamic loading) loads on a thread while the
@@ -291,7 +332,7 @@ int cmd_launch(int argc, char **argv)
 									      : LAUNCH_EXIT_VMM;
 		goto fail_status;
 	}
-	if (r->has_hv_report &&
+	if (r->has_hv_report && !cc.hv_report_written &&
 	    (ret = file_write_atomic(c.hv_report, r->hv_report, SNP_REPORT_SIZE, 0644, &err)) != 0) {
 		status = LAUNCH_EXIT_VMM;
 		goto fail_status;

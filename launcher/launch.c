@@ -255,6 +255,8 @@ static int run_vm(const struct launch_policy *p, const struct launch_run_opts *r
 	for (unsigned i = 0; i < p->vcpus; i++)
 		if ((ret = vm_set_vcpu_state(vm, i, &vcpu[i], err)) != 0)
 			goto out;
+	if (ro->confine && (ret = ro->confine(ro->confine_ctx, err)) != 0)
+		goto out;
 	if (ro->on_vm)
 		ro->on_vm(vm, ro->on_vm_ctx);
 	ret = vm_run(vm, &res->vm, err);

@@ -91,6 +91,13 @@ struct launch_run_opts {
 	/* Called with the VM once created and with NULL before it is destroyed (for vm_stop). */
 	void (*on_vm)(struct vm *vm, void *ctx);
 	void *on_vm_ctx;
+	/*
+	 * Called once the VM exists and everything privileged is open, before the
+	 * first vCPU runs (launcher_confine, after writing what the caller must
+	 * write first); a failure stops the launch. NULL: not confined (tests).
+	 */
+	int (*confine)(void *ctx, struct snp_err *err);
+	void *confine_ctx;
 	/* backend snp: */
 	const struct kvm_ops *kvm;  /* the KVM system calls, or NULL for the real ones */
 	bool accept_cpuid_fixup;    /* take the firmware's corrected CPUID page */

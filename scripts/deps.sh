@@ -15,10 +15,10 @@ sets="build test demo bench clang fuzz fresh-check"
 pkgs_of() {
 	case $1 in
 	# compile and link snpvm; pkg-config modules libssl libcrypto jansson unicorn jose libcbor
-	# sqlite3, and the headers of the libraries loaded at run time (util/dl.h)
+	# sqlite3 libseccomp, and the headers of the libraries loaded at run time (util/dl.h)
 	build) echo gcc libc6-dev pkg-config libssl-dev libjansson-dev libunicorn-dev \
 		libjose-dev libcbor-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev \
-		libpq-dev ;;
+		libpq-dev libseccomp-dev ;;
 	# make test: cmocka; the openssl CLI checks fixtures independently of the library
 	# python3-jwcrypto: the independent JOSE implementation of the interop tests
 	# postgresql: the server attestd's PostgreSQL store tests start on a private socket

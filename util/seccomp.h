@@ -1,0 +1,51 @@
+/*
+ * Seccomp allow-lists as declarative tables (libseccomp), and the one way a
+ * forbidden system call ends the process.
+ *
+ * A component (launcher/confine.c, attestd/confine.c) writes its allow-list as
+ * a table of struct sc_rule and calls sc_confine() once. The filter is loaded
+ * with SECCOMP_FILTER_FLAG_TSYNC: it applies to every thread of the process at
+ * once, and threads created later inherit it (Linux
+ * Documentation/userspace-api/seccomp_filter.rst). Any system call the table
+ * does not allow raises SIGSYS (SCMP_ACT_TRAP); the handler writes
+ * "snpvm: seccomp: forbidden system call NR (NAME)" to stderr with write(2)
+ * and the process then dies of SIGSYS (shell status 159, no core dump). The
+ * handler cannot be blocked away: the kernel unblocks a seccomp SIGSYS.
+ */
+#ifndef SNPVM_UTIL_SECCOMP_H
+#define SNPVM_UTIL_SECCOMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+enum sc_how {
+	SC_ANY,    /* allowed with any arguments */
+	SC_ARG_IN, /* allowed when argument `arg` (low 32 bits) is one of vals */
+	SC_ARG_HAS, /* allowed when argument `arg` has all the bits of vals[0] */
+	SC_ENOSYS, /* fails with ENOSYS (clone3: glibc falls back to clone) */
+};
+
+#define SC_MAX_VALS 24
+
+struct sc_rule {
+	const char *name; /* as libseccomp names it ("ioctl") */
+	enum sc_how how;
+	unsigned arg;
+	uint64_t vals[SC_MAX_VALS];
+	size_t nvals;
+};
+
+#define SC_ALLOW(n) { .name = (n), .how = SC_ANY }
+
+/*
+ * Installs the filter made of the rules of every table in tables (ntables of
+ * them, each ending with a rule whose name is NULL) plus what the SIGSYS
+ * report itself needs, for all threads. Returns SNP_E_INVALID for a name
+ * libseccomp does not know, SNP_E_SYS when the kernel refuses the filter.
+ */
+int sc_confine(const struct sc_rule *const *tables, size_t ntables,
+	       struct snp_err *err) SNP_MUST_CHECK;
+
+#endif
