@@ -58,7 +58,7 @@ static bool parse(int argc, char **argv, struct launch_cli *c, int *status)
 		OPT_ARG("POLICY.json", &c->policy, "the launch policy file (docs/policy-file.md)",
 			.required = true),
 		OPT_CHOICE("backend", &c->backend, BACKENDS,
-			   "overrides the policy's backend (snp: KVM SEV-SNP, Linux 6.11+; launch-only)"),
+			   "overrides the policy's backend (snp: KVM SEV-SNP, Linux 6.11+; runs on kvm)"),
 		OPT_CHOICE("accel", &c->accel, ACCELS, "overrides the policy's accel"),
 		OPT_STRING("hv-report", &c->hv_report, "FILE",
 			   "after the launch, write a host-requested report to FILE"),

@@ -284,6 +284,11 @@ int launch_run(const struct launch_policy *p, const struct launch_prep *prep,
 	const bool snp = strcmp(p->backend, "snp") == 0;
 
 	memset(res, 0, sizeof(*res));
+	if (snp && !ro->launch_only && strcmp(ro->accel ? ro->accel : p->accel, "emu") == 0) {
+		ret = snp_errf(err, SNP_E_INVALID,
+			       "accelerator \"emu\": an SNP guest runs on kvm only");
+		goto out;
+	}
 	if (!ro->launch_only && prep->opts.mode != MEASURE_MODE_PAYLOAD) {
 		ret = snp_errf(err, SNP_E_UNSUPPORTED,
 			       "firmware: running OVMF is a later issue; use --launch-only");
