@@ -24,6 +24,10 @@
  *   set_vcpu KVM_CREATE_VCPU, KVM_SET_CPUID2, KVM_SET_SREGS/REGS/FPU/XCRS: KVM
  *            builds each VMSA from these registers at LAUNCH_FINISH.
  *   finish   KVM_SEV_SNP_LAUNCH_FINISH (ID block, ID auth, author key, HOST_DATA).
+ *   run      (launcher/accel-kvm-snp.c) each vCPU's kvm_run mapped, KVM_RUN; the
+ *            SNP exits convert memory (backend_snp_convert: KVM_SET_MEMORY_ATTRIBUTES,
+ *            then the unused side released) and, with a certificate table and
+ *            Linux 7.0+ (KVM_SEV_SNP_ENABLE_REQ_CERTS after INIT2), serve it.
  *
  * KVM does not return the MEASUREMENT: be->has_measurement is set only when
  * LAUNCH_FINISH accepted an ID block (the firmware then checked that the

@@ -546,7 +546,7 @@ static int vcpu_run(struct fake_kvm *fk, int idx)
 	}
 	if (fk->run_calls++ >= fk->nscript) {
 		run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
-		memset((uint8_t *)run + SNPVM_KVM_RUN_EXIT_OFF, 0, sizeof(e->data));
+		memset((uint8_t *)run + SNPVM_KVM_RUN_EXIT_OFF, 0, sizeof(fk->script[0].data));
 		run->system_event.type = KVM_SYSTEM_EVENT_SHUTDOWN;
 		return 0;
 	}
