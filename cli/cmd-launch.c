@@ -38,6 +38,7 @@ enum {
 	LAUNCH_EXIT_GUEST_FAULT = 5,
 	LAUNCH_EXIT_TIMEOUT = 6,
 	LAUNCH_EXIT_SIGNAL = 7,
+	LAUNCH_EXIT_GUEST_TERMINATED = 8, /* SNP: GHCB termination request */
 };
 
 struct launch_cli {
@@ -59,7 +60,7 @@ static bool parse(int argc, char **argv, struct launch_cli *c, int *status)
 		OPT_ARG("POLICY.json", &c->policy, "the launch policy file (docs/policy-file.md)",
 			.required = true),
 		OPT_CHOICE("backend", &c->backend, BACKENDS,
-			   "overrides the policy's backend (snp: KVM SEV-SNP, Linux 6.11+; launch-only)"),
+			   "overrides the policy's backend (snp: KVM SEV-SNP, Linux 6.11+; runs on kvm)"),
 		OPT_CHOICE("accel", &c->accel, ACCELS, "overrides the policy's accel"),
 		OPT_STRING("hv-report", &c->hv_report, "FILE",
 			   "after the launch, write a host-requested report to FILE"),
@@ -138,6 +139,8 @@ static int exit_for(const struct launch_result *r)
 		return LAUNCH_EXIT_TIMEOUT;
 	case VM_END_SIGNAL:
 		return LAUNCH_EXIT_SIGNAL;
+	case VM_END_TERMINATED:
+		return LAUNCH_EXIT_GUEST_TERMINATED;
 	case VM_END_FAULT:
 	case VM_END_SHUTDOWN:
 	case VM_END_HALT:
@@ -177,6 +180,8 @@ static void print_text(const struct launch_policy *p, const struct launch_prep *
 				? " (differs from the prediction!)"
 				: "");
 	}
+	if (r->certs_note[0])
+		fprintf(stderr, "snpvm launch: certs_dir: %s\n", r->certs_note);
 	if (!r->ran)
 		return;
 	fprintf(stderr, "snpvm launch: accelerator %s%s%s\n", r->accel,
@@ -211,6 +216,10 @@ static int print_json(const struct launch_policy *p, const struct launch_result 
 		json_object_set_new(o, "end", json_string(vm_end_name(r->vm.end)));
 		if (r->vm.end == VM_END_EXIT)
 			json_object_set_new(o, "exit_value", json_integer(r->vm.exit_value));
+		if (r->vm.end == VM_END_TERMINATED) {
+			json_object_set_new(o, "term_reason_set", json_integer(r->vm.term_set));
+			json_object_set_new(o, "term_reason_code", json_integer(r->vm.term_code));
+		}
 		if (r->vm.detail[0])
 			json_object_set_new(o, "detail", json_string(r->vm.detail));
 		json_object_set_new(o, "serial_bytes", json_integer((json_int_t)r->vm.serial_bytes));

@@ -106,7 +106,7 @@ static void kick_handler(int sig)
 	(void)sig; /* only interrupts KVM_RUN */
 }
 
-static int install_kick_handler(struct snp_err *err)
+int accel_kvm_install_kick_handler(struct snp_err *err)
 {
 	struct sigaction old, sa;
 
@@ -202,7 +202,7 @@ static int kvm_vm_init(struct vm *vm, struct snp_err *err)
 		goto out_fail;
 	}
 	k->run_size = (size_t)n;
-	if ((ret = get_supported_cpuid(k, err)) != 0 || (ret = install_kick_handler(err)) != 0)
+	if ((ret = get_supported_cpuid(k, err)) != 0 || (ret = accel_kvm_install_kick_handler(err)) != 0)
 		goto out_fail;
 	return 0;
 
@@ -458,11 +458,17 @@ static void kvm_kick(struct vcpu *vcpu)
 {
 	struct kvm_vcpu_state *c = vcpu->accel;
 
-	if (!c || !c->run)
+	if (c)
+		accel_kvm_kick_thread(c->run, &c->has_thread, c->thread);
+}
+
+void accel_kvm_kick_thread(struct kvm_run *run, atomic_bool *has_thread, pthread_t thread)
+{
+	if (!run)
 		return;
-	c->run->immediate_exit = 1;
-	if (atomic_load(&c->has_thread) && !pthread_equal(c->thread, pthread_self()))
-		pthread_kill(c->thread, VM_KICK_SIGNAL);
+	run->immediate_exit = 1;
+	if (atomic_load(has_thread) && !pthread_equal(thread, pthread_self()))
+		pthread_kill(thread, VM_KICK_SIGNAL);
 }
 
 const struct accel_ops accel_kvm_ops = {

@@ -6,10 +6,24 @@
 #ifndef SNPVM_LAUNCHER_ACCEL_KVM_H
 #define SNPVM_LAUNCHER_ACCEL_KVM_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "util/err.h"
 
 struct kvm_run;
 struct vcpu_exit;
+
+/*
+ * The kick (accel.h VM_KICK_SIGNAL), shared with accel-kvm-snp.c: installs
+ * the no-op handler (without SA_RESTART, so KVM_RUN returns EINTR), and
+ * kicks a vCPU: sets run->immediate_exit and signals its thread (if it has
+ * one and is not the caller). Async-signal-safe.
+ */
+int accel_kvm_install_kick_handler(struct snp_err *err) SNP_MUST_CHECK;
+void accel_kvm_kick_thread(struct kvm_run *run, atomic_bool *has_thread, pthread_t thread);
 
 /*
  * Translates run (run_size bytes mapped) into *ex, checking every field

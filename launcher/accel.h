@@ -63,6 +63,8 @@ struct accel_ops {
 
 extern const struct accel_ops accel_kvm_ops;
 extern const struct accel_ops accel_emu_ops;
+/* kvm on the snp backend's VM (vm_config.snp); never chosen by accel_select. */
+extern const struct accel_ops accel_kvm_snp_ops;
 
 /*
  * The accelerator for name: "kvm", "emu", or "auto"/NULL (kvm when its probe

@@ -24,6 +24,10 @@
  *   set_vcpu KVM_CREATE_VCPU, KVM_SET_CPUID2, KVM_SET_SREGS/REGS/FPU/XCRS: KVM
  *            builds each VMSA from these registers at LAUNCH_FINISH.
  *   finish   KVM_SEV_SNP_LAUNCH_FINISH (ID block, ID auth, author key, HOST_DATA).
+ *   run      (launcher/accel-kvm-snp.c) each vCPU's kvm_run mapped, KVM_RUN; the
+ *            SNP exits convert memory (backend_snp_convert: KVM_SET_MEMORY_ATTRIBUTES,
+ *            then the unused side released) and, with a certificate table and
+ *            Linux 7.0+ (KVM_SEV_SNP_ENABLE_REQ_CERTS after INIT2), serve it.
  *
  * KVM does not return the MEASUREMENT: be->has_measurement is set only when
  * LAUNCH_FINISH accepted an ID block (the firmware then checked that the
@@ -34,6 +38,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +61,7 @@ struct snp_slot {
 	uint8_t *hva;   /* the shared view */
 	bool owned;     /* hva mapped here (else the launcher's RAM) */
 	int gmem_fd;
+	uint8_t *shared; /* per 4 KiB page: 1 when the page is shared (all private at bind) */
 };
 
 struct snp_be {
@@ -68,6 +74,8 @@ struct snp_be {
 	unsigned nvcpus;
 	struct kvm_cpuid2 *cpuid;
 	bool started, finished;
+	bool req_certs;    /* KVM_SEV_SNP_ENABLE_REQ_CERTS done */
+	char certs_note[160]; /* why certificate requests are not enabled */
 	char fixups[1024]; /* the CPUID leaves the firmware corrected */
 };
 
@@ -261,6 +269,8 @@ static int slot_bind(struct sev_backend *be, struct snp_slot *sl, unsigned idx,
 	char what[96];
 	int r;
 
+	if (!(sl->shared = calloc(sl->size / SNP_PAGE_SIZE, 1)))
+		return snp_errf(err, SNP_E_NOMEM, "snp: memslot page states");
 	if ((r = kio(s, s->vm_fd, KVM_CREATE_GUEST_MEMFD, &g)) < 0) {
 		snprintf(what, sizeof(what), "KVM_CREATE_GUEST_MEMFD (0x%llx bytes)",
 			 (unsigned long long)sl->size);
@@ -530,6 +540,7 @@ static void snp_close(struct sev_backend *be)
 			s->k->close(s->k->ctx, s->slot[i].gmem_fd);
 		if (s->slot[i].owned && s->slot[i].hva)
 			s->k->munmap(s->k->ctx, s->slot[i].hva, s->slot[i].size);
+		free(s->slot[i].shared);
 	}
 	if (s->vm_fd >= 0)
 		s->k->close(s->k->ctx, s->vm_fd);
@@ -581,6 +592,33 @@ static int probe_kvm(struct sev_backend *be, struct snp_err *err)
 	return 0;
 }
 
+/*
+ * Certificate requests (Linux 7.0+, x86/amd-memory-encryption.rst
+ * "KVM_SEV_SNP_ENABLE_REQ_CERTS"): probed through the SEV attribute
+ * KVM_X86_SEV_SNP_REQ_CERTS on /dev/kvm, enabled before any vCPU exists.
+ * An older kernel is noted, not an error: its guests get an empty table.
+ */
+static int enable_req_certs(struct sev_backend *be, struct snp_err *err)
+{
+	struct snp_be *s = priv(be);
+	uint64_t supported = 0;
+	struct kvm_device_attr a = { .group = KVM_X86_GRP_SEV, .attr = KVM_X86_SEV_SNP_REQ_CERTS,
+				     .addr = (uint64_t)(uintptr_t)&supported };
+	uint32_t fw;
+	int r;
+
+	if ((r = kio(s, s->kvm_fd, KVM_GET_DEVICE_ATTR, &a)) < 0 || !supported) {
+		snprintf(s->certs_note, sizeof(s->certs_note),
+			 "this KVM has no KVM_SEV_SNP_ENABLE_REQ_CERTS (Linux 7.0+): guests get an "
+			 "empty certificate table");
+		return 0;
+	}
+	if ((r = sev_cmd(be, KVM_SEV_SNP_ENABLE_REQ_CERTS, NULL, &fw)) < 0)
+		return ioctl_fail(be, err, r, fw, "KVM_SEV_SNP_ENABLE_REQ_CERTS");
+	s->req_certs = true;
+	return 0;
+}
+
 static int open_vm(struct sev_backend *be, struct snp_err *err)
 {
 	struct snp_be *s = priv(be);
@@ -613,6 +651,8 @@ static int open_vm(struct sev_backend *be, struct snp_err *err)
 		return ioctl_fail(be, err, r, 0, "KVM_CREATE_IRQCHIP");
 	if ((r = sev_cmd(be, KVM_SEV_INIT2, &init, &fw)) < 0)
 		return ioctl_fail(be, err, r, fw, "KVM_SEV_INIT2");
+	if (s->o.certs && (r = enable_req_certs(be, err)) != 0)
+		return r;
 	s->slot[0] = (struct snp_slot){ .gpa = 0, .size = s->o.mem->size, .hva = s->o.mem->hva,
 					.gmem_fd = -1 };
 	s->nslots = 1;
@@ -665,6 +705,7 @@ int backend_snp_convert(struct sev_backend *be, uint64_t gpa, uint64_t size, boo
 	struct snp_be *s = be->ops == &snp_ops ? be->priv : NULL;
 	struct kvm_memory_attributes a = { .address = gpa, .size = size,
 					   .attributes = to_private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0 };
+	const struct snp_slot *sl = NULL;
 	char what[96];
 	int r;
 
@@ -674,8 +715,6 @@ int backend_snp_convert(struct sev_backend *be, uint64_t gpa, uint64_t size, boo
 		return snp_errf(err, SNP_E_INVALID, "snp: conversion of [0x%llx, +0x%llx): not pages",
 				(unsigned long long)gpa, (unsigned long long)size);
 	for (unsigned i = 0;; i++) {
-		const struct snp_slot *sl = &s->slot[i];
-
 		if (i == s->nslots) {
 			/* not guest memory: to shared is a no-op (QEMU accepts it for MMIO) */
 			if (!to_private)
@@ -684,8 +723,14 @@ int backend_snp_convert(struct sev_backend *be, uint64_t gpa, uint64_t size, boo
 					"snp: conversion to private of [0x%llx, +0x%llx): not in one "
 					"memslot", (unsigned long long)gpa, (unsigned long long)size);
 		}
+		sl = &s->slot[i];
 		if (gpa >= sl->gpa && size <= sl->size && gpa - sl->gpa <= sl->size - size)
 			break;
+		if (gpa < sl->gpa + sl->size && sl->gpa < gpa + size)
+			return snp_errf(err, SNP_E_INVALID,
+					"snp: conversion of [0x%llx, +0x%llx): straddles the memslot "
+					"at 0x%llx", (unsigned long long)gpa,
+					(unsigned long long)size, (unsigned long long)sl->gpa);
 	}
 	if ((r = kio(s, s->vm_fd, KVM_SET_MEMORY_ATTRIBUTES, &a)) < 0) {
 		snprintf(what, sizeof(what), "KVM_SET_MEMORY_ATTRIBUTES (%s, 0x%llx+0x%llx)",
@@ -693,5 +738,100 @@ int backend_snp_convert(struct sev_backend *be, uint64_t gpa, uint64_t size, boo
 			 (unsigned long long)size);
 		return ioctl_fail(be, err, r, 0, what);
 	}
+	memset(sl->shared + (gpa - sl->gpa) / SNP_PAGE_SIZE, !to_private, size / SNP_PAGE_SIZE);
+	/* release the side the guest no longer uses (backend.h) */
+	if (to_private)
+		r = s->k->madvise(s->k->ctx, sl->hva + (gpa - sl->gpa), size, MADV_DONTNEED);
+	else
+		r = s->k->fallocate(s->k->ctx, sl->gmem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				    gpa - sl->gpa, size);
+	if (r < 0) {
+		snprintf(what, sizeof(what), "%s of 0x%llx+0x%llx after the conversion",
+			 to_private ? "madvise(MADV_DONTNEED)" : "fallocate(PUNCH_HOLE)",
+			 (unsigned long long)gpa, (unsigned long long)size);
+		return ioctl_fail(be, err, r, 0, what);
+	}
 	return 0;
+}
+
+bool backend_snp_is_shared(const struct sev_backend *be, uint64_t gpa, uint64_t len)
+{
+	const struct snp_be *s = be->ops == &snp_ops ? be->priv : NULL;
+
+	if (!s || len == 0 || gpa + len < gpa)
+		return false;
+	for (unsigned i = 0; i < s->nslots; i++) {
+		const struct snp_slot *sl = &s->slot[i];
+		uint64_t first, last;
+
+		if (gpa < sl->gpa || len > sl->size || gpa - sl->gpa > sl->size - len)
+			continue;
+		first = (gpa - sl->gpa) / SNP_PAGE_SIZE;
+		last = (gpa - sl->gpa + len - 1) / SNP_PAGE_SIZE;
+		for (uint64_t p = first; p <= last; p++)
+			if (!sl->shared[p])
+				return false;
+		return true;
+	}
+	return false;
+}
+
+const uint8_t *backend_snp_certs(const struct sev_backend *be, size_t *len)
+{
+	const struct snp_be *s = be->ops == &snp_ops ? be->priv : NULL;
+
+	*len = s ? s->o.certs_len : 0;
+	return s ? s->o.certs : NULL;
+}
+
+bool backend_snp_req_certs(const struct sev_backend *be, const char **note)
+{
+	const struct snp_be *s = be->ops == &snp_ops ? be->priv : NULL;
+
+	if (note)
+		*note = s ? s->certs_note : "";
+	return s && s->req_certs;
+}
+
+int backend_snp_vcpu_map(struct sev_backend *be, unsigned idx, int *fd, struct kvm_run **run,
+			 size_t *run_size, struct snp_err *err)
+{
+	struct snp_be *s = be->ops == &snp_ops ? be->priv : NULL;
+	void *p;
+	int r;
+
+	*run = NULL;
+	*run_size = 0;
+	*fd = -1;
+	if (!s || !s->finished || idx >= s->nvcpus)
+		return snp_errf(err, SNP_E_STATE, "snp: vCPU %u: no such vCPU after LAUNCH_FINISH",
+				idx);
+	if ((r = kio(s, s->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL)) < 0)
+		return ioctl_fail(be, err, r, 0, "KVM_GET_VCPU_MMAP_SIZE");
+	if ((size_t)r < sizeof(struct kvm_run))
+		return snp_errf(err, SNP_E_UNSUPPORTED, "snp: vCPU mmap size %d too small", r);
+	*run_size = (size_t)r;
+	if ((r = s->k->mmap(s->k->ctx, *run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			    s->vcpu_fd[idx], &p)) < 0) {
+		*run_size = 0;
+		return ioctl_fail(be, err, r, 0, "mmap of a vCPU's kvm_run");
+	}
+	*run = p;
+	*fd = s->vcpu_fd[idx];
+	return 0;
+}
+
+void backend_snp_vcpu_unmap(struct sev_backend *be, struct kvm_run *run, size_t run_size)
+{
+	struct snp_be *s = be->ops == &snp_ops ? be->priv : NULL;
+
+	if (s && run)
+		s->k->munmap(s->k->ctx, run, run_size);
+}
+
+int backend_snp_run(struct sev_backend *be, int vcpu_fd)
+{
+	struct snp_be *s = be->ops == &snp_ops ? be->priv : NULL;
+
+	return s ? kio(s, vcpu_fd, KVM_RUN, NULL) : -EBADF;
 }

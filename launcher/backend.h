@@ -72,6 +72,13 @@ struct snp_backend_opts {
 	uint64_t guest_features;     /* SEV_FEATURES (INIT2 gets them without SNP_ACTIVE) */
 	uint8_t gosvw[16];           /* LAUNCH_START's guest OS visible workarounds */
 	bool accept_cpuid_fixup;     /* take the firmware's corrected CPUID page (once) */
+	/*
+	 * The host's certificate table (abi/cert-table.h, borrowed) served on
+	 * KVM_EXIT_SNP_REQ_CERTS, or NULL: then certificate requests are not
+	 * enabled and KVM gives guests an empty table.
+	 */
+	const uint8_t *certs;
+	size_t certs_len;
 };
 
 /*
@@ -87,10 +94,42 @@ int backend_snp_open(const struct snp_backend_opts *o, struct sev_backend *be,
  * Converts [gpa, gpa + size) (whole pages) to private or shared
  * (KVM_SET_MEMORY_ATTRIBUTES), for the SNP exits (launcher/snp-exits.h).
  * SNP_E_INVALID for a range that is not guest memory and to_private (to
- * shared it is a no-op); the memory on the other side is not released.
+ * shared it is a no-op); the memory on the other side is released (below).
  */
 int backend_snp_convert(struct sev_backend *be, uint64_t gpa, uint64_t size, bool to_private,
 			struct snp_err *err) SNP_MUST_CHECK;
+
+/*
+ * After a conversion the side no longer used is released (QEMU does the
+ * same, target/i386/kvm and system/physmem.c ram_block_discard_range): to
+ * shared, fallocate(PUNCH_HOLE | KEEP_SIZE) on the guest_memfd range; to
+ * private, madvise(MADV_DONTNEED) on the shared view (anonymous memory reads
+ * back as zeroes). backend_snp_is_shared says whether every page of
+ * [gpa, gpa + len) is guest RAM and currently shared.
+ */
+bool backend_snp_is_shared(const struct sev_backend *be, uint64_t gpa, uint64_t len);
+
+/* The host's certificate table given at open (NULL if none). */
+const uint8_t *backend_snp_certs(const struct sev_backend *be, size_t *len);
+
+/*
+ * Whether KVM_SEV_SNP_ENABLE_REQ_CERTS was done (Linux 7.0+); note, if
+ * non-NULL, gets why not (for the user) when certificates were asked for.
+ */
+bool backend_snp_req_certs(const struct sev_backend *be, const char **note);
+
+/*
+ * The run side of the snp backend for the kvm accelerator
+ * (launcher/accel-kvm-snp.c): vCPU idx's fd (created before LAUNCH_FINISH)
+ * and its kvm_run mapping (*run, *run_size; unmap with backend_snp_vcpu_unmap).
+ */
+struct kvm_run;
+int backend_snp_vcpu_map(struct sev_backend *be, unsigned idx, int *fd, struct kvm_run **run,
+			 size_t *run_size, struct snp_err *err) SNP_MUST_CHECK;
+void backend_snp_vcpu_unmap(struct sev_backend *be, struct kvm_run *run, size_t run_size);
+
+/* KVM_RUN on vcpu_fd: 0 or -errno (EINTR, EFAULT with KVM_EXIT_MEMORY_FAULT, ...). */
+int backend_snp_run(struct sev_backend *be, int vcpu_fd);
 
 /* The CPUID leaves the firmware corrected ("" if none), for the user. */
 const char *backend_snp_cpuid_fixups(const struct sev_backend *be);

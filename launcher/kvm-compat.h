@@ -77,6 +77,16 @@
 #ifndef KVM_SYSTEM_EVENT_SEV_TERM
 #define KVM_SYSTEM_EVENT_SEV_TERM 6
 #endif
+/* Linux 7.0 (api.rst "KVM_EXIT_SNP_REQ_CERTS"; x86/amd-memory-encryption.rst). */
+#ifndef KVM_EXIT_SNP_REQ_CERTS
+#define KVM_EXIT_SNP_REQ_CERTS 42
+#endif
+#ifndef KVM_SEV_SNP_ENABLE_REQ_CERTS
+#define KVM_SEV_SNP_ENABLE_REQ_CERTS 103
+#endif
+#ifndef KVM_X86_SEV_SNP_REQ_CERTS
+#define KVM_X86_SEV_SNP_REQ_CERTS 1
+#endif
 #ifndef KVM_HC_MAP_GPA_RANGE
 #define KVM_HC_MAP_GPA_RANGE 12
 #endif
@@ -203,6 +213,17 @@ struct snpvm_kvm_memory_fault {
 	__u64 size;
 };
 
+/*
+ * KVM_EXIT_SNP_REQ_CERTS (Linux 7.0): the guest's certificate buffer at gpa,
+ * npages 4 KiB pages of shared memory; the VMM sets ret to 0 (table written),
+ * ENOSPC (npages set to the pages needed; the guest retries) or EAGAIN (busy).
+ */
+struct snpvm_kvm_snp_req_certs {
+	__u64 gpa;
+	__u64 npages;
+	__u64 ret;
+};
+
 /* Sizes (Linux 6.12 uapi), so a struct that drifts fails the build. */
 _Static_assert(sizeof(struct kvm_sev_cmd) == 24, "kvm_sev_cmd");
 _Static_assert(offsetof(struct kvm_sev_cmd, data) == 8, "kvm_sev_cmd.data");
@@ -234,5 +255,8 @@ _Static_assert(sizeof(struct kvm_create_guest_memfd) == 64, "kvm_create_guest_me
 _Static_assert(offsetof(struct kvm_run, exit_reason) == 8, "kvm_run.exit_reason");
 _Static_assert(offsetof(struct kvm_run, hypercall) == SNPVM_KVM_RUN_EXIT_OFF, "kvm_run exit union");
 _Static_assert(sizeof(struct kvm_run) == 2352, "kvm_run");
+_Static_assert(sizeof(struct snpvm_kvm_memory_fault) == 24, "memory_fault exit");
+_Static_assert(sizeof(struct snpvm_kvm_snp_req_certs) == 24, "snp_req_certs exit");
+_Static_assert(offsetof(struct snpvm_kvm_snp_req_certs, ret) == 16, "snp_req_certs.ret");
 
 #endif

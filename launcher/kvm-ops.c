@@ -2,6 +2,7 @@
 #include "launcher/kvm-ops.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -49,10 +50,26 @@ static void sys_close(void *ctx, int fd)
 	close(fd);
 }
 
+static int sys_fallocate(void *ctx, int fd, int mode, uint64_t off, uint64_t len)
+{
+	(void)ctx;
+	if (off > INT64_MAX || len > INT64_MAX)
+		return -EINVAL;
+	return fallocate(fd, mode, (off_t)off, (off_t)len) < 0 ? -errno : 0;
+}
+
+static int sys_madvise(void *ctx, void *addr, size_t len, int advice)
+{
+	(void)ctx;
+	return madvise(addr, len, advice) < 0 ? -errno : 0;
+}
+
 const struct kvm_ops kvm_ops_sys = {
 	.open = sys_open,
 	.ioctl = sys_ioctl,
 	.mmap = sys_mmap,
 	.munmap = sys_munmap,
 	.close = sys_close,
+	.fallocate = sys_fallocate,
+	.madvise = sys_madvise,
 };

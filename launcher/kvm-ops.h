@@ -8,6 +8,7 @@
 #define SNPVM_LAUNCHER_KVM_OPS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct kvm_ops {
 	/* open(2) with O_CLOEXEC added: an fd or -errno. */
@@ -18,6 +19,10 @@ struct kvm_ops {
 	int (*mmap)(void *ctx, size_t len, int prot, int flags, int fd, void **out);
 	void (*munmap)(void *ctx, void *addr, size_t len);
 	void (*close)(void *ctx, int fd);
+	/* fallocate(2) (the SNP exits punch holes in a guest_memfd): 0 or -errno. */
+	int (*fallocate)(void *ctx, int fd, int mode, uint64_t off, uint64_t len);
+	/* madvise(2) (the SNP exits discard a shared view): 0 or -errno. */
+	int (*madvise)(void *ctx, void *addr, size_t len, int advice);
 	void *ctx;
 };
 

@@ -9,6 +9,7 @@
 #include "abi/sev-status.h"
 #include "launcher/backend.h"
 #include "launcher/guest-mem.h"
+#include "launcher/host-certs.h"
 #include "launcher/policy.h"
 #include "measure/idblock.h"
 #include "measure/kernel-hashes.h"
@@ -239,6 +240,7 @@ static int run_vm(const struct launch_policy *p, const struct launch_run_opts *r
 		.report = report_cb,
 		.report_ctx = be,
 		.channel_path = ro->channel_path,
+		.snp = strcmp(p->backend, "snp") == 0 ? be : NULL,
 	};
 	struct vm *vm = NULL;
 	int ret;
@@ -274,6 +276,7 @@ int launch_run(const struct launch_policy *p, const struct launch_prep *prep,
 {
 	struct sev_backend be = { 0 };
 	struct guest_mem mem = { 0 };
+	uint8_t *certs = NULL; /* the host's certificate table (snp, certs_dir) */
 	struct launch_seq seq = {
 		.opts = &prep->opts,
 		.policy = p->guest_policy,
@@ -288,10 +291,9 @@ int launch_run(const struct launch_policy *p, const struct launch_prep *prep,
 	const bool snp = strcmp(p->backend, "snp") == 0;
 
 	memset(res, 0, sizeof(*res));
-	if (snp && !ro->launch_only) {
-		ret = snp_errf(err, SNP_E_UNSUPPORTED,
-			       "backend snp: running the guest after the KVM SNP launch is not "
-			       "implemented yet; use --launch-only");
+	if (snp && !ro->launch_only && strcmp(ro->accel ? ro->accel : p->accel, "emu") == 0) {
+		ret = snp_errf(err, SNP_E_INVALID,
+			       "accelerator \"emu\": an SNP guest runs on kvm only");
 		goto out;
 	}
 	if (!ro->launch_only && prep->opts.mode != MEASURE_MODE_PAYLOAD) {
@@ -306,13 +308,20 @@ int launch_run(const struct launch_policy *p, const struct launch_prep *prep,
 	if ((ret = guest_mem_alloc(&mem, p->memory_mib << 20, err)) != 0)
 		goto out;
 	if (snp) {
-		const struct snp_backend_opts so = {
+		struct snp_backend_opts so = {
 			.kvm = ro->kvm,
 			.mem = &mem,
 			.vcpus = p->vcpus,
 			.guest_features = p->guest_features,
 			.accept_cpuid_fixup = ro->accept_cpuid_fixup,
 		};
+
+		if (p->certs_dir &&
+		    (ret = host_certs_table(p->certs_dir, &certs, &so.certs_len, err)) != 0) {
+			snp_err_prefix(err, "policy: ");
+			goto out;
+		}
+		so.certs = certs;
 
 		res->firmware_refused = true; /* INIT2 can be refused too */
 		ret = backend_snp_open(&so, &be, err);
@@ -321,6 +330,12 @@ int launch_run(const struct launch_policy *p, const struct launch_prep *prep,
 	}
 	if (ret != 0)
 		goto out;
+	if (snp) {
+		const char *note;
+
+		res->certs_served = backend_snp_req_certs(&be, &note);
+		snprintf(res->certs_note, sizeof(res->certs_note), "%s", note);
+	}
 	res->firmware_refused = true; /* until the launch commands are through */
 	if ((ret = launch_sequence(&be, &mem, &seq, err)) != 0)
 		goto out;
@@ -347,5 +362,6 @@ out:
 	}
 	guest_mem_free(&mem);
 	free(seq.vcpu);
+	free(certs);
 	return ret;
 }

@@ -110,6 +110,8 @@ struct launch_result {
 	uint32_t fw_status;       /* the backend's last firmware status */
 	bool firmware_refused;    /* a launch command failed with a firmware status */
 	char cpuid_fixups[1024];  /* snp: the CPUID leaves the firmware corrected, or "" */
+	bool certs_served;        /* snp, certs_dir: KVM_SEV_SNP_ENABLE_REQ_CERTS done */
+	char certs_note[160];     /* snp, certs_dir: why certificates are not served, or "" */
 	bool has_hv_report;
 	uint8_t hv_report[SNP_REPORT_SIZE];
 	bool ran;                 /* the VM ran: vm holds the outcome */

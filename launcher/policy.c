@@ -316,6 +316,13 @@ static int key(const char *k, const json_t *v, const char *dir, struct launch_po
 		return console(v, dir, p, err);
 	if (strcmp(k, "sim_dir") == 0)
 		return get_path(v, k, dir, &p->sim_dir, err);
+	if (strcmp(k, "certs_dir") == 0) {
+		if ((ret = get_str(v, k, &s, err)) != 0)
+			return ret;
+		if (!s[0])
+			return bad(err, k, "an empty path");
+		return get_path(v, k, dir, &p->certs_dir, err);
+	}
 	if (strcmp(k, "min_tcb") == 0)
 		return min_tcb(v, p, err);
 	if (strcmp(k, "timeout") == 0)
@@ -390,6 +397,10 @@ int launch_policy_parse(const char *text, size_t len, const char *dir, struct la
 		ret = bad(err, "sim_dir", "the sim backend needs its state directory");
 		goto out;
 	}
+	if (p->certs_dir && strcmp(p->backend, "snp") != 0) {
+		ret = bad(err, "certs_dir", "only the snp backend serves certificates to guests");
+		goto out;
+	}
 	if ((ret = snp_policy_check(p->guest_policy, "policy: guest_policy", err)) != 0 ||
 	    (ret = canonical_digest(root, p->digest, err)) != 0)
 		goto out;
@@ -442,5 +453,6 @@ void launch_policy_free(struct launch_policy *p)
 	free(p->id_auth_file);
 	free(p->console_path);
 	free(p->sim_dir);
+	free(p->certs_dir);
 	memset(p, 0, sizeof(*p));
 }

@@ -44,6 +44,7 @@ struct launch_policy {
 	enum launch_console console;
 	char *console_path;
 	char *sim_dir;            /* the sim backend's state directory */
+	char *certs_dir;          /* snp: the host's VCEK/VLEK, ASK, ARK for guests, or NULL */
 	uint64_t timeout_s;       /* 0: none */
 	bool has_min_tcb;         /* min_tcb: the verifier policy's minimum REPORTED/LAUNCH TCB */
 	uint8_t min_tcb_bootloader, min_tcb_tee, min_tcb_snp, min_tcb_microcode, min_tcb_fmc;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "launcher/backend.h"
+#include "launcher/guest-mem.h"
 #include "launcher/kvm-compat.h"
 
 #define PAGE 4096ull
@@ -32,8 +33,46 @@ static int map_gpa_range(struct sev_backend *be, struct kvm_run *run, struct snp
 	return 0;
 }
 
-int snp_exit_handle(struct sev_backend *be, struct snp_exit_state *st, struct kvm_run *run,
-		    size_t run_size, int run_errno, enum snp_exit_action *act, struct snp_err *err)
+/*
+ * KVM_EXIT_SNP_REQ_CERTS (Linux 7.0, api.rst): the guest's extended report
+ * request wants the host's certificate table in its buffer of npages shared
+ * pages at gpa. ret 0: written; ENOSPC: too small, npages = the pages needed
+ * (the guest retries with a larger buffer); EIO: a buffer that is not shared
+ * guest RAM (the guest sees a failed request, the VMM goes on).
+ */
+static void req_certs(struct sev_backend *be, struct guest_mem *mem, struct kvm_run *run)
+{
+	static const uint8_t empty[24]; /* a table of just the all-zero terminator entry */
+	struct snpvm_kvm_snp_req_certs rq;
+	size_t len;
+	const uint8_t *tab = backend_snp_certs(be, &len);
+	uint64_t need;
+	uint8_t *hva;
+
+	memcpy(&rq, (const uint8_t *)run + SNPVM_KVM_RUN_EXIT_OFF, sizeof(rq));
+	if (!tab) {
+		tab = empty;
+		len = sizeof(empty);
+	}
+	need = (len + PAGE - 1) / PAGE;
+	if (rq.npages < need) {
+		rq.npages = need;
+		rq.ret = ENOSPC;
+	} else if (rq.gpa % PAGE || rq.npages > (UINT64_MAX - rq.gpa) / PAGE ||
+		   !backend_snp_is_shared(be, rq.gpa, rq.npages * PAGE) ||
+		   !(hva = guest_mem_hva(mem, rq.gpa, rq.npages * PAGE))) {
+		rq.ret = EIO;
+	} else {
+		memcpy(hva, tab, len);
+		memset(hva + len, 0, rq.npages * PAGE - len);
+		rq.ret = 0;
+	}
+	memcpy((uint8_t *)run + SNPVM_KVM_RUN_EXIT_OFF, &rq, sizeof(rq));
+}
+
+int snp_exit_handle(struct sev_backend *be, struct guest_mem *mem, struct snp_exit_state *st,
+		    struct kvm_run *run, size_t run_size, int run_errno, enum snp_exit_action *act,
+		    struct snp_err *err)
 {
 	int ret;
 
@@ -63,6 +102,11 @@ int snp_exit_handle(struct sev_backend *be, struct snp_exit_state *st, struct kv
 	if (run->exit_reason == KVM_EXIT_HYPERCALL && run->hypercall.nr == KVM_HC_MAP_GPA_RANGE) {
 		if ((ret = map_gpa_range(be, run, err)) != 0)
 			return snp_err_prefix(err, "KVM_HC_MAP_GPA_RANGE: ");
+		*act = SNP_EXIT_HANDLED;
+		return 0;
+	}
+	if (run->exit_reason == KVM_EXIT_SNP_REQ_CERTS) {
+		req_certs(be, mem, run);
 		*act = SNP_EXIT_HANDLED;
 		return 0;
 	}

@@ -13,9 +13,14 @@
  *   KVM_EXIT_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SEV_TERM  the guest's GHCB
  *       termination request: its reason set and code (data[0] is the GHCB MSR
  *       value, AMD GHCB specification 56421, "Termination Request")
+ *   KVM_EXIT_SNP_REQ_CERTS (Linux 7.0+)  the guest's extended guest request
+ *       wants the host's certificate table (AMD SEV-SNP ABI spec 56860,
+ *       MSG_REPORT_REQ; GHCB spec 56421 "SNP Extended Guest Request"): written
+ *       into its shared buffer, or ENOSPC with the pages needed
  *
- * Not yet wired into the kvm accelerator's run loop (an SNP guest cannot run
- * yet) and never run on SNP hardware: tested through the fake KVM only.
+ * Called by the kvm accelerator for the snp backend (launcher/accel-kvm-snp.c)
+ * before the ordinary decoding. Never run on SNP hardware here: tested through
+ * the fake KVM (tests/launcher/fake-kvm.h), which replays scripted exits.
  */
 #ifndef SNPVM_LAUNCHER_SNP_EXITS_H
 #define SNPVM_LAUNCHER_SNP_EXITS_H
@@ -25,6 +30,7 @@
 
 #include "util/err.h"
 
+struct guest_mem;
 struct kvm_run;
 struct sev_backend;
 
@@ -47,8 +53,8 @@ struct snp_exit_state {
  * success) on a vCPU of be's VM. Returns 0 with *act set, or an error (a
  * conversion KVM refused, a fault that keeps repeating, a malformed exit).
  */
-int snp_exit_handle(struct sev_backend *be, struct snp_exit_state *st, struct kvm_run *run,
-		    size_t run_size, int run_errno, enum snp_exit_action *act,
+int snp_exit_handle(struct sev_backend *be, struct guest_mem *mem, struct snp_exit_state *st,
+		    struct kvm_run *run, size_t run_size, int run_errno, enum snp_exit_action *act,
 		    struct snp_err *err) SNP_MUST_CHECK;
 
 #endif

@@ -21,6 +21,7 @@ const char *vcpu_exit_name(enum vcpu_exit_kind kind)
 	case VCPU_EXIT_UNMAPPED: return "unmapped access";
 	case VCPU_EXIT_INTERNAL: return "internal error";
 	case VCPU_EXIT_UNKNOWN: return "unknown";
+	case VCPU_EXIT_SEV_TERM: return "SEV termination request";
 	}
 	return "unknown";
 }
@@ -181,6 +182,22 @@ static enum vcpu_action handle_unknown(struct vcpu *vcpu, const struct vcpu_exit
 	return VCPU_STOP;
 }
 
+static enum vcpu_action handle_sev_term(struct vcpu *vcpu, const struct vcpu_exit *ex)
+{
+	struct vm *vm = vcpu->vm;
+
+	pthread_mutex_lock(&vm->end_lock);
+	if (!atomic_load(&vm->ended)) {
+		vm->result.term_set = ex->u.sev_term.set;
+		vm->result.term_code = ex->u.sev_term.code;
+	}
+	pthread_mutex_unlock(&vm->end_lock);
+	vcpu_end(vm, vcpu, VM_END_TERMINATED, -1, 0,
+		 "vCPU %u: the guest terminated (GHCB termination request, reason set %u, code "
+		 "0x%02x)", vcpu->idx, ex->u.sev_term.set, ex->u.sev_term.code);
+	return VCPU_STOP;
+}
+
 enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu, const struct vcpu_exit *ex)
 {
 	switch (ex->kind) {
@@ -202,6 +219,8 @@ enum vcpu_action vcpu_handle_exit(struct vcpu *vcpu, const struct vcpu_exit *ex)
 		return handle_unmapped(vcpu, ex);
 	case VCPU_EXIT_INTERNAL:
 		return handle_internal(vcpu, ex);
+	case VCPU_EXIT_SEV_TERM:
+		return handle_sev_term(vcpu, ex);
 	case VCPU_EXIT_UNKNOWN:
 		break;
 	}

@@ -34,6 +34,7 @@ enum vcpu_exit_kind {
 	VCPU_EXIT_UNMAPPED, /* access to a GPA that is neither RAM nor a claimed MMIO range */
 	VCPU_EXIT_INTERNAL, /* the accelerator could not go on (emulation failure, ...) */
 	VCPU_EXIT_UNKNOWN,  /* an exit the VMM does not know */
+	VCPU_EXIT_SEV_TERM, /* SNP: the guest's GHCB termination request */
 };
 
 struct vcpu_exit {
@@ -60,6 +61,9 @@ struct vcpu_exit {
 			bool is_write;
 			bool is_fetch;
 		} unmapped;
+		struct {
+			unsigned set, code; /* GHCB reason set and code */
+		} sev_term;
 		struct {
 			uint32_t code;   /* the accelerator's exit or error number */
 			const char *what; /* its name ("KVM_EXIT_FAIL_ENTRY", "UC_ERR_...") */

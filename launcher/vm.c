@@ -85,6 +85,7 @@ const char *vm_end_name(enum vm_end end)
 	case VM_END_TIMEOUT: return "timeout";
 	case VM_END_SIGNAL: return "signal";
 	case VM_END_ERROR: return "error";
+	case VM_END_TERMINATED: return "terminated";
 	}
 	return "unknown";
 }
@@ -140,7 +141,15 @@ int vm_create(const struct vm_config *cfg, struct guest_mem *mem, struct vm **ou
 	atomic_init(&vm->nhalted, 0);
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		vm->vcpu[i] = (struct vcpu){ .vm = vm, .idx = i };
-	vm->accel = accel_select(cfg->accel, &vm->accel_why_not, err);
+	if (cfg->snp && cfg->accel && strcmp(cfg->accel, "auto") != 0 &&
+	    strcmp(cfg->accel, "kvm") != 0) {
+		free(vm);
+		return snp_errf(err, SNP_E_INVALID,
+				"accelerator \"%s\": an SNP guest runs on kvm only", cfg->accel);
+	}
+	/* snp: the backend holds the VM and its vCPUs already (no probe) */
+	vm->accel = cfg->snp ? &accel_kvm_snp_ops
+			     : accel_select(cfg->accel, &vm->accel_why_not, err);
 	if (!vm->accel) {
 		ret = err ? err->code : SNP_E_INVALID;
 		free(vm);

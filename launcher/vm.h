@@ -24,6 +24,7 @@
 #include "util/err.h"
 
 struct guest_mem;
+struct sev_backend;
 struct snp_cpuid_page;
 struct vm;
 
@@ -51,6 +52,12 @@ struct vm_config {
 	 * CPUID either way.
 	 */
 	const struct snp_cpuid_page *cpuid;
+	/*
+	 * The snp security backend after LAUNCH_FINISH (borrowed), or NULL. Set:
+	 * the VM runs on that backend's KVM SNP VM and vCPUs (accel must be
+	 * "kvm" or "auto"; launcher/accel-kvm-snp.c), the SNP exits handled.
+	 */
+	struct sev_backend *snp;
 };
 
 enum vm_end {
@@ -61,6 +68,7 @@ enum vm_end {
 	VM_END_TIMEOUT,   /* cfg->timeout_ms elapsed */
 	VM_END_SIGNAL,    /* vm_stop() (SIGINT/SIGTERM) */
 	VM_END_ERROR,     /* the VMM stopped the guest: detail says why (bad MMIO, internal error) */
+	VM_END_TERMINATED, /* SNP: the guest's GHCB termination request (term_set, term_code) */
 };
 
 /* An address the guest touched that no device claims (docs/launcher-internals.md). */
@@ -87,6 +95,7 @@ struct vm_result {
 	struct vm_unclaimed unclaimed[VM_UNCLAIMED_LOG]; /* the first distinct addresses */
 	size_t nunclaimed;
 	uint64_t channel_requests;                    /* report-channel requests answered by the guest */
+	unsigned term_set, term_code; /* TERMINATED: GHCB reason set (0: general) and code */
 };
 
 /* Creates the VM on mem (borrowed; must outlive the VM). *out freed with vm_destroy. */

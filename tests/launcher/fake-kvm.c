@@ -8,6 +8,7 @@
 #include "tests/launcher/fake-kvm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,11 +117,18 @@ static int kvm_fd_ioctl(struct fake_kvm *fk, unsigned long req, unsigned long ar
 
 		if (a->flags)
 			return refuse(fk, "KVM_GET_DEVICE_ATTR: flags 0x%x", a->flags);
+		if (a->group == KVM_X86_GRP_SEV && a->attr == KVM_X86_SEV_SNP_REQ_CERTS &&
+		    fk->req_certs_attr) {
+			*(uint64_t *)(uintptr_t)a->addr = 1;
+			return 0;
+		}
 		if (a->group != KVM_X86_GRP_SEV || a->attr != KVM_X86_SEV_VMSA_FEATURES)
 			return -ENXIO;
 		*(uint64_t *)(uintptr_t)a->addr = fk->vmsa_features;
 		return 0;
 	}
+	case KVM_GET_VCPU_MMAP_SIZE:
+		return (int)(3 * PAGE); /* kvm_run, the PIO data page, the coalesced MMIO ring */
 	case KVM_GET_SUPPORTED_CPUID: {
 		struct kvm_cpuid2 *c = (void *)arg;
 
@@ -362,6 +370,14 @@ static int sev_op(struct fake_kvm *fk, struct kvm_sev_cmd *c)
 		snprintf(fk->why, sizeof(fk->why), "injected");
 		return r;
 	}
+	if (c->id == KVM_SEV_SNP_ENABLE_REQ_CERTS) {
+		/* amd-memory-encryption.rst (7.0): after INIT2, before any vCPU; no data */
+		if (!fk->req_certs_attr || !fk->init2 || fk->nvcpus || fk->req_certs)
+			return refuse(fk, "ENABLE_REQ_CERTS: unsupported, before INIT2, after vCPUs "
+					  "or twice");
+		fk->req_certs = true;
+		return 0;
+	}
 	if (!data)
 		return refuse(fk, "KVM_MEMORY_ENCRYPT_OP: no data");
 	if (c->id != KVM_SEV_INIT2 && fd_kind(fk, (int)c->sev_fd) != FD_SEV)
@@ -506,10 +522,114 @@ static int vm_fd_ioctl(struct fake_kvm *fk, unsigned long req, unsigned long arg
 	return -ENOTTY;
 }
 
+/* ---- KVM_RUN: the script (fake-kvm.h) ---- */
+
+static int vcpu_run(struct fake_kvm *fk, int idx)
+{
+	struct kvm_run *run = fk->run[idx];
+	struct fake_kvm_exit *e;
+
+	if (!fk->finished)
+		return refuse(fk, "KVM_RUN on vCPU %d before LAUNCH_FINISH", idx);
+	if (!run)
+		return refuse(fk, "KVM_RUN on vCPU %d without its kvm_run mapped", idx);
+	if (run->immediate_exit)
+		return -EINTR;
+	if (idx != 0) {
+		run->exit_reason = KVM_EXIT_HLT;
+		return 0;
+	}
+	if (fk->run_calls > 0 && fk->run_calls <= fk->nscript) {
+		e = &fk->script[fk->run_calls - 1];
+		memcpy(e->answer, (uint8_t *)run + SNPVM_KVM_RUN_EXIT_OFF, sizeof(e->answer));
+		e->answered = true;
+	}
+	if (fk->run_calls++ >= fk->nscript) {
+		run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
+		memset((uint8_t *)run + SNPVM_KVM_RUN_EXIT_OFF, 0, sizeof(fk->script[0].data));
+		run->system_event.type = KVM_SYSTEM_EVENT_SHUTDOWN;
+		return 0;
+	}
+	e = &fk->script[fk->run_calls - 1];
+	if (e->reason == KVM_EXIT_SNP_REQ_CERTS && !fk->req_certs)
+		return refuse(fk, "script: KVM_EXIT_SNP_REQ_CERTS without ENABLE_REQ_CERTS");
+	run->exit_reason = e->reason;
+	memcpy((uint8_t *)run + SNPVM_KVM_RUN_EXIT_OFF, e->data, sizeof(e->data));
+	return e->err ? -e->err : 0;
+}
+
+static struct fake_kvm_exit exit_of(int err, uint32_t reason, const uint64_t *u64, size_t n)
+{
+	struct fake_kvm_exit e = { .err = err, .reason = reason };
+
+	memcpy(e.data, u64, n * sizeof(*u64));
+	return e;
+}
+
+struct fake_kvm_exit fake_kvm_exit_map_gpa(uint64_t gpa, uint64_t npages, uint64_t attrs)
+{
+	const uint64_t v[] = { KVM_HC_MAP_GPA_RANGE, gpa, npages, attrs };
+
+	return exit_of(0, KVM_EXIT_HYPERCALL, v, 4);
+}
+
+struct fake_kvm_exit fake_kvm_exit_memory_fault(uint64_t flags, uint64_t gpa, uint64_t size)
+{
+	const uint64_t v[] = { flags, gpa, size };
+
+	return exit_of(EFAULT, KVM_EXIT_MEMORY_FAULT, v, 3);
+}
+
+struct fake_kvm_exit fake_kvm_exit_req_certs(uint64_t gpa, uint64_t npages)
+{
+	const uint64_t v[] = { gpa, npages };
+
+	return exit_of(0, KVM_EXIT_SNP_REQ_CERTS, v, 2);
+}
+
+struct fake_kvm_exit fake_kvm_exit_sev_term(uint64_t ghcb_msr)
+{
+	/* system_event: type u32, ndata u32, data[0] */
+	const uint64_t v[] = { KVM_SYSTEM_EVENT_SEV_TERM | 1ull << 32, ghcb_msr };
+
+	return exit_of(0, KVM_EXIT_SYSTEM_EVENT, v, 2);
+}
+
+struct fake_kvm_exit fake_kvm_exit_eintr(void)
+{
+	return exit_of(EINTR, KVM_EXIT_INTR, NULL, 0);
+}
+
+uint64_t fake_kvm_answer_u64(const struct fake_kvm_exit *e, unsigned off)
+{
+	uint64_t v = 0;
+
+	if (off <= sizeof(e->answer) - sizeof(v))
+		memcpy(&v, e->answer + off, sizeof(v));
+	return v;
+}
+
+bool fake_kvm_is_private(const struct fake_kvm *fk, uint64_t gpa, uint64_t len)
+{
+	for (uint64_t g = gpa & ~(PAGE - 1); g < gpa + len; g += PAGE) {
+		const struct fake_slot *s = NULL;
+
+		for (int i = 0; i < FAKE_KVM_MAX_SLOTS && !s; i++)
+			if (fk->slot[i].used && g >= fk->slot[i].gpa &&
+			    g - fk->slot[i].gpa < fk->slot[i].size)
+				s = &fk->slot[i];
+		if (!s || !s->priv[(g - s->gpa) / PAGE])
+			return false;
+	}
+	return true;
+}
+
 static int vcpu_fd_ioctl(struct fake_kvm *fk, int idx, unsigned long req, unsigned long arg)
 {
 	struct fake_vcpu *v = &fk->vcpu[idx];
 
+	if (req == KVM_RUN)
+		return vcpu_run(fk, idx);
 	if (fk->finished && req != KVM_GET_SREGS)
 		return refuse(fk, "vCPU %d: register write after LAUNCH_FINISH", idx);
 	switch (req) {
@@ -578,7 +698,8 @@ static const unsigned long known[] = {
 	KVM_CHECK_EXTENSION, KVM_GET_DEVICE_ATTR, KVM_GET_SUPPORTED_CPUID, KVM_CREATE_VM,
 	KVM_ENABLE_CAP, KVM_CREATE_IRQCHIP, KVM_MEMORY_ENCRYPT_OP, KVM_CREATE_GUEST_MEMFD,
 	KVM_SET_USER_MEMORY_REGION2, KVM_SET_MEMORY_ATTRIBUTES, KVM_CREATE_VCPU, KVM_SET_CPUID2,
-	KVM_GET_SREGS, KVM_SET_SREGS, KVM_SET_REGS, KVM_SET_FPU, KVM_SET_XCRS,
+	KVM_GET_SREGS, KVM_SET_SREGS, KVM_SET_REGS, KVM_SET_FPU, KVM_SET_XCRS, KVM_RUN,
+	KVM_GET_VCPU_MMAP_SIZE,
 };
 
 static int f_ioctl(void *ctx, int fd, unsigned long req, unsigned long arg)
@@ -619,6 +740,22 @@ static int f_mmap(void *ctx, size_t len, int prot, int flags, int fd, void **out
 
 	if ((r = injected(fk, FAKE_KVM_REQ_MMAP, 0, ++fk->mmap_calls, &fw)) != 0)
 		return r;
+	if (fd_kind(fk, fd) == FD_VCPU) {
+		int idx = fk->fd[fd - FD_BASE].idx;
+
+		/* a vCPU's kvm_run: shared, read-write, the size KVM_GET_VCPU_MMAP_SIZE said */
+		if (len != 3 * PAGE || !(flags & MAP_SHARED) || prot != (PROT_READ | PROT_WRITE) ||
+		    fk->run[idx])
+			return refuse(fk, "mmap of vCPU %d: len %zu flags 0x%x prot 0x%x (or twice)",
+				      idx, len, flags, prot);
+		p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		fk->run[idx] = p;
+		fk->nmaps++;
+		*out = p;
+		return 0;
+	}
 	if (fd != -1 || !(flags & MAP_ANONYMOUS))
 		return refuse(fk, "mmap: only anonymous mappings");
 	p = mmap(NULL, len, prot, flags, -1, 0);
@@ -633,8 +770,43 @@ static void f_munmap(void *ctx, void *addr, size_t len)
 {
 	struct fake_kvm *fk = ctx;
 
+	for (int i = 0; i < FAKE_KVM_MAX_VCPUS; i++)
+		if (fk->run[i] == addr)
+			fk->run[i] = NULL;
 	munmap(addr, len);
 	fk->nmaps--;
+}
+
+static int f_fallocate(void *ctx, int fd, int mode, uint64_t off, uint64_t len)
+{
+	struct fake_kvm *fk = ctx;
+	struct fake_kvm_release *r;
+
+	/* guest_memfd (api.rst KVM_CREATE_GUEST_MEMFD): only PUNCH_HOLE | KEEP_SIZE, in bounds */
+	if (fd_kind(fk, fd) != FD_GMEM)
+		return refuse(fk, "fallocate on fd %d: not a guest_memfd", fd);
+	if (mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) || (off | len) % PAGE ||
+	    !len || off + len < off || off + len > fk->gmem_size[fk->fd[fd - FD_BASE].idx])
+		return refuse(fk, "fallocate: mode 0x%x off 0x%llx len 0x%llx", mode,
+			      (unsigned long long)off, (unsigned long long)len);
+	if (fk->nrelease == FAKE_KVM_MAX_RELEASES)
+		return -ENOSPC;
+	r = &fk->release[fk->nrelease++];
+	*r = (struct fake_kvm_release){ .is_punch = true, .mode = mode, .off = off, .len = len };
+	return 0;
+}
+
+static int f_madvise(void *ctx, void *addr, size_t len, int advice)
+{
+	struct fake_kvm *fk = ctx;
+	struct fake_kvm_release *r;
+
+	if (fk->nrelease == FAKE_KVM_MAX_RELEASES)
+		return -ENOSPC;
+	r = &fk->release[fk->nrelease++];
+	*r = (struct fake_kvm_release){ .mode = advice, .off = (uint64_t)(uintptr_t)addr,
+					.len = len };
+	return madvise(addr, len, advice) < 0 ? -errno : 0;
 }
 
 static void f_close(void *ctx, int fd)
@@ -654,7 +826,8 @@ void fake_kvm_init(struct fake_kvm *fk, struct sim_sp *sp)
 {
 	memset(fk, 0, sizeof(*fk));
 	fk->ops = (struct kvm_ops){ .open = f_open, .ioctl = f_ioctl, .mmap = f_mmap,
-				    .munmap = f_munmap, .close = f_close, .ctx = fk };
+				    .munmap = f_munmap, .close = f_close, .fallocate = f_fallocate,
+				    .madvise = f_madvise, .ctx = fk };
 	fk->sp = sp;
 	fk->vm_types = 1u << KVM_X86_DEFAULT_VM | 1u << KVM_X86_SNP_VM;
 	fk->vmsa_features = 0x3e; /* a few VMSA features beyond SNP_ACTIVE, as EPYC hosts offer */

@@ -59,6 +59,46 @@ struct fake_vcpu {
 	uint64_t xcr0;
 };
 
+/*
+ * Scripted KVM_RUN (a clean API for tests and fuzzers): vCPU 0's nth KVM_RUN
+ * replays script[n]: the exit reason and the exit union (offset 32 of struct
+ * kvm_run) are written, and KVM_RUN returns 0 or -err (EINTR: an interrupted
+ * run; EFAULT with KVM_EXIT_MEMORY_FAULT). At the next KVM_RUN (when KVM
+ * would read the VMM's answer, e.g. hypercall.ret) the exit union as the
+ * VMM left it is copied to answer. After the script, KVM_RUN reports a
+ * KVM_SYSTEM_EVENT_SHUTDOWN (the guest powered off); other vCPUs report
+ * KVM_EXIT_HLT. A kvm_run with immediate_exit set returns EINTR (api.rst).
+ */
+#define FAKE_KVM_MAX_SCRIPT 32
+struct fake_kvm_exit {
+	int err;              /* 0, or the errno KVM_RUN fails with */
+	uint32_t reason;      /* KVM_EXIT_* */
+	uint8_t data[64];     /* the exit union as KVM fills it */
+	uint8_t answer[64];   /* out: the exit union when the VMM re-entered */
+	bool answered;        /* out: the VMM re-entered after this exit */
+};
+
+/* A page-state change: KVM_EXIT_HYPERCALL, nr KVM_HC_MAP_GPA_RANGE, args gpa, npages, attrs. */
+struct fake_kvm_exit fake_kvm_exit_map_gpa(uint64_t gpa, uint64_t npages, uint64_t attrs);
+/* KVM_EXIT_MEMORY_FAULT (KVM_RUN fails with EFAULT). */
+struct fake_kvm_exit fake_kvm_exit_memory_fault(uint64_t flags, uint64_t gpa, uint64_t size);
+/* KVM_EXIT_SNP_REQ_CERTS (Linux 7.0). */
+struct fake_kvm_exit fake_kvm_exit_req_certs(uint64_t gpa, uint64_t npages);
+/* KVM_EXIT_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SEV_TERM, data[0] = the GHCB MSR value. */
+struct fake_kvm_exit fake_kvm_exit_sev_term(uint64_t ghcb_msr);
+/* KVM_RUN interrupted by a signal (-EINTR). */
+struct fake_kvm_exit fake_kvm_exit_eintr(void);
+/* The answer's u64 at byte offset off of the exit union (hypercall.ret is at 56). */
+uint64_t fake_kvm_answer_u64(const struct fake_kvm_exit *e, unsigned off);
+
+/* One fallocate(2) or madvise(2) the VMM made through the ops. */
+#define FAKE_KVM_MAX_RELEASES 32
+struct fake_kvm_release {
+	bool is_punch;        /* fallocate on a guest_memfd; else madvise on memory */
+	int mode;             /* fallocate mode / madvise advice */
+	uint64_t off, len;    /* guest_memfd offset / host address, bytes */
+};
+
 struct fake_kvm {
 	struct kvm_ops ops;           /* ctx points here */
 	struct sim_sp *sp;            /* borrowed */
@@ -70,6 +110,9 @@ struct fake_kvm {
 	unsigned eagain_every;        /* every nth LAUNCH_UPDATE call returns EAGAIN (0: never) */
 	uint32_t cpuid_flip_leaf1_ecx; /* bits flipped in the supported CPUID leaf 1 ECX */
 	struct fake_kvm_fail fail[4];
+	bool req_certs_attr;          /* KVM_X86_SEV_SNP_REQ_CERTS exists (Linux 7.0) */
+	struct fake_kvm_exit script[FAKE_KVM_MAX_SCRIPT];
+	unsigned nscript;             /* entries in script */
 	/* state */
 	struct { int kind; int idx; } fd[FAKE_KVM_MAX_FDS];
 	unsigned nopen, nmaps;        /* fds and mappings the caller holds */
@@ -84,6 +127,11 @@ struct fake_kvm {
 	unsigned calls[256];          /* per ioctl nr (low byte) */
 	unsigned sev_calls[128];      /* per SEV command id */
 	unsigned update_calls;
+	bool req_certs;               /* KVM_SEV_SNP_ENABLE_REQ_CERTS done */
+	unsigned run_calls;           /* KVM_RUN on vCPU 0 */
+	struct kvm_run *run[FAKE_KVM_MAX_VCPUS]; /* the mapped kvm_run of each vCPU */
+	struct fake_kvm_release release[FAKE_KVM_MAX_RELEASES];
+	unsigned nrelease;
 	char why[320];                /* the last refusal */
 };
 
@@ -99,6 +147,9 @@ void fake_kvm_init(struct fake_kvm *fk, struct sim_sp *sp);
 
 /* Frees the sim guest and vCPU state (fds the caller leaked stay counted in nopen). */
 void fake_kvm_fini(struct fake_kvm *fk);
+
+/* Whether every page of [gpa, gpa + len) is private in the fake's attributes. */
+bool fake_kvm_is_private(const struct fake_kvm *fk, uint64_t gpa, uint64_t len);
 
 /* The sim guest's MEASUREMENT after LAUNCH_FINISH, or NULL. */
 const uint8_t *fake_kvm_measurement(const struct fake_kvm *fk);

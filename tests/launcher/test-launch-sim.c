@@ -318,12 +318,12 @@ static void launch_only_hv_report_and_refusals(void **state)
 		free(buf);
 	}
 	{
-		/* snp runs nothing yet: launch-only, said as usage */
-		const char *argv[] = { "launch", p, "--backend", "snp", NULL };
+		/* an SNP guest cannot run on the emulator: said as usage, before any KVM call */
+		const char *argv[] = { "launch", p, "--backend", "snp", "--accel", "emu", NULL };
 
 		run_snpvm(argv, NULL, &r);
 		assert_int_equal(r.status, 2);
-		assert_non_null(strstr(r.err, "--launch-only"));
+		assert_non_null(strstr(r.err, "kvm only"));
 		run_result_free(&r);
 	}
 	if (access("/dev/kvm", F_OK) != 0) {

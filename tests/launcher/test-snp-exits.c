@@ -77,8 +77,8 @@ static enum snp_exit_action handle(struct env *e, int run_errno, int want_ret)
 	enum snp_exit_action act = SNP_EXIT_NOT_MINE;
 	struct snp_err err = { 0 };
 
-	if (snp_exit_handle(&e->be, &e->st, e->run, sizeof(*e->run), run_errno, &act, &err) !=
-	    want_ret)
+	if (snp_exit_handle(&e->be, &e->mem, &e->st, e->run, sizeof(*e->run), run_errno, &act,
+			    &err) != want_ret)
 		fail_msg("snp_exit_handle: %s", err.msg);
 	return act;
 }
