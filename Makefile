@@ -34,6 +34,7 @@ DEPS_check := test
 DEPS_demo := demo
 DEPS_bench := bench
 DEPS_fuzz := fuzz
+DEPS_valgrind := valgrind
 DEPS_SETS := build $(if $(findstring clang,$(CC)),clang) $(foreach g,$(MAKECMDGOALS),$(DEPS_$(g)))
 
 # libmicrohttpd, libcurl, libpq and unicorn are loaded at run time by the one command that needs
@@ -93,7 +94,7 @@ BENCH_BINS := $(patsubst %.c,$(BUILD)/%,$(sort $(wildcard tests/bench/bench-*.c)
 
 .SECONDARY:
 
-.PHONY: all guests ovmf test check deps deps-check install uninstall clean hdrcheck fuzz fuzz-bins \
+.PHONY: all guests ovmf test check deps deps-check install uninstall clean hdrcheck fuzz fuzz-bins valgrind \
 	bench demo fresh-check
 
 all: $(BUILD)/snpvm
@@ -141,12 +142,17 @@ $(BUILD)/tests/launcher/test-snp-%: $(BUILD)/tests/launcher/test-snp-%.o $(FAKE_
 $(BUILD)/tests/fuzz/replay-%: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/replay-main.o \
 		$(TEST_COMMON_OBJS) $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter-out $(LIBS),$^) $(LIBS) $(LDLIBS) $(TEST_LIBS)
 
 # The libFuzzer binaries: built by `make fuzz` with clang and the fuzzer flags (see there).
 $(BUILD)/tests/fuzz/fuzz-%: $(BUILD)/tests/fuzz/fuzz-%.o $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(FUZZ_EXTRA) $(LIBS) $(LDLIBS) \
+		$(if $(FUZZ_EXTRA),$(TEST_LIBS))
+# The VMM exit fuzzer runs the snp exits on the fake KVM (and its simulated secure processor).
+FUZZ_VMM := $(BUILD)/tests/fuzz/fuzz-vmm-exits $(BUILD)/tests/fuzz/replay-vmm-exits
+$(FUZZ_VMM): FUZZ_EXTRA = $(FAKE_KVM_OBJ) $(TEST_COMMON_OBJS)
+$(FUZZ_VMM): $(FAKE_KVM_OBJ) $(TEST_COMMON_OBJS)
 
 # Test guests (tests/guests/, tests/guests/README.md): freestanding x86-64 ELF payloads
 # for `snpvm launch` and, through their PVH note, QEMU. Always built with GUEST_CC and
@@ -196,19 +202,27 @@ $(BUILD)/hdrcheck/%.h.ok: %.h | deps-check
 hdrcheck: $(HDRCHECK_STAMPS)
 	@echo "hdrcheck: all $(words $(HDRS)) headers compile on their own"
 
-# libFuzzer builds (clang only); FUZZ_SECONDS per target, each with its corpus as the seed.
-FUZZ_SECONDS ?= 30
+# libFuzzer builds (clang only): `make fuzz SECONDS=N FUZZ_JOBS=J` runs every target N seconds,
+# J at a time (scripts/fuzz.sh), each with its corpus as the seed; a crash lands in
+# tests/fuzz/crashes/ and fails the run.
+SECONDS ?= 30
+FUZZ_JOBS ?= 2
 FUZZ_FLAGS := -fsanitize=address,undefined
 fuzz-bins: $(FUZZ_BINS)
 fuzz: | deps-check
 	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
 		CFLAGS="-O1 -g $(FUZZ_FLAGS),fuzzer-no-link" LDFLAGS="$(FUZZ_FLAGS),fuzzer" fuzz-bins
-	@set -e; for f in $(FUZZ_SRCS); do \
-		n=$$(basename $$f .c); \
-		mkdir -p build-fuzz/corpus-$$n; \
-		build-fuzz/tests/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$n \
-			tests/fuzz/corpus/$${n#fuzz-}; \
-	done
+	@scripts/fuzz.sh $(SECONDS) $(FUZZ_JOBS) $(patsubst $(BUILD)/%,build-fuzz/%,$(FUZZ_BINS))
+
+# The CLI and attestd tests under valgrind memcheck, snpvm children included (other programs
+# the tests start are not traced); suppressions, each with its reason, in tests/valgrind.supp.
+# VALGRIND_TESTS narrows the set (CI runs a subset, .ci/run).
+VALGRIND_TESTS ?= $(filter $(BUILD)/tests/cli/% $(BUILD)/tests/attestd/%,$(TEST_BINS))
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	--trace-children=yes --trace-children-skip='*/python3*,*/openssl,*/postgres,*/pg_ctl,*/initdb,*/sh,*/curl' \
+	--suppressions=tests/valgrind.supp
+valgrind: $(BUILD)/snpvm $(VALGRIND_TESTS) | deps-check
+	@TEST_WRAP="$(VALGRIND)" SNPVM=$(BUILD)/snpvm tests/run.sh $(VALGRIND_TESTS)
 
 bench: $(BUILD)/snpvm $(BENCH_BINS) | deps-check
 	@scripts/bench.sh $(BUILD)/snpvm

@@ -10,7 +10,7 @@
 # docs/dependencies.md says why each package is there.
 set -eu
 
-sets="build test demo bench clang fuzz fresh-check"
+sets="build test demo bench clang fuzz valgrind fresh-check"
 
 pkgs_of() {
 	case $1 in
@@ -31,6 +31,8 @@ pkgs_of() {
 	clang) echo clang libclang-rt-14-dev ;;
 	# make fuzz: libFuzzer is in clang's runtime
 	fuzz) pkgs_of clang ;;
+	# make valgrind: the CLI and attestd tests under memcheck
+	valgrind) echo valgrind; pkgs_of test ;;
 	# make fresh-check: a minimal Debian 12 root to run the README's commands in
 	fresh-check) echo debootstrap ;;
 	*)

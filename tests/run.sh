@@ -1,13 +1,14 @@
 #!/bin/sh
 # Runs every test binary given, shows its cmocka output, and ends with one
 # summary line over all of them. A binary that dies without a cmocka summary
-# counts as one failure. Exit status 1 if anything failed.
+# counts as one failure. Exit status 1 if anything failed. TEST_WRAP, if set, is a
+# command each binary runs under (make valgrind).
 set -u
 pass=0 fail=0 skip=0 broken=""
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for t in "$@"; do
-	"$t" >"$log" 2>&1
+	${TEST_WRAP:-} "$t" >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	# A binary may run several cmocka groups: sum every group's summary.
