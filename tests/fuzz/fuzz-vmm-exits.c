@@ -9,7 +9,8 @@
  *   guest-memory writes (mailbox pages, DMA descriptors), the other exit kinds
  *   of launcher/vcpu.h, device polls, and the SNP exits of
  *   launcher/snp-exits.h (KVM_HC_MAP_GPA_RANGE, KVM_EXIT_MEMORY_FAULT,
- *   KVM_SYSTEM_EVENT_SEV_TERM) on the fake KVM's snp backend,
+ *   KVM_SYSTEM_EVENT_SEV_TERM, KVM_EXIT_SNP_REQ_CERTS) on the fake KVM's snp
+ *   backend,
  *
  * until a handler ends the VM. After every step: the VM has ended exactly when
  * the handler said stop, with a known outcome and a terminated message. Guest
@@ -259,13 +260,23 @@ static bool step_snp(struct vm *vm, struct vcpu *vcpu, struct snp_exit_state *st
 		f.gpa = sel & 4 ? take(in, 8) : take(in, 3) % (MEM_SIZE + 0x10000);
 		f.size = sel & 8 ? take(in, 8) : take(in, 2);
 		memcpy((uint8_t *)&run + SNPVM_KVM_RUN_EXIT_OFF, &f, sizeof(f));
+	} else if (op == 3) {
+		struct snpvm_kvm_snp_req_certs rq;
+		uint8_t sel = (uint8_t)take(in, 1);
+
+		/* the guest's certificate buffer: mostly page-aligned in or near RAM, sometimes anything */
+		run.exit_reason = KVM_EXIT_SNP_REQ_CERTS;
+		rq.gpa = sel & 1 ? take(in, 8) : (take(in, 2) << 12) % (MEM_SIZE + 0x10000);
+		rq.npages = sel & 2 ? take(in, 8) : take(in, 1);
+		rq.ret = 0xdead;
+		memcpy((uint8_t *)&run + SNPVM_KVM_RUN_EXIT_OFF, &rq, sizeof(rq));
 	} else {
 		run.exit_reason = KVM_EXIT_SYSTEM_EVENT;
 		run.system_event.type = take(in, 1) & 1 ? KVM_SYSTEM_EVENT_SEV_TERM : take(in, 4);
 		run.system_event.ndata = (uint32_t)take(in, 1) % 3;
 		run.system_event.data[0] = take(in, 8);
 	}
-	if (snp_exit_handle(&env.be, st, &run, sizeof(run), run_errno, &act, &err) != 0) {
+	if (snp_exit_handle(&env.be, &env.mem, st, &run, sizeof(run), run_errno, &act, &err) != 0) {
 		if (err.code >= 0 || !memchr(err.msg, '\0', sizeof(err.msg)))
 			abort();
 		vcpu_end(vm, vcpu, VM_END_ERROR, -1, 0, "%s", err.msg);
@@ -281,6 +292,13 @@ static bool step_snp(struct vm *vm, struct vcpu *vcpu, struct snp_exit_state *st
 	if (run.exit_reason == KVM_EXIT_HYPERCALL && run.hypercall.nr == KVM_HC_MAP_GPA_RANGE &&
 	    !run_errno && (act != SNP_EXIT_HANDLED || run.hypercall.ret == 0xdead))
 		abort();
+	if (run.exit_reason == KVM_EXIT_SNP_REQ_CERTS) {
+		struct snpvm_kvm_snp_req_certs rq;
+
+		memcpy(&rq, (const uint8_t *)&run + SNPVM_KVM_RUN_EXIT_OFF, sizeof(rq));
+		if (act != SNP_EXIT_HANDLED || (rq.ret != 0 && rq.ret != ENOSPC && rq.ret != EIO))
+			abort();
+	}
 	return false;
 }
 
@@ -325,7 +343,7 @@ static void run_input(struct vm *vm, struct in *in)
 			check_vm(vm, atomic_load(&vm->ended));
 			stop = atomic_load(&vm->ended);
 			break;
-		case 11: case 12: case 13:
+		case 11: case 12: case 13: case 14:
 			if (env.have_be)
 				stop = step_snp(vm, vcpu, &st, in, (uint8_t)((op & 0xf) - 11));
 			break;
