@@ -562,7 +562,8 @@ static struct fake_kvm_exit exit_of(int err, uint32_t reason, const uint64_t *u6
 {
 	struct fake_kvm_exit e = { .err = err, .reason = reason };
 
-	memcpy(e.data, u64, n * sizeof(*u64));
+	if (n) /* memcpy's source must be valid even for 0 bytes (C11 7.24.1) */
+		memcpy(e.data, u64, n * sizeof(*u64));
 	return e;
 }
 
