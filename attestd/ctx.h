@@ -18,6 +18,7 @@
 #include "attestd/service.h"
 #include "httpd/httpd.h"
 
+struct ear_cache;
 struct metrics;
 struct ratelimit;
 struct store;
@@ -32,6 +33,7 @@ struct attestd {
 	struct appraise_opts verify_only; /* the appraisal run at /attest (see route-attest.c) */
 	struct attestd_keys keys;
 	bool keys_ready;             /* keys holds a lock to destroy */
+	struct ear_cache *ear_cache; /* tokens issued or verified (attestd/ear-cache.h) */
 	struct metrics *metrics;
 	struct ratelimit *auth_rl;
 	struct httpd *guest, *admin;
