@@ -30,6 +30,7 @@ struct attestd {
 	struct store *store;
 	struct verifier *verifier;
 	struct certs base_certs;     /* --certs: ARK/ASK/ASVK copied into every request's set */
+	struct cert_cache *cert_cache; /* certificate tables' entries, parsed once */
 	struct appraise_opts verify_only; /* the appraisal run at /attest (see route-attest.c) */
 	struct attestd_keys keys;
 	bool keys_ready;             /* keys holds a lock to destroy */

@@ -86,6 +86,7 @@ static int evaluate(struct attestd *a, const struct attest_body *b, struct evide
 		.cert_table = b->cert_table,
 		.cert_table_len = b->cert_table_len,
 		.certs = &certs,
+		.cert_cache = a->cert_cache,
 		.verify = {
 			.now = (time_t)x->now,
 			.allow_sim_roots = a->o.sim_roots,

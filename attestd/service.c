@@ -107,6 +107,7 @@ int attestd_open(const struct attestd_opts *o, struct attestd **out, struct snp_
 	    (a->o.certs_dir && (ret = certs_load_dir(&a->base_certs, a->o.certs_dir, err)) != 0) ||
 	    (ret = metrics_new(&a->metrics, err)) != 0 ||
 	    (ret = ear_cache_new(&a->ear_cache, err)) != 0 ||
+	    (ret = cert_cache_new(&a->cert_cache, err)) != 0 ||
 	    (!a->o.auth_rate_off &&
 	     (ret = ratelimit_new(a->o.auth_rate, a->o.auth_burst, &a->auth_rl, err)) != 0))
 		goto out;
@@ -207,6 +208,7 @@ void attestd_close(struct attestd *a)
 		keys_free(&a->keys);
 	ratelimit_free(a->auth_rl);
 	ear_cache_free(a->ear_cache);
+	cert_cache_free(a->cert_cache);
 	metrics_free(a->metrics);
 	certs_free(&a->base_certs);
 	verifier_free(a->verifier);
