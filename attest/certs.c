@@ -1,13 +1,16 @@
 #include "attest/certs.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "abi/cert-table.h"
@@ -317,7 +320,88 @@ out:
 	return ret;
 }
 
+struct cert_slot {
+	bool used;
+	unsigned char digest[32]; /* SHA-256 of the entry's bytes */
+	X509 *x;
+};
+
+struct cert_cache {
+	pthread_mutex_t lock;
+	struct cert_slot slots[CERT_CACHE_SLOTS];
+};
+
+int cert_cache_new(struct cert_cache **out, struct snp_err *err)
+{
+	struct cert_cache *cc = calloc(1, sizeof(*cc));
+
+	*out = NULL;
+	if (!cc)
+		return snp_errf(err, SNP_E_NOMEM, "certificate cache: out of memory");
+	pthread_mutex_init(&cc->lock, NULL);
+	*out = cc;
+	return 0;
+}
+
+void cert_cache_free(struct cert_cache *cc)
+{
+	if (!cc)
+		return;
+	for (size_t i = 0; i < CERT_CACHE_SLOTS; i++)
+		X509_free(cc->slots[i].x);
+	pthread_mutex_destroy(&cc->lock);
+	free(cc);
+}
+
+/* One DER certificate from a table entry of blen bytes (hosts may pad an entry). */
+static X509 *entry_parse(const unsigned char *p, size_t blen)
+{
+	const unsigned char *start = p;
+	X509 *x = d2i_X509(NULL, &p, (long)blen);
+
+	if (!x || p > start + blen) {
+		X509_free(x);
+		ERR_clear_error();
+		return NULL;
+	}
+	return x;
+}
+
+/* entry_parse through cc: a new reference to the cached X509 for the same bytes. */
+static X509 *entry_parse_cached(struct cert_cache *cc, const unsigned char *p, size_t blen)
+{
+	unsigned char d[32];
+	unsigned int dlen = 0;
+	struct cert_slot *s;
+	X509 *x = NULL;
+
+	if (!cc || EVP_Digest(p, blen, d, &dlen, EVP_sha256(), NULL) != 1 || dlen != sizeof(d))
+		return entry_parse(p, blen);
+	s = &cc->slots[(d[0] | (size_t)d[1] << 8) % CERT_CACHE_SLOTS];
+	pthread_mutex_lock(&cc->lock);
+	if (s->used && CRYPTO_memcmp(s->digest, d, sizeof(d)) == 0 && X509_up_ref(s->x) == 1)
+		x = s->x;
+	pthread_mutex_unlock(&cc->lock);
+	if (x || (x = entry_parse(p, blen)) == NULL)
+		return x;
+	pthread_mutex_lock(&cc->lock);
+	if (X509_up_ref(x) == 1) {
+		X509_free(s->x);
+		s->x = x;
+		s->used = true;
+		memcpy(s->digest, d, sizeof(d));
+	}
+	pthread_mutex_unlock(&cc->lock);
+	return x;
+}
+
 int certs_load_table(struct certs *c, const uint8_t *buf, size_t len, struct snp_err *err)
+{
+	return certs_load_table_cached(c, NULL, buf, len, err);
+}
+
+int certs_load_table_cached(struct certs *c, struct cert_cache *cc, const uint8_t *buf,
+			    size_t len, struct snp_err *err)
 {
 	static const struct {
 		const uint8_t *guid;
@@ -341,18 +425,10 @@ int certs_load_table(struct certs *c, const uint8_t *buf, size_t len, struct snp
 		p = cert_table_find(&t, wanted[i].guid, &blen);
 		if (!p || blen == 0)
 			continue;
-		{
-			const unsigned char *start = p;
-
-			x = d2i_X509(NULL, &p, (long)blen);
-			/* Hosts may pad an entry; only the certificate's own bytes count. */
-			if (!x || p > start + blen) {
-				X509_free(x);
-				ERR_clear_error();
-				ret = snp_errf(err, SNP_E_INVALID, "%s: not a DER certificate",
-					       wanted[i].name);
-				goto out;
-			}
+		if ((x = entry_parse_cached(cc, p, blen)) == NULL) {
+			ret = snp_errf(err, SNP_E_INVALID, "%s: not a DER certificate",
+				       wanted[i].name);
+			goto out;
 		}
 		if ((ret = certs_add(c, x, wanted[i].name, err)) != 0)
 			goto out;

@@ -78,6 +78,31 @@ int certs_load_table(struct certs *c, const uint8_t *buf, size_t len,
 		     struct snp_err *err) SNP_MUST_CHECK;
 
 /*
+ * Certificates parsed from certificate tables, kept by the SHA-256 of each
+ * entry's bytes (compared in full), so a service that sees the same VCEK,
+ * ASK and ARK in every request decodes them once: d2i_X509 and the
+ * OpenSSL 3 decoder behind its public key are the costly part of a table.
+ * Direct-mapped (CERT_CACHE_SLOTS; a new entry replaces the slot's), so
+ * its size is fixed and a miss costs only the parse. A hit hands out
+ * another reference to the same X509, which every user only reads;
+ * nothing is trusted for being cached - the chain is verified as always.
+ * Thread-safe.
+ */
+#define CERT_CACHE_SLOTS 256
+
+struct cert_cache;
+
+/* An empty cache into *out; 0 or SNP_E_NOMEM. Release with cert_cache_free. */
+int cert_cache_new(struct cert_cache **out, struct snp_err *err) SNP_MUST_CHECK;
+
+/* Frees cc and its references; NULL is fine. */
+void cert_cache_free(struct cert_cache *cc);
+
+/* certs_load_table, each entry looked up in cc first (NULL: parse every time). */
+int certs_load_table_cached(struct certs *c, struct cert_cache *cc, const uint8_t *buf,
+			    size_t len, struct snp_err *err) SNP_MUST_CHECK;
+
+/*
  * Loads path (PEM or DER) as the explicit VEK: the first certificate in the
  * file is used whatever its CN (verify checks the CN against the report).
  */

@@ -131,7 +131,8 @@ static int evaluate(struct verifier *v, const struct evidence_opts *o, struct ce
 
 	if ((ret = report_bytes(o, &raw, &len, err)) != 0 ||
 	    (o->cert_table &&
-	     (ret = certs_load_table(certs, o->cert_table, o->cert_table_len, err)) != 0) ||
+	     (ret = certs_load_table_cached(certs, o->cert_cache, o->cert_table,
+					    o->cert_table_len, err)) != 0) ||
 	    (ret = kds_load(o, raw, len, certs, k, &fetched, out, err)) != 0)
 		goto out;
 	if (fetched)

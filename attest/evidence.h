@@ -37,6 +37,8 @@ struct evidence_opts {
 	 * it (certs_free) afterwards. verify.crl stays the caller's.
 	 */
 	struct certs *certs;
+	/* Parsed certificates shared across requests (attest/certs.h); NULL: parse each table. */
+	struct cert_cache *cert_cache;
 	struct verify_opts verify;
 	const struct appraise_opts *appraise; /* NULL: refused, as a zeroed policy */
 

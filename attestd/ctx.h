@@ -18,6 +18,7 @@
 #include "attestd/service.h"
 #include "httpd/httpd.h"
 
+struct ear_cache;
 struct metrics;
 struct ratelimit;
 struct store;
@@ -29,9 +30,11 @@ struct attestd {
 	struct store *store;
 	struct verifier *verifier;
 	struct certs base_certs;     /* --certs: ARK/ASK/ASVK copied into every request's set */
+	struct cert_cache *cert_cache; /* certificate tables' entries, parsed once */
 	struct appraise_opts verify_only; /* the appraisal run at /attest (see route-attest.c) */
 	struct attestd_keys keys;
 	bool keys_ready;             /* keys holds a lock to destroy */
+	struct ear_cache *ear_cache; /* tokens issued or verified (attestd/ear-cache.h) */
 	struct metrics *metrics;
 	struct ratelimit *auth_rl;
 	struct httpd *guest, *admin;

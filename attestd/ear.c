@@ -1,5 +1,6 @@
 #include "attestd/ear.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,11 @@
 #include <jose/b64.h>
 #include <jose/jwk.h>
 #include <jose/jws.h>
+#include <jose/openssl.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include "attestd/b64url.h"
 #include "attestd/jose-cfg.h"
@@ -101,15 +107,65 @@ static int check_signing_key(const json_t *key, struct snp_err *err)
 	return 0;
 }
 
-int ear_sign(const json_t *key, const struct ear_claims *c, char **token, struct snp_err *err)
-{
-	json_t *claims = NULL, *jws = NULL, *sig = NULL;
-	struct josecfg jc = { 0 };
-	const char *p, *pl, *s;
-	char *payload = NULL;
-	int ret = SNP_E_INTERNAL;
+struct ear_signer {
+	atomic_int refs;
+	EVP_PKEY *pkey;
+	char *kid;
+};
 
-	*token = NULL;
+int ear_signer_new(const json_t *key, struct ear_signer **out, struct snp_err *err)
+{
+	struct ear_signer *s = NULL;
+	struct josecfg jc = { 0 };
+	int ret;
+
+	*out = NULL;
+	if ((ret = check_signing_key(key, err)) != 0 || (ret = josecfg_open(&jc, err)) != 0)
+		return ret;
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->kid = strdup(json_string_value(json_object_get(key, "kid")))) == NULL) {
+		ret = snp_errf(err, SNP_E_NOMEM, "ear: out of memory");
+		goto out;
+	}
+	atomic_init(&s->refs, 1);
+	/* libjose's conversion runs EC_KEY_check_key: on the curve, n·Q = O, d·G = Q. */
+	if ((s->pkey = jose_openssl_jwk_to_EVP_PKEY(jc.cfg, key)) == NULL ||
+	    EVP_PKEY_get_base_id(s->pkey) != EVP_PKEY_EC || EVP_PKEY_get_bits(s->pkey) != 384) {
+		ret = josecfg_fail(&jc, err, SNP_E_INVALID, "ear: signing key: not a valid P-384 "
+				   "private key");
+		goto out;
+	}
+	*out = s;
+	s = NULL;
+	ret = 0;
+out:
+	ear_signer_free(s);
+	josecfg_close(&jc);
+	return ret;
+}
+
+struct ear_signer *ear_signer_ref(struct ear_signer *s)
+{
+	atomic_fetch_add(&s->refs, 1);
+	return s;
+}
+
+void ear_signer_free(struct ear_signer *s)
+{
+	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
+		return;
+	EVP_PKEY_free(s->pkey);
+	free(s->kid);
+	free(s);
+}
+
+const char *ear_signer_kid(const struct ear_signer *s)
+{
+	return s->kid;
+}
+
+static int check_claims_in(const struct ear_claims *c, struct snp_err *err)
+{
 	if (!valid_status(c->status))
 		return snp_errf(err, SNP_E_INVALID, "ear: ear.status \"%.32s\" is not an EAR tier",
 				c->status ? c->status : "(null)");
@@ -125,28 +181,88 @@ int ear_sign(const json_t *key, const struct ear_claims *c, char **token, struct
 	if (c->cnf_jwk && (!json_is_object(c->cnf_jwk) || json_object_get(c->cnf_jwk, "d") ||
 			   json_object_get(c->cnf_jwk, "p") || json_object_get(c->cnf_jwk, "k")))
 		return snp_errf(err, SNP_E_INVALID, "ear: cnf: not a public JWK");
-	if ((ret = check_signing_key(key, err)) != 0 || (ret = josecfg_open(&jc, err)) != 0)
+	return 0;
+}
+
+/* base64url (libjose) of len bytes as a malloc'd C string. */
+static char *b64_str(const void *p, size_t len)
+{
+	json_t *v = jose_b64_enc(p, len);
+	char *s = json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+
+	json_decref(v);
+	return s;
+}
+
+/* ES384 over in: the DER ECDSA signature from OpenSSL, re-encoded as R || S (RFC 7518 §3.4). */
+static int es384(EVP_PKEY *pkey, const char *in, size_t len, uint8_t rs[96], struct snp_err *err)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t der[160];
+	const uint8_t *dp = der;
+	size_t dlen = sizeof(der);
+	ECDSA_SIG *sig = NULL;
+	const BIGNUM *r, *s;
+	int ret = SNP_E_CRYPTO;
+
+	ERR_clear_error();
+	if (!md || EVP_DigestSignInit_ex(md, NULL, "SHA384", NULL, NULL, pkey, NULL) != 1 ||
+	    EVP_DigestSign(md, der, &dlen, (const uint8_t *)in, len) != 1) {
+		ret = snp_err_openssl(err, "ear: ES384 signature");
+		goto out;
+	}
+	if ((sig = d2i_ECDSA_SIG(NULL, &dp, (long)dlen)) == NULL || dp != der + dlen) {
+		ret = snp_err_openssl(err, "ear: ES384 signature: DER");
+		goto out;
+	}
+	ECDSA_SIG_get0(sig, &r, &s);
+	if (BN_bn2binpad(r, rs, 48) != 48 || BN_bn2binpad(s, rs + 48, 48) != 48) {
+		ret = snp_errf(err, SNP_E_CRYPTO, "ear: ES384 signature: R or S wider than 48 bytes");
+		goto out;
+	}
+	ret = 0;
+out:
+	ECDSA_SIG_free(sig);
+	EVP_MD_CTX_free(md);
+	return ret;
+}
+
+int ear_sign_with(const struct ear_signer *sg, const struct ear_claims *c, char **token,
+		  json_t **claims_out, struct snp_err *err)
+{
+	json_t *claims = NULL, *hdr = NULL;
+	char *payload = NULL, *htext = NULL, *h64 = NULL, *p64 = NULL, *s64 = NULL, *input = NULL;
+	uint8_t rs[96];
+	int ret = SNP_E_INTERNAL;
+
+	*token = NULL;
+	if (claims_out)
+		*claims_out = NULL;
+	if ((ret = check_claims_in(c, err)) != 0)
 		return ret;
 	claims = claims_json(c);
 	payload = claims ? json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	jws = payload ? json_pack("{s:o}", "payload", jose_b64_enc(payload, strlen(payload)))
-		      : NULL;
-	sig = json_pack("{s:{s:s,s:s,s:O}}", "protected", "alg", "ES384", "typ", "JWT", "kid",
-			json_object_get(key, "kid"));
-	if (!jws || !sig) {
+	hdr = json_pack("{s:s,s:s,s:s}", "alg", "ES384", "kid", sg->kid, "typ", "JWT");
+	htext = hdr ? json_dumps(hdr, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	h64 = htext ? b64_str(htext, strlen(htext)) : NULL;
+	p64 = payload ? b64_str(payload, strlen(payload)) : NULL;
+	if (!h64 || !p64 || asprintf(&input, "%s.%s", h64, p64) < 0) {
+		input = NULL;
 		ret = snp_errf(err, SNP_E_NOMEM, "ear: out of memory");
 		goto out;
 	}
-	if (!jose_jws_sig(jc.cfg, jws, sig, key)) {
-		ret = josecfg_fail(&jc, err, SNP_E_CRYPTO, "ear: ES384 signature");
+	/* JWS signing input ASCII(b64(header) '.' b64(payload)), RFC 7515 §5.1. */
+	if ((ret = es384(sg->pkey, input, strlen(input), rs, err)) != 0)
+		goto out;
+	if ((s64 = b64_str(rs, sizeof(rs))) == NULL ||
+	    asprintf(token, "%s.%s", input, s64) < 0) {
+		*token = NULL;
+		ret = snp_errf(err, SNP_E_NOMEM, "ear: out of memory");
 		goto out;
 	}
-	if (json_unpack(jws, "{s:s,s:s,s:s}", "protected", &p, "payload", &pl, "signature", &s) != 0) {
-		ret = snp_errf(err, SNP_E_INTERNAL, "ear: libjose made no flattened JWS");
-		goto out;
-	}
-	/* JWS compact serialization, RFC 7515 §7.1. */
-	if (asprintf(token, "%s.%s.%s", p, pl, s) < 0) {
+	if (claims_out &&
+	    (*claims_out = json_loads(payload, JSON_REJECT_DUPLICATES, NULL)) == NULL) {
+		free(*token);
 		*token = NULL;
 		ret = snp_errf(err, SNP_E_NOMEM, "ear: out of memory");
 		goto out;
@@ -154,10 +270,26 @@ int ear_sign(const json_t *key, const struct ear_claims *c, char **token, struct
 	ret = 0;
 out:
 	free(payload);
+	free(htext);
+	free(h64);
+	free(p64);
+	free(s64);
+	free(input);
 	json_decref(claims);
-	json_decref(jws);
-	json_decref(sig);
-	josecfg_close(&jc);
+	json_decref(hdr);
+	return ret;
+}
+
+int ear_sign(const json_t *key, const struct ear_claims *c, char **token, struct snp_err *err)
+{
+	struct ear_signer *s = NULL;
+	int ret;
+
+	*token = NULL;
+	if ((ret = check_claims_in(c, err)) != 0 || (ret = ear_signer_new(key, &s, err)) != 0)
+		return ret;
+	ret = ear_sign_with(s, c, token, NULL, err);
+	ear_signer_free(s);
 	return ret;
 }
 
@@ -269,6 +401,14 @@ static int check_claims(const json_t *claims, int64_t now, struct snp_err *err)
 int ear_verify(const json_t *jwks, const char *token, size_t len, int64_t now, json_t **claims,
 	       struct snp_err *err)
 {
+	char kid[EAR_KID_MAX + 1];
+
+	return ear_verify_kid(jwks, token, len, now, claims, kid, err);
+}
+
+int ear_verify_kid(const json_t *jwks, const char *token, size_t len, int64_t now,
+		   json_t **claims, char kid_out[EAR_KID_MAX + 1], struct snp_err *err)
+{
 	json_t *hdr = NULL, *key = NULL, *jws = NULL, *payload = NULL;
 	struct josecfg jc = { 0 };
 	const char *part[3], *kid = NULL;
@@ -279,9 +419,15 @@ int ear_verify(const json_t *jwks, const char *token, size_t len, int64_t now, j
 	if (len > EAR_MAX_TOKEN)
 		return snp_errf(err, SNP_E_INVALID, "ear: token: %zu bytes, at most %d allowed",
 				len, EAR_MAX_TOKEN);
+	kid_out[0] = '\0';
 	if ((ret = split_token(token, len, part, plen, err)) != 0 ||
 	    (ret = check_header(part[0], plen[0], &kid, &hdr, err)) != 0)
 		goto out;
+	if (strlen(kid) > EAR_KID_MAX) {
+		ret = snp_errf(err, SNP_E_INVALID, "ear: token header: kid longer than %d bytes",
+			       EAR_KID_MAX);
+		goto out;
+	}
 	key = find_key(jwks, kid);
 	if (!key) {
 		ret = snp_errf(err, SNP_E_SIGNATURE, "ear: no P-384 key with kid \"%.64s\" in the "
@@ -308,6 +454,7 @@ int ear_verify(const json_t *jwks, const char *token, size_t len, int64_t now, j
 	}
 	if ((ret = check_claims(payload, now, err)) != 0)
 		goto out;
+	snprintf(kid_out, EAR_KID_MAX + 1, "%s", kid);
 	*claims = payload;
 	payload = NULL;
 	ret = 0;

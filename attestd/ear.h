@@ -62,10 +62,45 @@ int ear_key_public(const json_t *jwk, json_t **pub, struct snp_err *err) SNP_MUS
  * Signs the claims with key (from ear_key_generate) into a JWS compact token
  * *token (malloc'd, NUL-terminated; the caller frees it). Refuses an unknown
  * status, a non-object appraised value, exp <= iat, an empty policy id or a
- * key that is not an ES384 P-384 private key with a kid.
+ * key that is not an ES384 P-384 private key with a kid. Converts key on
+ * every call; a service signing many tokens keeps an ear_signer instead.
  */
 int ear_sign(const json_t *key, const struct ear_claims *c, char **token,
 	     struct snp_err *err) SNP_MUST_CHECK;
+
+/*
+ * A signing key converted once: libjose turns the private JWK into an
+ * OpenSSL key (checking the point and that d matches it, two P-384 scalar
+ * multiplications) when the signer is made, not per token. Reference
+ * counted, so a key cache can hand it to several threads at once; the
+ * OpenSSL key is only read while signing.
+ */
+struct ear_signer;
+
+/*
+ * Makes *out from key (the same checks as ear_sign). The JWK is not kept:
+ * the caller still owns and wipes it. Release with ear_signer_free.
+ */
+int ear_signer_new(const json_t *key, struct ear_signer **out, struct snp_err *err) SNP_MUST_CHECK;
+
+/* Another reference to s (returned). */
+struct ear_signer *ear_signer_ref(struct ear_signer *s);
+
+/* Drops a reference; the last one frees the key (OpenSSL wipes d). NULL is fine. */
+void ear_signer_free(struct ear_signer *s);
+
+/* The signer's kid (RFC 7638 thumbprint), valid while the reference is held. */
+const char *ear_signer_kid(const struct ear_signer *s);
+
+/*
+ * As ear_sign with a converted key: ES384 over the JWS signing input
+ * (RFC 7515 §5.1) by OpenSSL's EVP_DigestSign with SHA-384, the signature
+ * as R || S, 48 bytes each (RFC 7518 §3.4). When claims is not NULL it
+ * receives the payload as parsed back from the signed text, what
+ * ear_verify would return for the token (the caller json_decrefs it).
+ */
+int ear_sign_with(const struct ear_signer *s, const struct ear_claims *c, char **token,
+		  json_t **claims, struct snp_err *err) SNP_MUST_CHECK;
 
 /*
  * Verifies token (len bytes) against jwks ({"keys": [...]}): the header must
@@ -79,5 +114,15 @@ int ear_sign(const json_t *key, const struct ear_claims *c, char **token,
  */
 int ear_verify(const json_t *jwks, const char *token, size_t len, int64_t now, json_t **claims,
 	       struct snp_err *err) SNP_MUST_CHECK;
+
+/* Longest kid ear_verify_kid reports (attestd's kids are 43-character thumbprints). */
+#define EAR_KID_MAX 128
+
+/*
+ * As ear_verify; on success kid (EAR_KID_MAX + 1 bytes) also receives the
+ * kid of the key that verified the token. A longer kid fails SNP_E_INVALID.
+ */
+int ear_verify_kid(const json_t *jwks, const char *token, size_t len, int64_t now,
+		   json_t **claims, char kid[EAR_KID_MAX + 1], struct snp_err *err) SNP_MUST_CHECK;
 
 #endif

@@ -224,7 +224,14 @@ static int parse_rsa(const json_t *in, const char *what, struct jwk_pub *out,
 	return out->jwk ? 0 : snp_errf(err, SNP_E_NOMEM, "%s: out of memory", what);
 }
 
-/* The key itself, through libjose into OpenSSL: the EC point lies on the curve, RSA n is sane. */
+/*
+ * The key itself, through libjose into OpenSSL: the EC point lies on the curve, RSA n is sane.
+ * For EC, libjose's conversion already ran EC_KEY_check_key (coordinates in range, on the
+ * curve, n·Q = O: a scalar multiplication), so the check here is OpenSSL's quick one (no
+ * second multiplication), kept so the refusal does not rest on libjose alone; P-256, P-384
+ * and P-521 have cofactor 1, where the quick check is already full validation (SP 800-56A
+ * rev. 3 §5.6.2.3.3-4). libjose checks nothing of an RSA key: that takes the full check.
+ */
 static int check_with_openssl(const struct jwk_pub *k, const char *what, struct snp_err *err)
 {
 	struct josecfg jc = { 0 };
@@ -245,7 +252,8 @@ static int check_with_openssl(const struct jwk_pub *k, const char *what, struct 
 		ret = snp_err_openssl(err, "%s: EVP_PKEY_CTX_new", what);
 		goto out;
 	}
-	if (EVP_PKEY_public_check(ctx) != 1) {
+	if ((k->kind == JWK_RSA ? EVP_PKEY_public_check(ctx)
+				: EVP_PKEY_public_check_quick(ctx)) != 1) {
 		ret = josecfg_fail(&jc, err, SNP_E_INVALID, "%s: %s", what,
 				   k->kind == JWK_RSA ? "RSA public key check failed"
 						      : "point is not on the curve");

@@ -5,7 +5,9 @@
  * Accepted (RFC 7518 §6):
  *   EC  {"kty":"EC","crv":"P-256"|"P-384"|"P-521","x","y"}; x and y exactly
  *       the field size (32, 48, 66 bytes, RFC 7518 §6.2.1.2-3); the point
- *       must be on the curve (OpenSSL EVP_PKEY_public_check).
+ *       must be on the curve (libjose's conversion runs OpenSSL's
+ *       EC_KEY_check_key, then EVP_PKEY_public_check_quick: one scalar
+ *       multiplication in all).
  *   RSA {"kty":"RSA","n","e"}; n of JWK_RSA_MIN_BITS..JWK_RSA_MAX_BITS bits,
  *       e odd with 2^16 < e < 2^256 (NIST SP 800-56B rev. 2 §6.2.1), both
  *       Base64urlUInt without leading zero octets (RFC 7518 §2, §6.3.1).

@@ -10,6 +10,8 @@
 static int reload(struct attestd_keys *k, struct store *s, int64_t now, struct snp_err *err)
 {
 	json_t *sign = NULL, *jwks = NULL;
+	struct ear_signer *signer = NULL;
+	const char *kid;
 	int ret = store_signing_keys(s, now, &sign, &jwks, err);
 
 	if (ret != 0) {
@@ -18,12 +20,23 @@ static int reload(struct attestd_keys *k, struct store *s, int64_t now, struct s
 				       "(rotate-key makes one)");
 		return ret;
 	}
-	jwk_free_private(k->sign);
+	kid = json_string_value(json_object_get(sign, "kid"));
+	/* The kid is the key's RFC 7638 thumbprint: the same kid, the same key. */
+	if (k->sign == NULL || kid == NULL || strcmp(kid, ear_signer_kid(k->sign)) != 0) {
+		if ((ret = ear_signer_new(sign, &signer, err)) != 0)
+			goto out;
+		ear_signer_free(k->sign);
+		k->sign = signer;
+	}
 	json_decref(k->jwks);
-	k->sign = sign;
 	k->jwks = jwks;
+	jwks = NULL;
 	k->loaded = now;
-	return 0;
+	ret = 0;
+out:
+	jwk_free_private(sign);
+	json_decref(jwks);
+	return ret;
 }
 
 int keys_init(struct attestd_keys *k, struct store *s, int64_t now, int64_t token_ttl,
@@ -49,8 +62,8 @@ int keys_init(struct attestd_keys *k, struct store *s, int64_t now, int64_t toke
 	return reload(k, s, now, err);
 }
 
-int keys_get(struct attestd_keys *k, struct store *s, int64_t now, json_t **sign, json_t **jwks,
-	     struct snp_err *err)
+int keys_get(struct attestd_keys *k, struct store *s, int64_t now, struct ear_signer **sign,
+	     json_t **jwks, struct snp_err *err)
 {
 	int ret = 0;
 
@@ -63,20 +76,9 @@ int keys_get(struct attestd_keys *k, struct store *s, int64_t now, json_t **sign
 	    (ret = reload(k, s, now, err)) != 0)
 		goto out;
 	if (sign)
-		*sign = json_deep_copy(k->sign);
+		*sign = ear_signer_ref(k->sign);
 	if (jwks)
 		*jwks = json_incref(k->jwks);
-	if ((sign && !*sign) || (jwks && !*jwks)) {
-		ret = snp_errf(err, SNP_E_NOMEM, "out of memory");
-		if (sign) {
-			jwk_free_private(*sign);
-			*sign = NULL;
-		}
-		if (jwks) {
-			json_decref(*jwks);
-			*jwks = NULL;
-		}
-	}
 out:
 	pthread_mutex_unlock(&k->lock);
 	return ret;
@@ -84,8 +86,9 @@ out:
 
 void keys_free(struct attestd_keys *k)
 {
-	jwk_free_private(k->sign);
+	ear_signer_free(k->sign);
 	json_decref(k->jwks);
-	k->sign = k->jwks = NULL;
+	k->sign = NULL;
+	k->jwks = NULL;
 	pthread_mutex_destroy(&k->lock);
 }

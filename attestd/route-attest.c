@@ -35,6 +35,7 @@
 #include "attestd/attest-body.h"
 #include "attestd/binding.h"
 #include "attestd/claims.h"
+#include "attestd/ear-cache.h"
 #include "attestd/ear.h"
 #include "attestd/jwk.h"
 #include "attestd/store.h"
@@ -85,6 +86,7 @@ static int evaluate(struct attestd *a, const struct attest_body *b, struct evide
 		.cert_table = b->cert_table,
 		.cert_table_len = b->cert_table_len,
 		.certs = &certs,
+		.cert_cache = a->cert_cache,
 		.verify = {
 			.now = (time_t)x->now,
 			.allow_sim_roots = a->o.sim_roots,
@@ -157,12 +159,16 @@ static int check_nonce(struct attestd *a, const struct store_session *ss,
 	return 0;
 }
 
-/* The EAR for the verified report, bound to the guest's key. */
+/*
+ * The EAR for the verified report, bound to the guest's key; *claims is its
+ * payload and *kid the signing key's (for the token cache).
+ */
 static int issue(struct attestd *a, const struct attest_body *b,
-		 const struct evidence_verdict *vd, char **token, struct snp_err *err)
+		 const struct evidence_verdict *vd, char **token, json_t **claims,
+		 char kid[EAR_KID_MAX + 1], struct snp_err *err)
 {
 	json_t *appraised = claims_from_verified(&vd->verify, b->report, b->report_len);
-	json_t *key = NULL;
+	struct ear_signer *key = NULL;
 	struct ear_claims c = {
 		.status = "affirming",
 		.appraised = appraised,
@@ -176,9 +182,10 @@ static int issue(struct attestd *a, const struct attest_body *b,
 	c.exp = c.iat + a->o.token_ttl_s;
 	if (appraised == NULL)
 		return snp_errf(err, SNP_E_NOMEM, "out of memory");
-	if ((ret = keys_get(&a->keys, a->store, c.iat, &key, NULL, err)) == 0)
-		ret = ear_sign(key, &c, token, err);
-	jwk_free_private(key);
+	if ((ret = keys_get(&a->keys, a->store, c.iat, &key, NULL, err)) == 0 &&
+	    (ret = ear_sign_with(key, &c, token, claims, err)) == 0)
+		snprintf(kid, EAR_KID_MAX + 1, "%s", ear_signer_kid(key));
+	ear_signer_free(key);
 	json_decref(appraised);
 	return ret;
 }
@@ -190,7 +197,8 @@ static void attest_session(struct attestd *a, const struct httpd_req *req,
 	struct attest_body b;
 	struct evidence_verdict *vd = NULL;
 	struct snp_err err = { 0 };
-	char *token = NULL, *jwk_text = NULL;
+	char *token = NULL, *jwk_text = NULL, kid[EAR_KID_MAX + 1] = "";
+	json_t *claims = NULL;
 
 	if (req->content_type && strncmp(req->content_type, "application/json", 16) != 0) {
 		exch_refuse(x, resp, 415, "unsupported-media-type", "content-type",
@@ -218,19 +226,23 @@ static void attest_session(struct attestd *a, const struct httpd_req *req,
 			    err.msg);
 		goto out;
 	}
-	if (issue(a, &b, vd, &token, &err) != 0 ||
+	if (issue(a, &b, vd, &token, &claims, kid, &err) != 0 ||
 	    (jwk_text = json_dumps(b.key.jwk, JSON_COMPACT | JSON_SORT_KEYS)) == NULL ||
 	    store_session_attest(a->store, ss->id, token, jwk_text, &err) != 0) {
 		exch_refuse(x, resp, 500, "internal", "issue", "attest: %s",
 			    err.msg[0] ? err.msg : "out of memory");
 		goto out;
 	}
+	/* Its /resource requests then need no second verification of our own signature. */
+	ear_cache_put(a->ear_cache, token, strlen(token), kid,
+		      json_integer_value(json_object_get(claims, "exp")), claims, &b.key);
 	x->decision = "accept";
 	snprintf(x->reason, sizeof(x->reason), "verified");
 	exch_json(resp, 200, json_pack("{s:s}", "token", token));
 out:
 	free(token);
 	free(jwk_text);
+	json_decref(claims);
 	free(vd);
 	attest_body_free(&b);
 }

@@ -3,8 +3,11 @@
  * (attestd/jwe.h) to the key the EAR confirms ("cnf"), when
  *
  *   1. the caller holds an EAR: the session cookie of an ATTESTED session
- *      (its stored token is verified again) or Authorization: Bearer <EAR>,
- *      verified against the published JWKS at the current time;
+ *      (the token its MAC-checked row holds) or Authorization: Bearer <EAR>,
+ *      verified against the published JWKS at the current time - or found
+ *      in the cache of tokens already verified or issued, which checks the
+ *      expiry and that the signing kid is still published on every hit
+ *      (attestd/ear-cache.h);
  *   2. the resource exists (404 otherwise);
  *   3. the policy that governs it (the resource's own scope, else its
  *      repository's: store_policy_for) admits the report the token carries,
@@ -24,6 +27,7 @@
 #include "attest/appraise-policy.h"
 #include "attest/appraise.h"
 #include "attestd/claims.h"
+#include "attestd/ear-cache.h"
 #include "attestd/ear.h"
 #include "attestd/jwe.h"
 #include "attestd/jwk.h"
@@ -57,55 +61,88 @@ static bool parse_path(const char *path, struct rpath *p)
 	return true;
 }
 
-/* Step 1: the token's claims (ear_verify's payload), or a refusal in x. */
-static json_t *authenticate(struct attestd *a, const struct httpd_req *req,
-			    struct httpd_resp *resp, struct attestd_exch *x)
+/* The guest key the token confirms. */
+static int confirmed_key(const json_t *claims, struct jwk_pub *key, struct snp_err *err)
+{
+	const json_t *jwk = json_object_get(json_object_get(claims, "cnf"), "jwk");
+
+	if (jwk == NULL)
+		return snp_errf(err, SNP_E_INVALID, "token: no cnf.jwk");
+	return jwk_pub_parse(jwk, "token: cnf.jwk", key, err);
+}
+
+/*
+ * The token's claims and confirmed key: from the cache of tokens already
+ * verified or issued (attestd/ear-cache.h: digest, expiry and a published kid
+ * checked on every hit), else by ear_verify against the published JWKS and
+ * jwk_pub_parse of its cnf.jwk, then cached. 0, or a refusal in x.
+ */
+static int token_claims(struct attestd *a, const char *token, struct ear_cached *t,
+			struct httpd_resp *resp, struct attestd_exch *x)
+{
+	struct snp_err err = { 0 };
+	char kid[EAR_KID_MAX + 1];
+	json_t *jwks = NULL;
+	int ret = SNP_E_REFUSED;
+
+	if (keys_get(&a->keys, a->store, x->now, NULL, &jwks, &err) != 0) {
+		exch_refuse(x, resp, 500, "internal", "keys", "resource: %s", err.msg);
+		goto out;
+	}
+	if (ear_cache_get(a->ear_cache, token, strlen(token), x->now, jwks, t)) {
+		ret = 0;
+		goto out;
+	}
+	if (ear_verify_kid(jwks, token, strlen(token), x->now, &t->claims, kid, &err) != 0 ||
+	    confirmed_key(t->claims, &t->key, &err) != 0) {
+		exch_refuse(x, resp, 401, "unauthorized", "token-invalid", "resource: %s", err.msg);
+		ear_cached_free(t);
+		goto out;
+	}
+	ear_cache_put(a->ear_cache, token, strlen(token), kid,
+		      json_integer_value(json_object_get(t->claims, "exp")), t->claims, &t->key);
+	ret = 0;
+out:
+	json_decref(jwks);
+	return ret;
+}
+
+/* Step 1: the token's claims and key into t, or a refusal in x. */
+static int authenticate(struct attestd *a, const struct httpd_req *req, struct ear_cached *t,
+			struct httpd_resp *resp, struct attestd_exch *x)
 {
 	const char *auth = req->header(req, "Authorization");
 	const char *sid = req->cookie(req, "kbs-session-id");
 	struct store_session ss = { 0 };
 	struct snp_err err = { 0 };
-	json_t *jwks = NULL, *claims = NULL;
-	const char *token = NULL;
-	int ret;
+	int ret = SNP_E_REFUSED;
 
+	memset(t, 0, sizeof(*t));
 	if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
-		token = auth + 7;
-		exch_bind(x, token);
+		exch_bind(x, auth + 7);
 		exch_audit(x, "credential", json_string("bearer"));
-	} else if (sid && strlen(sid) == STORE_SESSION_ID_LEN) {
-		exch_bind(x, sid);
-		exch_audit(x, "credential", json_string("session"));
-		ret = store_session_get(a->store, sid, x->now, &ss, &err);
-		if (ret == STORE_NOT_FOUND || (ret == 0 && ss.state != STORE_SESSION_ATTESTED)) {
-			exch_refuse(x, resp, 401, "unauthorized", ret ? "session-unknown"
-							: "session-not-attested",
-				    "resource: session %s", ret ? "unknown or expired"
-							    : "not attested");
-			goto out;
-		}
-		if (ret != 0) {
-			exch_refuse(x, resp, 500, "internal", "store", "resource: %s", err.msg);
-			goto out;
-		}
-		token = ss.token;
-	} else {
+		return token_claims(a, auth + 7, t, resp, x);
+	}
+	if (!sid || strlen(sid) != STORE_SESSION_ID_LEN) {
 		exch_refuse(x, resp, 401, "unauthorized", "no-credentials",
 			    "resource: neither a session cookie nor a Bearer token");
-		goto out;
+		return SNP_E_REFUSED;
 	}
-	if (keys_get(&a->keys, a->store, x->now, NULL, &jwks, &err) != 0) {
-		exch_refuse(x, resp, 500, "internal", "keys", "resource: %s", err.msg);
-		goto out;
+	exch_bind(x, sid);
+	exch_audit(x, "credential", json_string("session"));
+	ret = store_session_get(a->store, sid, x->now, &ss, &err);
+	if (ret == STORE_NOT_FOUND || (ret == 0 && ss.state != STORE_SESSION_ATTESTED)) {
+		exch_refuse(x, resp, 401, "unauthorized", ret ? "session-unknown"
+						: "session-not-attested",
+			    "resource: session %s", ret ? "unknown or expired" : "not attested");
+		ret = SNP_E_REFUSED;
+	} else if (ret != 0) {
+		exch_refuse(x, resp, 500, "internal", "store", "resource: %s", err.msg);
+	} else {
+		ret = token_claims(a, ss.token, t, resp, x);
 	}
-	if (ear_verify(jwks, token, strlen(token), x->now, &claims, &err) != 0) {
-		exch_refuse(x, resp, 401, "unauthorized", "token-invalid", "resource: %s", err.msg);
-		goto out;
-	}
-out:
-	json_decref(jwks);
 	store_session_free(&ss);
-	return claims;
+	return ret;
 }
 
 /* Step 3: appraisal of the token's report against the resource's policy. */
@@ -173,22 +210,11 @@ out:
 	return ret;
 }
 
-/* The guest key the token confirms. */
-static int confirmed_key(const json_t *claims, struct jwk_pub *key, struct snp_err *err)
-{
-	const json_t *jwk = json_object_get(json_object_get(claims, "cnf"), "jwk");
-
-	if (jwk == NULL)
-		return snp_errf(err, SNP_E_INVALID, "token: no cnf.jwk");
-	return jwk_pub_parse(jwk, "token: cnf.jwk", key, err);
-}
-
 void route_resource(struct attestd *a, const struct httpd_req *req, struct httpd_resp *resp,
 		    struct attestd_exch *x)
 {
 	struct rpath p;
-	json_t *claims = NULL;
-	struct jwk_pub key = { 0 };
+	struct ear_cached t = { 0 };
 	struct secret sec = { 0 };
 	char tenant[STORE_NAME_MAX + 1] = "", path[3 * STORE_NAME_MAX + 3];
 	struct snp_err err = { 0 };
@@ -204,21 +230,17 @@ void route_resource(struct attestd *a, const struct httpd_req *req, struct httpd
 	}
 	snprintf(path, sizeof(path), "%s/%s/%s", p.repo, p.type, p.tag);
 	exch_audit(x, "resource", json_string(path));
-	if ((claims = authenticate(a, req, resp, x)) == NULL)
+	if (authenticate(a, req, &t, resp, x) != 0)
 		return;
 	{
 		const char *st = json_string_value(json_object_get(json_object_get(
-			json_object_get(claims, "submods"), EAR_SUBMOD), "ear.status"));
+			json_object_get(t.claims, "submods"), EAR_SUBMOD), "ear.status"));
 
 		if (st == NULL || strcmp(st, "affirming") != 0) {
 			exch_refuse(x, resp, 401, "unauthorized", "token-not-affirming",
 				    "resource: ear.status %s", st ? st : "(none)");
 			goto out;
 		}
-	}
-	if (confirmed_key(claims, &key, &err) != 0) {
-		exch_refuse(x, resp, 401, "unauthorized", "token-invalid", "resource: %s", err.msg);
-		goto out;
 	}
 	ret = store_resource_get(a->store, p.repo, p.type, p.tag, &sec, &version, tenant, &err);
 	if (ret == STORE_NOT_FOUND) {
@@ -232,9 +254,9 @@ void route_resource(struct attestd *a, const struct httpd_req *req, struct httpd
 	}
 	exch_audit(x, "tenant", json_string(tenant));
 	exch_audit(x, "resource_version", json_integer((json_int_t)version));
-	if (admit(a, &p, claims, resp, x) != 0)
+	if (admit(a, &p, t.claims, resp, x) != 0)
 		goto out;
-	if (jwe_wrap(&key, sec.p, sec.len, &jwe, &err) != 0) {
+	if (jwe_wrap(&t.key, sec.p, sec.len, &jwe, &err) != 0) {
 		exch_refuse(x, resp, 500, "internal", "wrap", "resource: %s", err.msg);
 		goto out;
 	}
@@ -244,6 +266,5 @@ void route_resource(struct attestd *a, const struct httpd_req *req, struct httpd
 out:
 	free(jwe);
 	secret_free(&sec);
-	jwk_pub_free(&key);
-	json_decref(claims);
+	ear_cached_free(&t);
 }

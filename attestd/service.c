@@ -12,6 +12,7 @@
 
 #include "attest/verify.h"
 #include "attestd/ctx.h"
+#include "attestd/ear-cache.h"
 #include "attestd/metrics.h"
 #include "attestd/ratelimit.h"
 #include "attestd/store.h"
@@ -105,6 +106,8 @@ int attestd_open(const struct attestd_opts *o, struct attestd **out, struct snp_
 	    (ret = verifier_new(&a->verifier, err)) != 0 ||
 	    (a->o.certs_dir && (ret = certs_load_dir(&a->base_certs, a->o.certs_dir, err)) != 0) ||
 	    (ret = metrics_new(&a->metrics, err)) != 0 ||
+	    (ret = ear_cache_new(&a->ear_cache, err)) != 0 ||
+	    (ret = cert_cache_new(&a->cert_cache, err)) != 0 ||
 	    (!a->o.auth_rate_off &&
 	     (ret = ratelimit_new(a->o.auth_rate, a->o.auth_burst, &a->auth_rl, err)) != 0))
 		goto out;
@@ -204,6 +207,8 @@ void attestd_close(struct attestd *a)
 	if (a->keys_ready)
 		keys_free(&a->keys);
 	ratelimit_free(a->auth_rl);
+	ear_cache_free(a->ear_cache);
+	cert_cache_free(a->cert_cache);
 	metrics_free(a->metrics);
 	certs_free(&a->base_certs);
 	verifier_free(a->verifier);

@@ -358,6 +358,15 @@ static int tls_strings(struct httpd *h, struct snp_err *err)
 	return 0;
 }
 
+/*
+ * Per-connection memory for the request line, headers and buffers. At most
+ * 32 KiB libmicrohttpd takes it from malloc; above that it mmaps a fresh
+ * pool per connection, and the munmap at its close flushes the TLB on every
+ * core (about 9% of attestd's CPU under load, one connection per request).
+ * An EAR Bearer token is well under half of it (tests/httpd: 16 KiB headers).
+ */
+#define HTTPD_CONN_MEMORY (32u * 1024)
+
 static struct MHD_Daemon *start_daemon(struct httpd *h, unsigned threads, unsigned max_conns)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC;
@@ -379,7 +388,7 @@ static struct MHD_Daemon *start_daemon(struct httpd *h, unsigned threads, unsign
 				   MHD_OPTION_CONNECTION_LIMIT, max_conns,
 				   MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
 				   MHD_OPTION_CONNECTION_TIMEOUT, h->timeout_s,
-				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+				   MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_CONN_MEMORY,
 				   MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 				   MHD_OPTION_ARRAY, tls,
 				   MHD_OPTION_END);

@@ -198,6 +198,69 @@ static void table_delivers_vcek(void **state)
 	free(rep);
 }
 
+/*
+ * attest/certs.h's cert_cache: the same entry bytes give the same X509 (one
+ * parse), other bytes another, a padded entry is still one certificate, and
+ * a broken entry is refused as without the cache.
+ */
+static void table_cache_parses_once(void **state)
+{
+	struct snp_cert_blob b = { 0 };
+	struct snp_err err = { 0 };
+	struct cert_cache *cc = NULL;
+	struct certs c1, c2, c3;
+	size_t vlen, tlen, t2len, t3len;
+	uint8_t *vek = tdata_read("attest/trustee/test-vcek.der", &vlen);
+	uint8_t *padded = malloc(vlen + 8), *bad = malloc(vlen);
+	uint8_t *table = NULL, *table2 = NULL, *table3 = NULL;
+
+	(void)state;
+	assert_non_null(padded);
+	assert_non_null(bad);
+	memcpy(b.guid, SNP_CERT_GUID_VCEK, 16);
+	b.data = vek;
+	b.len = vlen;
+	assert_int_equal(cert_table_write(&b, 1, &table, &tlen, &err), 0);
+	memcpy(padded, vek, vlen);
+	memset(padded + vlen, 0, 8);
+	b.data = padded;
+	b.len = vlen + 8;
+	assert_int_equal(cert_table_write(&b, 1, &table2, &t2len, &err), 0);
+	memcpy(bad, vek, vlen);
+	bad[0] = 0x31; /* a SET, not the certificate SEQUENCE */
+	b.data = bad;
+	b.len = vlen;
+	assert_int_equal(cert_table_write(&b, 1, &table3, &t3len, &err), 0);
+
+	assert_int_equal(cert_cache_new(&cc, &err), 0);
+	certs_init(&c1);
+	certs_init(&c2);
+	certs_init(&c3);
+	assert_int_equal(certs_load_table_cached(&c1, cc, table, tlen, &err), 0);
+	assert_int_equal(certs_load_table_cached(&c2, cc, table, tlen, &err), 0);
+	assert_non_null(c1.vcek);
+	assert_ptr_equal(c1.vcek, c2.vcek);
+	assert_int_equal(certs_load_table_cached(&c3, cc, table2, t2len, &err), 0);
+	assert_non_null(c3.vcek);
+	assert_ptr_not_equal(c3.vcek, c1.vcek);
+	assert_int_equal(X509_cmp(c3.vcek, c1.vcek), 0);
+	certs_free(&c3);
+	certs_init(&c3);
+	assert_int_not_equal(certs_load_table_cached(&c3, cc, table3, t3len, &err), 0);
+	certs_free(&c3);
+	/* The references outlive the cache. */
+	cert_cache_free(cc);
+	assert_non_null(X509_get_subject_name(c2.vcek));
+	certs_free(&c1);
+	certs_free(&c2);
+	free(table);
+	free(table2);
+	free(table3);
+	free(padded);
+	free(bad);
+	free(vek);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +269,7 @@ int main(void)
 		cmocka_unit_test(parse_bounds),
 		cmocka_unit_test(too_many_entries),
 		cmocka_unit_test(table_delivers_vcek),
+		cmocka_unit_test(table_cache_parses_once),
 	};
 
 	return cmocka_run_group_tests_name("abi/cert-table", tests, NULL, NULL);

@@ -548,6 +548,74 @@ static void token_from_another_attestd_key_refused(void **state)
 	afx_free(f);
 }
 
+/*
+ * The token cache (attestd/ear-cache.h) refuses what ear_verify would: a
+ * token whose signing key was rotated out and whose overlap has passed,
+ * although the token itself has not expired, by cookie and by Bearer.
+ */
+static void cached_token_refused_after_rotation_past_overlap(void **state)
+{
+	struct afx *f = afx_new(true);
+	char *pol = afx_policy(f, NULL), sid[STORE_SESSION_ID_LEN + 1];
+	char sid2[STORE_SESSION_ID_LEN + 1];
+	struct afx_guest_req gr = { 0 }, gr2 = { 0 };
+	struct snp_err err = { 0 };
+	json_t *nk = NULL;
+	char *token, *token2;
+	int64_t now;
+
+	(void)state;
+	afx_provision(f, "disk", pol);
+	token = attested(f, NULL, &gr, sid);
+	assert_int_equal(get_resource(f, RES("disk"), sid, NULL, gr.priv), 200);
+	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 200);
+	/* Rotation now, the old key published 60 s longer; the token lives 300 s. */
+	now = f->now_ms / 1000;
+	assert_int_equal(ear_key_generate(&nk, &err), 0);
+	assert_int_equal(store_signing_key_rotate(f->st, nk, now, now + 86400, now + 86400 + 300,
+						  now + 60, &err), 0);
+	jwk_free_private(nk);
+	f->now_ms += 30 * 1000; /* past KEYS_REFRESH, inside the overlap */
+	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 200);
+	assert_int_equal(get_resource(f, RES("disk"), sid, NULL, gr.priv), 200);
+	f->now_ms += 31 * 1000; /* past the overlap, the token not yet expired */
+	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 401);
+	afx_assert_audit(f, "release", "refuse", "token-invalid");
+	assert_int_equal(get_resource(f, RES("disk"), sid, NULL, gr.priv), 401);
+	afx_assert_audit(f, "release", "refuse", "token-invalid");
+	/* A new exchange is signed by the new key. */
+	token2 = attested(f, NULL, &gr2, sid2);
+	assert_int_equal(get_resource(f, RES("disk"), NULL, token2, gr2.priv), 200);
+	free(token2);
+	free(token);
+	free(pol);
+	afx_guest_req_free(&gr2);
+	afx_guest_req_free(&gr);
+	afx_free(f);
+}
+
+/* A cached Bearer token is refused from the second its exp names. */
+static void cached_bearer_refused_at_expiry(void **state)
+{
+	struct afx *f = afx_new(true);
+	char *pol = afx_policy(f, NULL), sid[STORE_SESSION_ID_LEN + 1], *token;
+	struct afx_guest_req gr = { 0 };
+
+	(void)state;
+	afx_provision(f, "disk", pol);
+	token = attested(f, NULL, &gr, sid);
+	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 200);
+	f->now_ms += 299 * 1000;
+	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 200);
+	f->now_ms += 1000; /* now == exp */
+	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 401);
+	afx_assert_audit(f, "release", "refuse", "token-invalid");
+	free(token);
+	free(pol);
+	afx_guest_req_free(&gr);
+	afx_free(f);
+}
+
 static void auth_checks_request_and_rate_limits(void **state)
 {
 	struct afx *f = afx_new(true);
@@ -772,6 +840,8 @@ int main(void)
 		cmocka_unit_test(no_policy_refuses),
 		cmocka_unit_test(unknown_resource_404),
 		cmocka_unit_test(token_from_another_attestd_key_refused),
+		cmocka_unit_test(cached_token_refused_after_rotation_past_overlap),
+		cmocka_unit_test(cached_bearer_refused_at_expiry),
 		cmocka_unit_test(auth_checks_request_and_rate_limits),
 		cmocka_unit_test(ops_routes_and_errors),
 	};

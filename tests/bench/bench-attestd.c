@@ -11,8 +11,9 @@
  *
  * Prints, in the same run:
  *   - the crypto floor: one verify_report (chain cached; REPORT/VEK at
- *     UNIX_TIME) + one ES384 EAR sign (ear_sign) + one ECDH-ES+A256KW/A256GCM
- *     JWE wrap (jwe_wrap), on one thread, per CPU second;
+ *     UNIX_TIME) + one ES384 EAR sign (ear_sign_with, the key converted once
+ *     as attestd keeps it) + one ECDH-ES+A256KW/A256GCM JWE wrap (jwe_wrap),
+ *     on one thread, per CPU second;
  *   - per store: exchanges/s at peak (closed loop), the server's CPU-ms per
  *     exchange (utime+stime of the attestd process, plus the PostgreSQL
  *     server's processes for that store, from /proc), p50/p99 latency at
@@ -77,6 +78,7 @@ static double floor_rate(const char *report, const char *vek, time_t at, double 
 	struct verify_result *res = calloc(1, sizeof(*res));
 	struct snp_err err = { 0 };
 	struct verifier *v = NULL;
+	struct ear_signer *signer = NULL;
 	struct certs certs;
 	struct jwk_pub pub = { 0 };
 	json_t *sk = NULL, *gk = NULL, *gpub = NULL, *appraised = json_object();
@@ -89,7 +91,8 @@ static double floor_rate(const char *report, const char *vek, time_t at, double 
 	if (!res || !appraised || file_read(report, 1u << 20, &raw, &len, &err) != 0 ||
 	    certs_load_vek_file(&certs, vek, &err) != 0 || verifier_new(&v, &err) != 0 ||
 	    verify_report(v, raw, len, &certs, &vo, res, &err) != 0 ||
-	    ear_key_generate(&sk, &err) != 0 || jwk_generate(JWK_EC_P384, &gk, &err) != 0 ||
+	    ear_key_generate(&sk, &err) != 0 || ear_signer_new(sk, &signer, &err) != 0 ||
+	    jwk_generate(JWK_EC_P384, &gk, &err) != 0 ||
 	    jwk_public_of(gk, &gpub, &err) != 0 || jwk_pub_parse(gpub, "guest", &pub, &err) != 0)
 		die("floor setup", &err);
 	c0 = cpu_s();
@@ -101,7 +104,7 @@ static double floor_rate(const char *report, const char *vek, time_t at, double 
 			char *tok = NULL, *jwe = NULL;
 
 			if (verify_report(v, raw, len, &certs, &vo, res, &err) != 0 ||
-			    !res->chain_cached || ear_sign(sk, &c, &tok, &err) != 0 ||
+			    !res->chain_cached || ear_sign_with(signer, &c, &tok, NULL, &err) != 0 ||
 			    jwe_wrap(&pub, (const uint8_t *)AFX_SECRET, strlen(AFX_SECRET), &jwe,
 				     &err) != 0)
 				die("floor", &err);
@@ -115,6 +118,7 @@ static double floor_rate(const char *report, const char *vek, time_t at, double 
 	json_decref(appraised);
 	jwk_free_private(gk);
 	jwk_free_private(sk);
+	ear_signer_free(signer);
 	verifier_free(v);
 	certs_free(&certs);
 	free(raw);

@@ -147,6 +147,33 @@ static void get_sees_path_query_header_cookie(void **state)
 	finish(f);
 }
 
+/* A 16 KiB header (an EAR Bearer token is a few KiB) fits the per-connection memory. */
+static void large_header_served(void **state)
+{
+	struct fx *f = start("127.0.0.1:0", 0);
+	size_t n = 16 * 1024;
+	char *hdr = malloc(n + 16), url[256];
+	const char *hdrs[] = { hdr, NULL };
+	struct httpc_req r = { .headers = hdrs, .url = url };
+	struct httpc_resp resp;
+	json_t *j;
+
+	(void)state;
+	assert_non_null(hdr);
+	memcpy(hdr, "X-Test: ", 8);
+	memset(hdr + 8, 'a', n);
+	hdr[8 + n] = '\0';
+	snprintf(url, sizeof(url), "%s/big", f->url);
+	assert_int_equal(httpc_do(&r, &resp), 0);
+	assert_int_equal(resp.status, 201);
+	j = body_json(&resp);
+	assert_int_equal(strlen(json_string_value(json_object_get(j, "header"))), n);
+	json_decref(j);
+	httpc_resp_free(&resp);
+	free(hdr);
+	finish(f);
+}
+
 /* A body of exactly max_body reaches the handler whole; one byte more is 413, and the server goes on. */
 static void post_body_and_its_limit(void **state)
 {
@@ -364,6 +391,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(get_sees_path_query_header_cookie),
+		cmocka_unit_test(large_header_served),
 		cmocka_unit_test(post_body_and_its_limit),
 		cmocka_unit_test(unix_socket_is_0600_and_serves),
 		cmocka_unit_test(bad_addresses_refused),
