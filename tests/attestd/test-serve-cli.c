@@ -33,8 +33,17 @@ static void serve_start(struct server *s, const char *const *extra)
 	size_t len = 0;
 	struct snp_err err = { 0 };
 
-	for (size_t i = 0; extra && extra[i]; i++)
+	bool user = false;
+
+	for (size_t i = 0; extra && extra[i]; i++) {
+		user |= strcmp(extra[i], "--user") == 0;
 		argv[n++] = extra[i];
+	}
+	/* attestd refuses to serve as root without --user */
+	if (!user && geteuid() == 0) {
+		argv[n++] = "--user";
+		argv[n++] = "nobody";
+	}
 	argv[n] = NULL;
 	unlink(s->portfile);
 	s->pid = spawn_snpvm(argv, s->out);
