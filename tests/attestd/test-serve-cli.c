@@ -273,20 +273,27 @@ static void serve_drops_to_user(void **state)
 	struct passwd *pw = getpwnam("nobody");
 	const char *extra[] = { "--user", "nobody", NULL };
 	char want[64], v[128];
+	/* make valgrind runs everything with SNPVM_NO_SECCOMP=1: no filter under valgrind */
+	const char *nosc = getenv("SNPVM_NO_SECCOMP");
+	const bool filtered = !(nosc && strcmp(nosc, "1") == 0);
 
 	(void)state;
 	if (geteuid() != 0 || pw == NULL)
 		skip(); /* needs root and the user nobody */
 	server_init(&s);
 	serve_start(&s, extra);
-	/* the port file is written just before the drop: wait for the filter */
+	/* the port file is written just before the drop: wait for it */
 	for (int i = 0; i < 200; i++) {
-		status_field(s.pid, "Seccomp:", v, sizeof(v));
-		if (strcmp(v, "2") == 0)
+		status_field(s.pid, filtered ? "Seccomp:" : "Uid:", v, sizeof(v));
+		if (strcmp(v, "2") == 0 || strncmp(v, "0\t", 2) != 0)
 			break;
 		usleep(10 * 1000);
 	}
-	assert_string_equal(v, "2"); /* SECCOMP_MODE_FILTER */
+	if (filtered) {
+		assert_string_equal(v, "2"); /* SECCOMP_MODE_FILTER */
+		status_field(s.pid, "NoNewPrivs:", v, sizeof(v));
+		assert_string_equal(v, "1");
+	}
 	snprintf(want, sizeof(want), "%u\t%u\t%u\t%u", (unsigned)pw->pw_uid,
 		 (unsigned)pw->pw_uid, (unsigned)pw->pw_uid, (unsigned)pw->pw_uid);
 	status_field(s.pid, "Uid:", v, sizeof(v));
@@ -302,8 +309,6 @@ static void serve_drops_to_user(void **state)
 	assert_string_equal(v, "0000000000000000");
 	status_field(s.pid, "CapPrm:", v, sizeof(v));
 	assert_string_equal(v, "0000000000000000");
-	status_field(s.pid, "NoNewPrivs:", v, sizeof(v));
-	assert_string_equal(v, "1");
 	assert_int_equal(get(&s, "/healthz", NULL), 200);
 	/* The store still answers after the drop: sessions are written, concurrently too. */
 	for (int i = 0; i < 8; i++)
