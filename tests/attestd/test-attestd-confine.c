@@ -64,58 +64,57 @@ static int allowed_calls(int fd)
 	return 0;
 }
 
+struct probe_arg {
+	enum probe probe;
+	const char *dir;
+	int fd; /* a file opened before the filter, as SQLite's are */
+};
+
+/* In the forked child: confine, then make the probe call. */
+static int probe_child(void *arg)
+{
+	const struct probe_arg *pa = arg;
+	struct snp_err err = { 0 };
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/new-file", pa->dir);
+	if (attestd_confine(&err) != 0) {
+		dprintf(STDERR_FILENO, "confine: %s\n", err.msg);
+		return 2;
+	}
+	switch (pa->probe) {
+	case P_EXECVE:
+		execl("/bin/true", "true", (char *)NULL);
+		break;
+	case P_OPEN_NEW:
+		(void)open(path, O_WRONLY | O_CREAT, 0600);
+		break;
+	case P_SOCKET:
+		(void)socket(AF_INET, SOCK_STREAM, 0);
+		break;
+	case P_FORK:
+		(void)syscall(SYS_fork);
+		break;
+	case P_PTRACE:
+		(void)syscall(SYS_ptrace, 0, 0, 0, 0);
+		break;
+	case P_ALLOWED:
+		return allowed_calls(pa->fd);
+	}
+	return 3;
+}
+
 static int run_confined(enum probe probe, const char *dir, char *errbuf, size_t errlen)
 {
+	struct probe_arg pa = { probe, dir, -1 };
 	char path[1024];
-	int pfd[2], status = 0, fd;
-	ssize_t n;
-	size_t got = 0;
-	pid_t pid;
+	int status;
 
 	snprintf(path, sizeof(path), "%s/db", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(pipe(pfd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct snp_err err = { 0 };
-
-		dup2(pfd[1], STDERR_FILENO);
-		close(pfd[0]);
-		snprintf(path, sizeof(path), "%s/new-file", dir);
-		if (attestd_confine(&err) != 0) {
-			dprintf(STDERR_FILENO, "confine: %s\n", err.msg);
-			_exit(2);
-		}
-		switch (probe) {
-		case P_EXECVE:
-			execl("/bin/true", "true", (char *)NULL);
-			break;
-		case P_OPEN_NEW:
-			(void)open(path, O_WRONLY | O_CREAT, 0600);
-			break;
-		case P_SOCKET:
-			(void)socket(AF_INET, SOCK_STREAM, 0);
-			break;
-		case P_FORK:
-			(void)syscall(SYS_fork);
-			break;
-		case P_PTRACE:
-			(void)syscall(SYS_ptrace, 0, 0, 0, 0);
-			break;
-		case P_ALLOWED:
-			_exit(allowed_calls(fd));
-		}
-		_exit(3);
-	}
-	close(pfd[1]);
-	close(fd);
-	while (got + 1 < errlen && (n = read(pfd[0], errbuf + got, errlen - 1 - got)) > 0)
-		got += (size_t)n;
-	errbuf[got] = '\0';
-	close(pfd[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	pa.fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(pa.fd >= 0);
+	status = fork_capture_stderr(probe_child, &pa, errbuf, errlen);
+	close(pa.fd);
 	return status;
 }
 

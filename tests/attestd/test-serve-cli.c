@@ -244,24 +244,6 @@ static void serve_survives_kill_9(void **state)
 	rm_rf(s.dir);
 }
 
-/* The field key ("Seccomp:") of /proc/PID/status, leading blanks skipped, or "". */
-static void status_field(pid_t pid, const char *key, char *out, size_t len)
-{
-	char path[64], line[256];
-	FILE *f;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, strlen(key)) == 0) {
-			snprintf(out, len, "%s", line + strlen(key) + strspn(line + strlen(key), " \t"));
-			out[strcspn(out, " \n")] = '\0';
-		}
-	fclose(f);
-}
-
 /*
  * As root with --user nobody: every uid and gid is nobody's, no capability is
  * left, no_new_privs is set, the seccomp filter is on, and the store (SQLite,
@@ -284,30 +266,30 @@ static void serve_drops_to_user(void **state)
 	serve_start(&s, extra);
 	/* the port file is written just before the drop: wait for it */
 	for (int i = 0; i < 200; i++) {
-		status_field(s.pid, filtered ? "Seccomp:" : "Uid:", v, sizeof(v));
+		proc_status_field(s.pid, filtered ? "Seccomp:" : "Uid:", v, sizeof(v));
 		if (strcmp(v, "2") == 0 || strncmp(v, "0\t", 2) != 0)
 			break;
 		usleep(10 * 1000);
 	}
 	if (filtered) {
 		assert_string_equal(v, "2"); /* SECCOMP_MODE_FILTER */
-		status_field(s.pid, "NoNewPrivs:", v, sizeof(v));
+		proc_status_field(s.pid, "NoNewPrivs:", v, sizeof(v));
 		assert_string_equal(v, "1");
 	}
 	snprintf(want, sizeof(want), "%u\t%u\t%u\t%u", (unsigned)pw->pw_uid,
 		 (unsigned)pw->pw_uid, (unsigned)pw->pw_uid, (unsigned)pw->pw_uid);
-	status_field(s.pid, "Uid:", v, sizeof(v));
+	proc_status_field(s.pid, "Uid:", v, sizeof(v));
 	assert_string_equal(v, want);
 	snprintf(want, sizeof(want), "%u\t%u\t%u\t%u", (unsigned)pw->pw_gid,
 		 (unsigned)pw->pw_gid, (unsigned)pw->pw_gid, (unsigned)pw->pw_gid);
-	status_field(s.pid, "Gid:", v, sizeof(v));
+	proc_status_field(s.pid, "Gid:", v, sizeof(v));
 	assert_string_equal(v, want);
-	status_field(s.pid, "Groups:", v, sizeof(v));
+	proc_status_field(s.pid, "Groups:", v, sizeof(v));
 	snprintf(want, sizeof(want), "%u", (unsigned)pw->pw_gid);
 	assert_string_equal(v, want);
-	status_field(s.pid, "CapEff:", v, sizeof(v));
+	proc_status_field(s.pid, "CapEff:", v, sizeof(v));
 	assert_string_equal(v, "0000000000000000");
-	status_field(s.pid, "CapPrm:", v, sizeof(v));
+	proc_status_field(s.pid, "CapPrm:", v, sizeof(v));
 	assert_string_equal(v, "0000000000000000");
 	assert_int_equal(get(&s, "/healthz", NULL), 200);
 	/* The store still answers after the drop: sessions are written, concurrently too. */
@@ -352,7 +334,7 @@ static void serve_no_seccomp(void **state)
 	server_init(&s);
 	serve_start(&s, extra);
 	assert_int_equal(get(&s, "/healthz", NULL), 200);
-	status_field(s.pid, "Seccomp:", v, sizeof(v));
+	proc_status_field(s.pid, "Seccomp:", v, sizeof(v));
 	assert_string_equal(v, "0");
 	assert_int_equal(serve_stop(&s), 0);
 	rm_rf(s.dir);
