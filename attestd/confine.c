@@ -65,7 +65,7 @@ const struct sc_rule attestd_seccomp_rules[] = {
 	/* stdio's isatty (TCGETS); everything else is refused */
 	{ .name = "ioctl", .how = SC_ARG_IN, .arg = 1, .vals = { TCGETS, FIONBIO }, .nvals = 2 },
 	SC_ALLOW("exit"), SC_ALLOW("exit_group"),
-	{ NULL },
+	{ .name = NULL },
 };
 
 int attestd_drop_user(const char *user, const char *admin_sock, struct snp_err *err)
