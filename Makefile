@@ -220,8 +220,8 @@ fuzz: | deps-check
 # VALGRIND_TESTS narrows the set (CI runs a subset, .ci/run).
 VALGRIND_TESTS ?= $(filter $(BUILD)/tests/cli/% $(BUILD)/tests/attestd/%,$(TEST_BINS))
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-	--trace-children=yes --trace-children-skip='*/python3*,*/openssl,*/postgres,*/pg_ctl,*/initdb,*/sh,*/curl' \
-	--suppressions=tests/valgrind.supp
+	--trace-children=yes --trace-children-skip='*/python3*,*/openssl,*/postgres,*/pg_ctl,*/pg_isready,*/createdb,*/initdb,*/sh,*/curl' \
+	--suppressions=$(CURDIR)/tests/valgrind.supp
 valgrind: $(BUILD)/snpvm $(VALGRIND_TESTS) | deps-check
 	@TEST_WRAP="$(VALGRIND)" SNPVM=$(BUILD)/snpvm SNPVM_NO_SECCOMP=1 tests/run.sh $(VALGRIND_TESTS)
 
