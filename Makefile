@@ -215,14 +215,15 @@ fuzz: | deps-check
 	@scripts/fuzz.sh $(SECONDS) $(FUZZ_JOBS) $(patsubst $(BUILD)/%,build-fuzz/%,$(FUZZ_BINS))
 
 # The CLI and attestd tests under valgrind memcheck, snpvm children included (other programs
-# the tests start are not traced); suppressions, each with its reason, in tests/valgrind.supp.
+# the tests start are not traced), with SNPVM_NO_SECCOMP=1 (valgrind cannot run under a seccomp
+# filter); suppressions, each with its reason, in tests/valgrind.supp.
 # VALGRIND_TESTS narrows the set (CI runs a subset, .ci/run).
 VALGRIND_TESTS ?= $(filter $(BUILD)/tests/cli/% $(BUILD)/tests/attestd/%,$(TEST_BINS))
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-	--trace-children=yes --trace-children-skip='*/python3*,*/openssl,*/postgres,*/pg_ctl,*/initdb,*/sh,*/curl' \
-	--suppressions=tests/valgrind.supp
+	--trace-children=yes --trace-children-skip='*/python3*,*/openssl,*/postgres,*/pg_ctl,*/pg_isready,*/createdb,*/initdb,*/sh,*/curl' \
+	--suppressions=$(CURDIR)/tests/valgrind.supp
 valgrind: $(BUILD)/snpvm $(VALGRIND_TESTS) | deps-check
-	@TEST_WRAP="$(VALGRIND)" SNPVM=$(BUILD)/snpvm tests/run.sh $(VALGRIND_TESTS)
+	@TEST_WRAP="$(VALGRIND)" SNPVM=$(BUILD)/snpvm SNPVM_NO_SECCOMP=1 tests/run.sh $(VALGRIND_TESTS)
 
 bench: $(BUILD)/snpvm $(BENCH_BINS) | deps-check
 	@scripts/bench.sh $(BUILD)/snpvm

@@ -44,6 +44,7 @@ struct db {
 	struct db_conn *idle[DB_POOL_MAX];
 	size_t nidle;
 	size_t nopen; /* connections that exist, idle or in use */
+	size_t cap;   /* the pool's size: DB_POOL_MAX, or fixed by db_reserve */
 };
 
 bool db_uri_is_postgresql(const char *uri)
@@ -136,6 +137,7 @@ int db_open_backend(const struct db_backend *be, const char *uri, struct db **ou
 	}
 	db->idle[db->nidle++] = c;
 	db->nopen = 1;
+	db->cap = DB_POOL_MAX;
 	*out = db;
 	db = NULL;
 	ret = 0;
@@ -171,7 +173,7 @@ static int pool_get(struct db *db, struct db_conn **out, struct snp_err *err)
 
 	*out = NULL;
 	pthread_mutex_lock(&db->mu);
-	while (db->nidle == 0 && db->nopen >= DB_POOL_MAX)
+	while (db->nidle == 0 && db->nopen >= db->cap)
 		pthread_cond_wait(&db->cv, &db->mu);
 	if (db->nidle > 0) {
 		*out = db->idle[--db->nidle];
@@ -191,6 +193,29 @@ static int pool_get(struct db *db, struct db_conn **out, struct snp_err *err)
 			return ret;
 		}
 	}
+	return 0;
+}
+
+int db_reserve(struct db *db, size_t n, struct snp_err *err)
+{
+	int ret;
+
+	if (n == 0 || n > DB_POOL_MAX)
+		n = DB_POOL_MAX;
+	pthread_mutex_lock(&db->mu);
+	while (db->nopen < n) {
+		struct db_conn *c = NULL;
+
+		/* Single-threaded by contract: no transaction runs while the pool fills. */
+		if ((ret = conn_new(db, false, &c, err)) != 0) {
+			pthread_mutex_unlock(&db->mu);
+			return ret;
+		}
+		db->idle[db->nidle++] = c;
+		db->nopen++;
+	}
+	db->cap = db->nopen;
+	pthread_mutex_unlock(&db->mu);
 	return 0;
 }
 

@@ -72,6 +72,15 @@ int db_open(const char *uri, struct db **out, struct snp_err *err) SNP_MUST_CHEC
 /* Closes every connection; NULL is allowed. */
 void db_close(struct db *db);
 
+/*
+ * Opens connections until the pool holds n (0 or more than the pool's maximum:
+ * the maximum) and fixes the pool at that size: later transactions wait for an
+ * idle connection instead of opening one. attestd calls it before confining
+ * itself (attestd/confine.h), when it can still open files and sockets. Call
+ * it before any transaction runs.
+ */
+int db_reserve(struct db *db, size_t n, struct snp_err *err) SNP_MUST_CHECK;
+
 enum db_dialect db_dialect(const struct db *db);
 
 /*

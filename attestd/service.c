@@ -111,6 +111,13 @@ int attestd_open(const struct attestd_opts *o, struct attestd **out, struct snp_
 	    (!a->o.auth_rate_off &&
 	     (ret = ratelimit_new(a->o.auth_rate, a->o.auth_burst, &a->auth_rl, err)) != 0))
 		goto out;
+	/*
+	 * Every database connection the listeners' threads can use at once (one
+	 * per guest worker, one for the admin listener), opened now: once attestd
+	 * is confined (attestd/confine.h) it can open neither files nor sockets.
+	 */
+	if ((ret = store_reserve(a->store, (size_t)a->o.threads + 1, err)) != 0)
+		goto out;
 	if ((ret = keys_init(&a->keys, a->store, attestd_now(a), a->o.token_ttl_s, err)) != 0) {
 		snp_err_prefix(err, "attestd: signing key: ");
 		goto out;

@@ -149,6 +149,11 @@ out:
 	return ret;
 }
 
+int store_reserve(struct store *s, size_t nconns, struct snp_err *err)
+{
+	return db_reserve(s->db, nconns, err);
+}
+
 void store_close(struct store *s)
 {
 	if (!s)

@@ -70,6 +70,9 @@ int store_master_key_create(const char *path, struct snp_err *err) SNP_MUST_CHEC
 int store_open(const char *uri, const char *master_key_path, struct store **out,
 	       struct snp_err *err) SNP_MUST_CHECK;
 
+/* db_reserve on the store's database: every connection it will use, opened now. */
+int store_reserve(struct store *s, size_t nconns, struct snp_err *err) SNP_MUST_CHECK;
+
 /* Closes; NULL is allowed. Wipes the master key. */
 void store_close(struct store *s);
 

@@ -1,14 +1,14 @@
 /*
  * snpvm attestd serve: runs the secret-release service (attestd/service.h)
  * until SIGINT or SIGTERM, then stops accepting and lets requests in flight
- * finish. With --user it binds, opens the store and keys, then drops to
- * that user (setgroups, setgid, setuid, verified) before serving anything.
+ * finish. It binds, opens the store, its connections and the keys, then
+ * confines itself (attestd/confine.h): --user USER (required when started as
+ * root), every capability dropped, the seccomp allow-list, unless
+ * --no-seccomp or SNPVM_NO_SECCOMP=1.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,11 +18,13 @@
 #include <unistd.h>
 
 #include "attest/kds-curl.h"
+#include "attestd/confine.h"
 #include "attestd/service.h"
 #include "cli/args.h"
 #include "cli/cmd.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
+#include "util/caps.h"
 #include "util/file.h"
 #include "util/log.h"
 
@@ -30,7 +32,7 @@ struct serve_args {
 	const char *dir, *listen, *admin, *store, *sim_root, *certs, *kds_cache, *kds_url;
 	const char *tls_cert, *tls_key, *user, *port_file, *json_log;
 	unsigned threads, session_ttl, token_ttl, auth_rate, auth_burst;
-	bool no_rate_limit;
+	bool no_rate_limit, no_seccomp;
 };
 
 /* The JSON log: one line per exchange, whole lines even from several threads. */
@@ -81,32 +83,6 @@ static const char *admin_socket_path(const struct serve_args *a, char *buf, size
 	return NULL;
 }
 
-/* Drops to user for good: groups, gid, uid, then proves root cannot come back. */
-static int drop_privileges(const char *user, const char *admin_sock, struct snp_err *err)
-{
-	struct passwd *pw = getpwnam(user);
-	gid_t gid;
-	uid_t uid;
-
-	if (pw == NULL)
-		return snp_errf(err, SNP_E_INVALID, "--user: no user '%s'", user);
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
-	/* The admin socket stays 0600, now the service user's. */
-	if (admin_sock && chown(admin_sock, uid, gid) != 0 && errno != ENOENT)
-		return snp_err_sys(err, "--user: chown %s", admin_sock);
-	if (setgroups(1, &gid) != 0)
-		return snp_err_sys(err, "--user: setgroups");
-	if (setgid(gid) != 0)
-		return snp_err_sys(err, "--user: setgid %u", (unsigned)gid);
-	if (setuid(uid) != 0)
-		return snp_err_sys(err, "--user: setuid %u", (unsigned)uid);
-	if (getuid() != uid || geteuid() != uid || getgid() != gid || getegid() != gid ||
-	    (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)))
-		return snp_errf(err, SNP_E_SYS, "--user: privileges were not dropped");
-	return 0;
-}
-
 static int write_port_file(const char *path, uint16_t port, struct snp_err *err)
 {
 	char text[16];
@@ -147,7 +123,11 @@ static bool parse_args(int argc, char **argv, struct serve_args *a, int *status)
 		OPT_UINT("auth-burst", &a->auth_burst, 1, 1000000, "N",
 			 "burst allowance for --auth-rate (default 20)"),
 		OPT_FLAG("no-rate-limit", &a->no_rate_limit, "no rate limit on /auth (benchmarks)"),
-		OPT_STRING("user", &a->user, "USER", "drop to USER after binding and opening"),
+		OPT_STRING("user", &a->user, "USER",
+			   "drop to USER after binding and opening (required as root)"),
+		OPT_FLAG("no-seccomp", &a->no_seccomp,
+			 "no seccomp filter, capabilities kept (debugging;\n"
+			 "also: SNPVM_NO_SECCOMP=1)"),
 		OPT_STRING("port-file", &a->port_file, "FILE", "write the bound guest port here"),
 		OPT_STRING("json-log", &a->json_log, "FILE",
 			   "one JSON line per exchange, appended (default stderr)"),
@@ -164,6 +144,48 @@ static bool parse_args(int argc, char **argv, struct serve_args *a, int *status)
 	};
 
 	return cli_opt_parse(&cmd, argc, argv, status);
+}
+
+static bool seccomp_disabled_by_env(void)
+{
+	const char *v = getenv("SNPVM_NO_SECCOMP");
+
+	return v && strcmp(v, "1") == 0;
+}
+
+/*
+ * Refuses to serve as root without --user: uid 0 with no capability left
+ * still owns every root-owned file (DAC as owner needs no capability), so
+ * dropping capabilities alone is not enough (PostgreSQL refuses root too).
+ * The VCEK fetch (--kds-url) and the VCEK cache (--kds-cache) open files and
+ * sockets while serving, which the filter forbids: they run unfiltered.
+ */
+static int check_confinement(const struct serve_args *a, struct snp_err *err)
+{
+	if (geteuid() == 0 && a->user == NULL)
+		return snp_errf(err, SNP_E_INVALID, "running as root needs --user USER (attestd "
+				"does not serve as root; e.g. --user nobody)");
+	return 0;
+}
+
+static int confine(const struct serve_args *a, const char *admin_sock, struct snp_err *err)
+{
+	int ret;
+
+	if ((ret = check_confinement(a, err)) != 0)
+		return ret;
+	if (a->user && (ret = attestd_drop_user(a->user, admin_sock, err)) != 0)
+		return ret;
+	if (a->no_seccomp) {
+		log_warn("--no-seccomp: serving without the seccomp filter, capabilities kept");
+		return 0;
+	}
+	if (a->kds_url || a->kds_cache) {
+		log_warn("--kds-url/--kds-cache: serving without the seccomp filter (VCEKs are "
+			 "fetched and cached while serving); capabilities dropped");
+		return caps_drop_all(err);
+	}
+	return attestd_confine(err);
 }
 
 static int serve_fail(struct snp_err *err)
@@ -188,6 +210,8 @@ int cmd_attestd_serve(int argc, char **argv)
 
 	if (!parse_args(argc, argv, &a, &status))
 		return status;
+	if (seccomp_disabled_by_env())
+		a.no_seccomp = true;
 	kds_curl_init(&curl);
 	if ((a.sim_root && cli_load_sim_roots(a.sim_root, &roots, &err) != 0) ||
 	    open_json_log(a.json_log, &jl, &err) != 0) {
@@ -213,8 +237,7 @@ int cmd_attestd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (attestd_start(&o, &d, &port, &err) != 0 ||
 	    (a.port_file && write_port_file(a.port_file, port, &err) != 0) ||
-	    (a.user && drop_privileges(a.user, admin_socket_path(&a, sockbuf, sizeof(sockbuf)),
-				       &err) != 0)) {
+	    confine(&a, admin_socket_path(&a, sockbuf, sizeof(sockbuf)), &err) != 0) {
 		status = serve_fail(&err);
 		goto out;
 	}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/capability.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,12 +18,17 @@ int caps_drop_all(struct snp_err *err)
 	/* EINVAL: a kernel without ambient capabilities has none to clear */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
 		return snp_err_sys(err, "caps: clearing the ambient set");
-	if (prctl(PR_CAPBSET_READ, CAP_SETPCAP, 0, 0, 0) == 1) {
+	/* the effective set decides: after setuid to a user the bounding set is still full */
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return snp_err_sys(err, "caps: capget");
+	if (data[0].effective & (1u << CAP_SETPCAP)) {
 		/* up to the kernel's last capability: PR_CAPBSET_DROP says EINVAL past it */
 		for (unsigned long c = 0; c <= 63; c++)
 			if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0 && errno != EINVAL)
 				return snp_err_sys(err, "caps: dropping capability %lu", c);
 	}
+	memset(data, 0, sizeof(data));
+	hdr.pid = 0;
 	if (syscall(SYS_capset, &hdr, data) != 0)
 		return snp_err_sys(err, "caps: capset");
 	hdr.pid = 0;

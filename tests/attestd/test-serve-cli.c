@@ -2,7 +2,8 @@
  * `snpvm attestd serve` as an operator runs it: on a state directory made
  * by `snpvm attestd init`, port 0 written to --port-file, guests served,
  * the admin socket answering `snpvm attestd admin`, one JSON log line per
- * exchange, SIGTERM ending it with status 0, --user dropping privileges,
+ * exchange, SIGTERM ending it with status 0, --user dropping privileges
+ * (and required as root), the seccomp filter on unless --no-seccomp,
  * and usage errors refused.
  */
 #include <pwd.h>
@@ -33,8 +34,17 @@ static void serve_start(struct server *s, const char *const *extra)
 	size_t len = 0;
 	struct snp_err err = { 0 };
 
-	for (size_t i = 0; extra && extra[i]; i++)
+	bool user = false;
+
+	for (size_t i = 0; extra && extra[i]; i++) {
+		user |= strcmp(extra[i], "--user") == 0;
 		argv[n++] = extra[i];
+	}
+	/* attestd refuses to serve as root without --user */
+	if (!user && geteuid() == 0) {
+		argv[n++] = "--user";
+		argv[n++] = "nobody";
+	}
 	argv[n] = NULL;
 	unlink(s->portfile);
 	s->pid = spawn_snpvm(argv, s->out);
@@ -234,38 +244,98 @@ static void serve_survives_kill_9(void **state)
 	rm_rf(s.dir);
 }
 
+/*
+ * As root with --user nobody: every uid and gid is nobody's, no capability is
+ * left, no_new_privs is set, the seccomp filter is on, and the store (SQLite,
+ * every pooled connection opened before the drop) still answers.
+ */
 static void serve_drops_to_user(void **state)
 {
 	struct server s = { 0 };
 	struct passwd *pw = getpwnam("nobody");
 	const char *extra[] = { "--user", "nobody", NULL };
-	char path[64], line[256];
-	bool seen = false;
-	FILE *f;
+	char want[64], v[128];
+	/* make valgrind runs everything with SNPVM_NO_SECCOMP=1: no filter under valgrind */
+	const char *nosc = getenv("SNPVM_NO_SECCOMP");
+	const bool filtered = !(nosc && strcmp(nosc, "1") == 0);
 
 	(void)state;
 	if (geteuid() != 0 || pw == NULL)
 		skip(); /* needs root and the user nobody */
 	server_init(&s);
 	serve_start(&s, extra);
-	assert_int_equal(get(&s, "/healthz", NULL), 200);
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)s.pid);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		unsigned r, e, sv, fs;
-
-		if (sscanf(line, "Uid: %u %u %u %u", &r, &e, &sv, &fs) == 4) {
-			assert_int_equal(r, pw->pw_uid);
-			assert_int_equal(e, pw->pw_uid);
-			assert_int_equal(sv, pw->pw_uid);
-			seen = true;
-		}
+	/* the port file is written just before the drop: wait for it */
+	for (int i = 0; i < 200; i++) {
+		proc_status_field(s.pid, filtered ? "Seccomp:" : "Uid:", v, sizeof(v));
+		if (strcmp(v, "2") == 0 || strncmp(v, "0\t", 2) != 0)
+			break;
+		usleep(10 * 1000);
 	}
-	fclose(f);
-	assert_true(seen);
-	/* The store still answers after the drop: a session is written. */
-	assert_int_equal(get(&s, "/kbs/v0/auth", "{\"version\":\"0.4.0\",\"tee\":\"snp\"}"), 200);
+	if (filtered) {
+		assert_string_equal(v, "2"); /* SECCOMP_MODE_FILTER */
+		proc_status_field(s.pid, "NoNewPrivs:", v, sizeof(v));
+		assert_string_equal(v, "1");
+	}
+	snprintf(want, sizeof(want), "%u\t%u\t%u\t%u", (unsigned)pw->pw_uid,
+		 (unsigned)pw->pw_uid, (unsigned)pw->pw_uid, (unsigned)pw->pw_uid);
+	proc_status_field(s.pid, "Uid:", v, sizeof(v));
+	assert_string_equal(v, want);
+	snprintf(want, sizeof(want), "%u\t%u\t%u\t%u", (unsigned)pw->pw_gid,
+		 (unsigned)pw->pw_gid, (unsigned)pw->pw_gid, (unsigned)pw->pw_gid);
+	proc_status_field(s.pid, "Gid:", v, sizeof(v));
+	assert_string_equal(v, want);
+	proc_status_field(s.pid, "Groups:", v, sizeof(v));
+	snprintf(want, sizeof(want), "%u", (unsigned)pw->pw_gid);
+	assert_string_equal(v, want);
+	proc_status_field(s.pid, "CapEff:", v, sizeof(v));
+	assert_string_equal(v, "0000000000000000");
+	proc_status_field(s.pid, "CapPrm:", v, sizeof(v));
+	assert_string_equal(v, "0000000000000000");
+	assert_int_equal(get(&s, "/healthz", NULL), 200);
+	/* The store still answers after the drop: sessions are written, concurrently too. */
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(get(&s, "/kbs/v0/auth", "{\"version\":\"0.4.0\",\"tee\":\"snp\"}"),
+				 200);
+	assert_int_equal(get(&s, "/metrics", NULL), 200);
+	assert_int_equal(get(&s, "/kbs/v0/jwks", NULL), 200);
+	/* still alive, and it stops cleanly under the filter */
+	assert_int_equal(serve_stop(&s), 0);
+	rm_rf(s.dir);
+}
+
+/* Root without --user is refused (uid 0 keeps root's files even with no capability). */
+static void serve_refuses_root_without_user(void **state)
+{
+	struct server s = { 0 };
+	const char *argv[] = { "attestd", "serve", "--dir", s.state, "--listen", "127.0.0.1:0",
+			       NULL };
+	struct run_result r;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* needs root */
+	server_init(&s);
+	run_snpvm(argv, NULL, &r);
+	assert_int_not_equal(r.status, 0);
+	if (!strstr(r.err, "running as root needs --user"))
+		fail_msg("stderr: %s", r.err);
+	run_result_free(&r);
+	rm_rf(s.dir);
+}
+
+/* --no-seccomp: no filter, a warning; SNPVM_NO_SECCOMP=1 is the same. */
+static void serve_no_seccomp(void **state)
+{
+	struct server s = { 0 };
+	const char *extra[] = { "--no-seccomp", NULL };
+	char v[64];
+
+	(void)state;
+	server_init(&s);
+	serve_start(&s, extra);
+	assert_int_equal(get(&s, "/healthz", NULL), 200);
+	proc_status_field(s.pid, "Seccomp:", v, sizeof(v));
+	assert_string_equal(v, "0");
 	assert_int_equal(serve_stop(&s), 0);
 	rm_rf(s.dir);
 }
@@ -301,6 +371,8 @@ int main(void)
 		cmocka_unit_test(serve_runs_and_stops_on_sigterm),
 		cmocka_unit_test(serve_survives_kill_9),
 		cmocka_unit_test(serve_drops_to_user),
+		cmocka_unit_test(serve_refuses_root_without_user),
+		cmocka_unit_test(serve_no_seccomp),
 		cmocka_unit_test(serve_usage_errors),
 	};
 

@@ -257,3 +257,44 @@ void rm_rf(const char *path)
 {
 	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+void proc_status_field(pid_t pid, const char *key, char *out, size_t len)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, strlen(key)) == 0) {
+			snprintf(out, len, "%s", line + strlen(key) + strspn(line + strlen(key), " \t"));
+			out[strcspn(out, " \n")] = '\0';
+		}
+	fclose(f);
+}
+
+int fork_capture_stderr(int (*fn)(void *arg), void *arg, char *errbuf, size_t errlen)
+{
+	int pfd[2], status = 0;
+	ssize_t n;
+	size_t got = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pfd[1], STDERR_FILENO);
+		close(pfd[0]);
+		_exit(fn(arg));
+	}
+	close(pfd[1]);
+	while (got + 1 < errlen && (n = read(pfd[0], errbuf + got, errlen - 1 - got)) > 0)
+		got += (size_t)n;
+	errbuf[got] = '\0';
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}

@@ -77,4 +77,14 @@ const char *tguest_path(const char *name);
 char *tmpdir_make(void);
 void rm_rf(const char *path);
 
+/* The value of field key ("Seccomp:") in /proc/PID/status, blanks around it dropped, or "". */
+void proc_status_field(pid_t pid, const char *key, char *out, size_t len);
+
+/*
+ * Forks a child that runs fn(arg) with its stderr on a pipe and _exits with
+ * what fn returns; the child's stderr text is put in errbuf. Returns the wait
+ * status (for the seccomp tests: a forbidden call ends the child by SIGSYS).
+ */
+int fork_capture_stderr(int (*fn)(void *arg), void *arg, char *errbuf, size_t errlen);
+
 #endif

@@ -56,58 +56,50 @@ static int allowed_calls(void)
 	return 0;
 }
 
-/*
- * Forks a child that confines itself and makes the probe call; returns its
- * wait status, the child's stderr in errbuf.
- */
+struct probe_arg {
+	enum probe probe;
+	const char *dir;
+};
+
+/* In the forked child: confine, then make the probe call. */
+static int probe_child(void *arg)
+{
+	const struct probe_arg *pa = arg;
+	struct snp_err err = { 0 };
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/new-file", pa->dir);
+	if (launcher_confine(&err) != 0) {
+		dprintf(STDERR_FILENO, "confine: %s\n", err.msg);
+		return 2;
+	}
+	switch (pa->probe) {
+	case P_EXECVE:
+		execl("/bin/true", "true", (char *)NULL);
+		return 3;
+	case P_OPEN_NEW:
+		(void)open(path, O_WRONLY | O_CREAT, 0600);
+		return 3;
+	case P_SOCKET:
+		(void)socket(AF_INET, SOCK_STREAM, 0);
+		return 3;
+	case P_FORK:
+		(void)syscall(SYS_fork);
+		return 3;
+	case P_ALLOWED:
+		return allowed_calls();
+	case P_NOTHING:
+		break;
+	}
+	return 0;
+}
+
+/* Runs the probe in a confined child; its wait status, its stderr in errbuf. */
 static int run_confined(enum probe probe, const char *dir, char *errbuf, size_t errlen)
 {
-	int pfd[2], status = 0;
-	ssize_t n;
-	size_t got = 0;
-	pid_t pid;
+	struct probe_arg pa = { probe, dir };
 
-	assert_int_equal(pipe(pfd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct snp_err err = { 0 };
-		char path[1024];
-
-		dup2(pfd[1], STDERR_FILENO);
-		close(pfd[0]);
-		snprintf(path, sizeof(path), "%s/new-file", dir);
-		if (launcher_confine(&err) != 0) {
-			dprintf(STDERR_FILENO, "confine: %s\n", err.msg);
-			_exit(2);
-		}
-		switch (probe) {
-		case P_EXECVE:
-			execl("/bin/true", "true", (char *)NULL);
-			_exit(3);
-		case P_OPEN_NEW:
-			(void)open(path, O_WRONLY | O_CREAT, 0600);
-			_exit(3);
-		case P_SOCKET:
-			(void)socket(AF_INET, SOCK_STREAM, 0);
-			_exit(3);
-		case P_FORK:
-			(void)syscall(SYS_fork);
-			_exit(3);
-		case P_ALLOWED:
-			_exit(allowed_calls());
-		case P_NOTHING:
-			break;
-		}
-		_exit(0);
-	}
-	close(pfd[1]);
-	while (got + 1 < errlen && (n = read(pfd[0], errbuf + got, errlen - 1 - got)) > 0)
-		got += (size_t)n;
-	errbuf[got] = '\0';
-	close(pfd[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
+	return fork_capture_stderr(probe_child, &pa, errbuf, errlen);
 }
 
 static void assert_killed(enum probe probe, const char *name)
@@ -146,24 +138,6 @@ static void run_loop_calls_still_work(void **state)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		fail_msg("status 0x%x, stderr: %s", status, errbuf);
 	assert_string_equal(errbuf, "allowed\n");
-}
-
-/* The field of /proc/PID/status named key (e.g. "Seccomp:"), or "" */
-static void status_field(pid_t pid, const char *key, char *out, size_t len)
-{
-	char path[64], line[256];
-	FILE *f;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, strlen(key)) == 0) {
-			snprintf(out, len, "%s", line + strlen(key) + strspn(line + strlen(key), " \t"));
-			out[strcspn(out, "\n")] = '\0';
-		}
-	fclose(f);
 }
 
 /* Launches the runaway guest, reads its VMM's status while it runs, stops it. */
@@ -205,8 +179,8 @@ static void launch_status(const char *extra, char *seccomp, char *capeff, size_t
 	}
 	if (!strstr(text, "looping"))
 		fail_msg("the runaway guest did not start: %s", text);
-	status_field(pid, "Seccomp:", seccomp, len);
-	status_field(pid, "CapEff:", capeff, len);
+	proc_status_field(pid, "Seccomp:", seccomp, len);
+	proc_status_field(pid, "CapEff:", capeff, len);
 	assert_int_equal(spawn_wait(pid, SIGTERM, 10000), 7);
 	rm_rf(dir);
 	free(dir);

@@ -1,0 +1,37 @@
+/*
+ * attestd's confinement (docs/attestd.md, "Confinement"): after the
+ * listeners are bound and the store, keys and every database connection are
+ * open, attestd drops to an unprivileged user (--user), gives up every
+ * capability (util/caps.h) and loads its own seccomp allow-list
+ * (util/seccomp.h) covering what serving needs: accepting and answering on
+ * sockets it already has, the store's I/O on files and connections it
+ * already has, memory, threads, clocks, randomness and the stop signals.
+ * Everything else (execve, fork, open/openat, socket, connect, ptrace, ...)
+ * kills attestd with SIGSYS.
+ */
+#ifndef SNPVM_ATTESTD_CONFINE_H
+#define SNPVM_ATTESTD_CONFINE_H
+
+#include "util/err.h"
+#include "util/seccomp.h"
+
+/* The allow-list, NULL-terminated (exposed for the tests). */
+extern const struct sc_rule attestd_seccomp_rules[];
+
+/*
+ * Switches the whole process to user (a name from the password database):
+ * chowns admin_sock (may be NULL) to it so the admin socket stays 0600 and
+ * usable, then setgroups to the user's primary group only, setgid, setuid, and
+ * checks that real, effective and saved ids all changed and that neither
+ * setuid(0) nor seteuid(0) succeeds. glibc applies set*id to every thread.
+ */
+int attestd_drop_user(const char *user, const char *admin_sock,
+		      struct snp_err *err) SNP_MUST_CHECK;
+
+/*
+ * Drops every capability (caps_drop_all, which sets PR_SET_NO_NEW_PRIVS) and
+ * loads attestd_seccomp_rules for all threads of the process (TSYNC).
+ */
+int attestd_confine(struct snp_err *err) SNP_MUST_CHECK;
+
+#endif
