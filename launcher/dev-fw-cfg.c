@@ -188,8 +188,14 @@ static enum io_result fw_cfg_io(struct vcpu *vcpu, uint64_t off, uint8_t *data, 
 	uint64_t gpa;
 
 	if (off < FW_CFG_PORT_DMA - FW_CFG_PORT_SEL) {
-		if (off >= 2 || (len != 1 && !(is_write && len == 2 && off == 0)))
-			return IO_CONTINUE; /* not a valid access: all-ones, dropped */
+		if (off >= 2)
+			return IO_CONTINUE; /* 0x512, 0x513: nobody's, all-ones */
+		if (len != 1 && !(is_write && len == 2 && off == 0)) {
+			/* QEMU refuses the access (fw_cfg_comb_valid): a read gives 0 */
+			if (!is_write)
+				memset(data, 0, len);
+			return IO_CONTINUE;
+		}
 		if (!is_write)
 			data[0] = fw_cfg_read_byte(f);
 		else if (len == 2)

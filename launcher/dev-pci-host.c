@@ -33,7 +33,9 @@
 #include "launcher/vm-state.h"
 
 #define PCI_CONF_PORT 0xcf8
-#define PCI_CONF_NPORTS 8
+/* 0xcf8..0xcff, and 0xd00 so that an access running off the window's end reaches us */
+#define PCI_CONF_NPORTS 9
+#define PCI_CONF_END 8
 #define PCI_CONF_ENABLE 0x80000000u
 #define PCI_CFG_SIZE 256
 #define RCR_OFF 1           /* 0xcf9 */
@@ -103,10 +105,18 @@ static enum io_result pci_host_io(struct vcpu *vcpu, uint64_t off, uint8_t *data
 		}
 		return IO_CONTINUE; /* other widths there: all-ones, dropped */
 	}
+	if (off == PCI_CONF_END)
+		return IO_CONTINUE; /* 0xd00 itself: nobody's, all-ones */
+	if ((off - 4) & (len - 1)) {
+		/* unaligned in the data window: QEMU refuses it, a read gives 0 */
+		if (!is_write)
+			memset(data, 0, len);
+		return IO_CONTINUE;
+	}
 	if (!(f = pci_lookup(p, p->addr)))
 		return IO_CONTINUE;
 	reg = (p->addr & 0xfc) + (unsigned)(off - 4);
-	for (uint32_t i = 0; i < len && reg + i < PCI_CFG_SIZE; i++) {
+	for (uint32_t i = 0; i < len && off - 4 + i < 4 && reg + i < PCI_CFG_SIZE; i++) {
 		if (is_write)
 			f->cfg[reg + i] = (uint8_t)((f->cfg[reg + i] & ~f->wmask[reg + i]) |
 						    (data[i] & f->wmask[reg + i]));
