@@ -234,6 +234,55 @@ static int fw_cfg_add_e820(struct vm *vm, struct snp_err *err)
 	return fw_cfg_add_file(vm, "etc/e820", e820, sizeof(e820), err);
 }
 
+static int set_le32_item(struct fw_cfg *f, uint16_t key, uint32_t v, struct snp_err *err)
+{
+	uint8_t b[4];
+
+	le32_put(b, v);
+	return set_item(f, key, b, sizeof(b), err);
+}
+
+/*
+ * The measured direct boot items, split as QEMU's x86_load_linux does for an
+ * SEV guest (hw/i386/x86-common.c; Linux Documentation/arch/x86/boot.rst):
+ * setup = (setup_sects at 0x1f1, 4 if 0, + 1) * 512 bytes from the start of
+ * the file, unmodified (QEMU leaves the header alone under SEV so that the
+ * firmware's hash of setup + kernel is the hash of the file); kernel = the
+ * rest; cmdline with its NUL (size strlen + 1); initrd as is, only if given.
+ * These are the bytes the kernel-hashes table measured.
+ */
+static int fw_cfg_add_kernel(struct fw_cfg *f, const struct vm_config *cfg, struct snp_err *err)
+{
+	const char *cmdline = cfg->kernel_cmdline ? cfg->kernel_cmdline : "";
+	size_t setup_len, cmd_len = strlen(cmdline) + 1;
+	unsigned sects;
+	int ret;
+
+	if (cfg->kernel_len > UINT32_MAX || cfg->initrd_len > UINT32_MAX || cmd_len > UINT32_MAX)
+		return snp_errf(err, SNP_E_INVALID, "fw_cfg: kernel, initrd or cmdline over 4 GiB");
+	sects = cfg->kernel_len > 0x1f1 ? cfg->kernel[0x1f1] : 0;
+	setup_len = ((size_t)(sects ? sects : 4) + 1) * 512;
+	if (setup_len > cfg->kernel_len)
+		return snp_errf(err, SNP_E_INVALID,
+				"fw_cfg: kernel: invalid header: setup of %zu bytes, file of %zu",
+				setup_len, cfg->kernel_len);
+	if ((ret = set_le32_item(f, FW_CFG_SETUP_SIZE, (uint32_t)setup_len, err)) != 0 ||
+	    (ret = set_item(f, FW_CFG_SETUP_DATA, cfg->kernel, setup_len, err)) != 0 ||
+	    (ret = set_le32_item(f, FW_CFG_KERNEL_SIZE, (uint32_t)(cfg->kernel_len - setup_len),
+				 err)) != 0 ||
+	    (ret = set_item(f, FW_CFG_KERNEL_DATA, cfg->kernel + setup_len,
+			    cfg->kernel_len - setup_len, err)) != 0 ||
+	    (ret = set_le32_item(f, FW_CFG_CMDLINE_SIZE, (uint32_t)cmd_len, err)) != 0 ||
+	    (ret = set_item(f, FW_CFG_CMDLINE_DATA, cmdline, cmd_len, err)) != 0)
+		return ret;
+	if (!cfg->initrd)
+		return 0;
+	if ((ret = set_le32_item(f, FW_CFG_INITRD_SIZE, (uint32_t)cfg->initrd_len, err)) != 0 ||
+	    (ret = set_item(f, FW_CFG_INITRD_DATA, cfg->initrd, cfg->initrd_len, err)) != 0)
+		return ret;
+	return 0;
+}
+
 static int fw_cfg_init(struct vm *vm, struct snp_err *err)
 {
 	struct fw_cfg *f = calloc(1, sizeof(*f));
@@ -252,7 +301,8 @@ static int fw_cfg_init(struct vm *vm, struct snp_err *err)
 	    (ret = set_item(f, FW_CFG_RAM_SIZE, ram, sizeof(ram), err)) != 0 ||
 	    (ret = set_item(f, FW_CFG_NB_CPUS, cpus, sizeof(cpus), err)) != 0 ||
 	    (ret = set_item(f, FW_CFG_MAX_CPUS, cpus, sizeof(cpus), err)) != 0 ||
-	    (ret = rebuild_file_dir(f, err)) != 0 || (ret = fw_cfg_add_e820(vm, err)) != 0)
+	    (ret = rebuild_file_dir(f, err)) != 0 || (ret = fw_cfg_add_e820(vm, err)) != 0 ||
+	    (vm->cfg.kernel && (ret = fw_cfg_add_kernel(f, &vm->cfg, err)) != 0))
 		return ret;
 	return io_register(&vm->io, IO_PIO, FW_CFG_PORT_SEL, FW_CFG_NPORTS, fw_cfg_io, f, err);
 }

@@ -19,7 +19,10 @@
 
 #include <cmocka.h>
 
+#include "abi/endian.h"
+#include "launcher/dev-fw-cfg.h"
 #include "tests/common/testutil.h"
+#include "tests/common/vmtest.h"
 #include "tests/sim/simtest.h"
 #include "util/file.h"
 
@@ -160,6 +163,97 @@ static void reset_ports_end_the_vm(void **state)
 	expect_reset(*state, "s3", "suspend (S3)");
 }
 
+
+/*
+ * The measured direct boot items, read by fw_cfg DMA as OVMF's
+ * QemuKernelLoaderFsDxe does: a synthetic bzImage with setup_sects 3 at
+ * 0x1f1 must come back as setup = its first (3 + 1) * 512 bytes and kernel =
+ * the rest (Linux boot protocol, Documentation/arch/x86/boot.rst; QEMU
+ * x86_load_linux under SEV), the cmdline with its NUL, the initrd as is.
+ */
+#define NITEMS 8
+#define DESC_GPA 0x200000ull
+#define BUF_GPA 0x210000ull
+#define BUF_MAX 0x8000u
+
+static void kernel_items_are_the_files_split_as_qemu_does(void **state)
+{
+	static const uint16_t keys[NITEMS] = {
+		FW_CFG_SETUP_SIZE, FW_CFG_SETUP_DATA, FW_CFG_KERNEL_SIZE, FW_CFG_KERNEL_DATA,
+		FW_CFG_CMDLINE_SIZE, FW_CFG_CMDLINE_DATA, FW_CFG_INITRD_SIZE, FW_CFG_INITRD_DATA,
+	};
+	static const char cmdline[] = "console=ttyS0 quiet";
+	uint8_t kernel[8192], initrd[3000], code[NITEMS * 10 + 4], le[4];
+	struct vm_config cfg = { 0 };
+	const uint8_t *want[NITEMS];
+	size_t want_len[NITEMS], n = 0;
+	struct vmtest t;
+
+	for (size_t i = 0; i < sizeof(kernel); i++)
+		kernel[i] = (uint8_t)(i * 7 + 1);
+	kernel[0x1f1] = 3;
+	for (size_t i = 0; i < sizeof(initrd); i++)
+		initrd[i] = (uint8_t)(i * 13 + 5);
+	cfg.kernel = kernel;
+	cfg.kernel_len = sizeof(kernel);
+	cfg.initrd = initrd;
+	cfg.initrd_len = sizeof(initrd);
+	cfg.kernel_cmdline = cmdline;
+	for (unsigned i = 0; i < NITEMS; i++) {
+		uint32_t gpa = (uint32_t)(DESC_GPA + 16 * i);
+
+		code[n++] = 0x66; code[n++] = 0xba; code[n++] = 0x18; code[n++] = 0x05; /* mov $0x518,%dx */
+		code[n++] = 0xb8; /* mov $be32(gpa),%eax */
+		code[n++] = (uint8_t)(gpa >> 24); code[n++] = (uint8_t)(gpa >> 16);
+		code[n++] = (uint8_t)(gpa >> 8); code[n++] = (uint8_t)gpa;
+		code[n++] = 0xef; /* out %eax,(%dx) */
+	}
+	code[n++] = 0x31; code[n++] = 0xc0; code[n++] = 0xe6; code[n++] = 0xf4; /* exit 0 */
+	vmtest_require(*state);
+	vmtest_create(&t, *state, 1, code, n, &cfg);
+	for (unsigned i = 0; i < NITEMS; i++) {
+		uint8_t *d = guest_mem_hva(&t.mem, DESC_GPA + 16 * i, 16);
+		uint8_t *b = guest_mem_hva(&t.mem, BUF_GPA + (uint64_t)BUF_MAX * i, BUF_MAX);
+
+		assert_non_null(d);
+		assert_non_null(b);
+		memset(b, 0xee, BUF_MAX);
+		be32_put(d, (uint32_t)keys[i] << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ);
+		be32_put(d + 4, BUF_MAX);
+		be32_put(d + 8, 0);
+		be32_put(d + 12, (uint32_t)(BUF_GPA + (uint64_t)BUF_MAX * i));
+	}
+	vmtest_run(&t);
+	assert_int_equal(t.res.end, VM_END_EXIT);
+	assert_int_equal(t.res.exit_value, 0);
+	want[0] = NULL; want_len[0] = 2048;
+	want[1] = kernel; want_len[1] = 2048;
+	want[2] = NULL; want_len[2] = sizeof(kernel) - 2048;
+	want[3] = kernel + 2048; want_len[3] = sizeof(kernel) - 2048;
+	want[4] = NULL; want_len[4] = sizeof(cmdline); /* strlen + 1 */
+	want[5] = (const uint8_t *)cmdline; want_len[5] = sizeof(cmdline);
+	want[6] = NULL; want_len[6] = sizeof(initrd);
+	want[7] = initrd; want_len[7] = sizeof(initrd);
+	for (unsigned i = 0; i < NITEMS; i++) {
+		const uint8_t *d = guest_mem_hva(&t.mem, DESC_GPA + 16 * i, 16);
+		const uint8_t *b = guest_mem_hva(&t.mem, BUF_GPA + (uint64_t)BUF_MAX * i, BUF_MAX);
+
+		if (be32_get(d) != 0)
+			fail_msg("key 0x%x: DMA control 0x%x, want 0", keys[i], be32_get(d));
+		if (!want[i]) {
+			le32_put(le, (uint32_t)want_len[i]);
+			if (memcmp(b, le, 4) != 0 || b[4] != 0)
+				fail_msg("key 0x%x: size %u, want %zu", keys[i], le32_get(b), want_len[i]);
+			continue;
+		}
+		if (memcmp(b, want[i], want_len[i]) != 0)
+			fail_msg("key 0x%x: data differs from the file", keys[i]);
+		if (b[want_len[i]] != 0) /* past the item's end: zeros */
+			fail_msg("key 0x%x: byte past the end is 0x%x, want 0", keys[i], b[want_len[i]]);
+	}
+	vmtest_destroy(&t);
+}
+
 static int have_qemu(void)
 {
 	return system("command -v qemu-system-x86_64 >/dev/null 2>&1") == 0;
@@ -199,6 +293,8 @@ int main(void)
 		cmocka_unit_test_prestate(probe_reads_what_qemu_pc_gives, (void *)kvm),
 		cmocka_unit_test_prestate(hostile_values_are_refused_and_guest_goes_on, (void *)kvm),
 		cmocka_unit_test_prestate(reset_ports_end_the_vm, (void *)kvm),
+		cmocka_unit_test_prestate(kernel_items_are_the_files_split_as_qemu_does, (void *)emu),
+		cmocka_unit_test_prestate(kernel_items_are_the_files_split_as_qemu_does, (void *)kvm),
 		cmocka_unit_test(probe_matches_qemu_pc),
 	};
 
