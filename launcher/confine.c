@@ -46,7 +46,7 @@ const struct sc_rule launcher_seccomp_rules[] = {
 		    KVM_MEMORY_ENCRYPT_OP, KVM_SET_MEMORY_ATTRIBUTES, KVM_TRANSLATE, TCGETS },
 	  .nvals = 9 },
 	SC_ALLOW("exit"), SC_ALLOW("exit_group"),
-	{ NULL },
+	{ .name = NULL },
 };
 
 int launcher_confine(struct snp_err *err)

@@ -15,7 +15,7 @@ static const struct sc_rule report_rules[] = {
 	SC_ALLOW("rt_sigprocmask"), SC_ALLOW("getpid"), SC_ALLOW("gettid"),
 	SC_ALLOW("tgkill"), SC_ALLOW("exit"), SC_ALLOW("exit_group"),
 	{ .name = "prctl", .how = SC_ARG_IN, .arg = 0, .vals = { PR_SET_DUMPABLE }, .nvals = 1 },
-	{ NULL },
+	{ .name = NULL },
 };
 
 /*
