@@ -64,19 +64,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const char *abs_guest(const char *name)
-{
-	static char abs[2048];
-	char cwd[1024];
-	const char *t = tguest_path(name);
-
-	if (t[0] == '/')
-		return t;
-	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	snprintf(abs, sizeof(abs), "%s/%s", cwd, t);
-	return abs;
-}
-
 static void require_accel(const char *accel)
 {
 	int fd;
@@ -102,7 +89,7 @@ static void launch(const char *accel, const char *guest, const char *cmdline, st
 		 "{\"backend\": \"sim\", \"payload\": \"%s\", \"vcpus\": 1, \"vcpu_type\": \"EPYC-v4\", "
 		 "\"memory_mib\": 64, \"guest_policy\": {\"smt\": true}, \"sim_dir\": \"%s\", "
 		 "\"console\": \"stdout\", \"cmdline\": \"%s\"}",
-		 abs_guest(guest), simdir, cmdline);
+		 tguest_abs_path(guest), simdir, cmdline);
 	snprintf(path, sizeof(path), "%s/platform.json", simdir);
 	if (file_write_atomic(path, text, strlen(text), 0644, &err) != 0)
 		fail_msg("%s", err.msg);
