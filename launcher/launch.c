@@ -231,7 +231,9 @@ static int run_vm(const struct launch_policy *p, const struct launch_run_opts *r
 	/* the CPUID page as launched (the backend filled it): what CPUID returns on emu */
 	const uint8_t *cpuid_gpa = guest_mem_hva(mem, PAYLOAD_CPUID_GPA, SNP_CPUID_PAGE_SIZE);
 	struct snp_cpuid_page cpuid;
-	const struct vm_config cfg = {
+	uint8_t *kernel = NULL, *initrd = NULL;
+	size_t kernel_len = 0, initrd_len = 0;
+	struct vm_config cfg = {
 		.cpuid = &cpuid,
 		.accel = ro->accel ? ro->accel : p->accel,
 		.vcpus = p->vcpus,
@@ -250,8 +252,18 @@ static int run_vm(const struct launch_policy *p, const struct launch_run_opts *r
 	if ((ret = cpuid_page_parse(cpuid_gpa, SNP_CPUID_PAGE_SIZE, &cpuid, err)) != 0)
 		return snp_err_prefix(err, "launch: the CPUID page at 0x%llx: ",
 				      (unsigned long long)PAYLOAD_CPUID_GPA);
+	/* measured direct boot: fw_cfg offers the bytes the hashes table measured */
+	if (p->kernel && (ret = file_read(p->kernel, MAX_KERNEL, &kernel, &kernel_len, err)) != 0)
+		goto out;
+	if (p->initrd && (ret = file_read(p->initrd, MAX_KERNEL, &initrd, &initrd_len, err)) != 0)
+		goto out;
+	cfg.kernel = kernel;
+	cfg.kernel_len = kernel_len;
+	cfg.initrd = initrd;
+	cfg.initrd_len = initrd_len;
+	cfg.kernel_cmdline = p->kernel ? p->cmdline : NULL;
 	if ((ret = vm_create(&cfg, mem, &vm, err)) != 0)
-		return ret;
+		goto out;
 	snprintf(res->accel, sizeof(res->accel), "%s", vm_accel_name(vm));
 	snprintf(res->accel_note, sizeof(res->accel_note), "%s", vm_accel_why_not_kvm(vm));
 	for (unsigned i = 0; i < p->vcpus; i++)
@@ -268,6 +280,8 @@ static int run_vm(const struct launch_policy *p, const struct launch_run_opts *r
 		res->ran = true;
 out:
 	vm_destroy(vm);
+	free(kernel);
+	free(initrd);
 	return ret;
 }
 

@@ -8,6 +8,11 @@ static const struct dev_ops *const devices[] = {
 	&debug_exit_dev,     /* isa-debug-exit at 0xf4: how test guests end */
 	&mailbox_dev,        /* guest-request mailbox (docs/guest-request-mailbox.md) */
 	&report_channel_dev, /* host side of the report channel: a Unix socket */
+	&fw_cfg_dev,         /* QEMU fw_cfg at 0x510 (I/O) and 0x514 (DMA) */
+	&pci_host_dev,       /* i440FX config mechanism #1 at 0xcf8, reset control 0xcf9 */
+	&pm_timer_dev,       /* PIIX4 ACPI PM block at 0xb000: PM timer, S5 power-off */
+	&cmos_dev,           /* CMOS/RTC at 0x70: time, memory-size bytes */
+	&kbd_reset_dev,      /* 8042 reset pulse (0xfe to 0x64) */
 };
 
 #define NDEVICES (sizeof(devices) / sizeof(devices[0]))

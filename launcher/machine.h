@@ -25,6 +25,11 @@ extern const struct dev_ops serial_dev;
 extern const struct dev_ops debug_exit_dev;
 extern const struct dev_ops mailbox_dev;
 extern const struct dev_ops report_channel_dev;
+extern const struct dev_ops fw_cfg_dev;
+extern const struct dev_ops pci_host_dev;
+extern const struct dev_ops pm_timer_dev;
+extern const struct dev_ops cmos_dev;
+extern const struct dev_ops kbd_reset_dev;
 
 /* Starts every device in order; on failure, the started ones exit in reverse order. */
 int machine_init(struct vm *vm, struct snp_err *err) SNP_MUST_CHECK;

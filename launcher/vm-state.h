@@ -21,6 +21,10 @@ struct guest_mem;
 struct serial;
 struct mailbox;
 struct report_channel;
+struct fw_cfg;
+struct pci_host;
+struct cmos;
+struct pm_timer;
 
 struct vm {
 	struct vm_config cfg;
@@ -46,6 +50,10 @@ struct vm {
 	struct serial *serial;
 	struct mailbox *mailbox;
 	struct report_channel *channel;
+	struct fw_cfg *fw_cfg;
+	struct pci_host *pci;
+	struct cmos *cmos;
+	struct pm_timer *pm;
 };
 
 #endif

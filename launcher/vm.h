@@ -58,6 +58,17 @@ struct vm_config {
 	 * "kvm" or "auto"; launcher/accel-kvm-snp.c), the SNP exits handled.
 	 */
 	struct sev_backend *snp;
+	/*
+	 * Measured direct boot (policy kernel/initrd/cmdline; borrowed, must
+	 * outlive the VM): fw_cfg offers them as QEMU's x86 loader does for an
+	 * SEV guest (launcher/dev-fw-cfg.c). kernel NULL: no kernel items.
+	 * cmdline NULL with a kernel: the empty command line.
+	 */
+	const uint8_t *kernel;
+	size_t kernel_len;
+	const uint8_t *initrd; /* NULL: no initrd items */
+	size_t initrd_len;
+	const char *kernel_cmdline;
 };
 
 enum vm_end {

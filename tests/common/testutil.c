@@ -229,6 +229,18 @@ const char *tguest_path(const char *name)
 	return path;
 }
 
+const char *tguest_abs_path(const char *name)
+{
+	static char abs[8192];
+	char cwd[2048];
+	const char *t = tguest_path(name);
+
+	if (t[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return t;
+	snprintf(abs, sizeof(abs), "%s/%s", cwd, t);
+	return abs;
+}
+
 void run_result_free(struct run_result *res)
 {
 	free(res->out);

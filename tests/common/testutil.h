@@ -73,6 +73,9 @@ int wait_for_path(const char *path, pid_t pid, unsigned timeout_ms);
  */
 const char *tguest_path(const char *name);
 
+/* tguest_path(name) made absolute (policy files resolve relative paths against themselves). */
+const char *tguest_abs_path(const char *name);
+
 /* A fresh temporary directory (mkdtemp); the caller removes it with rm_rf. */
 char *tmpdir_make(void);
 void rm_rf(const char *path);

@@ -78,20 +78,6 @@ static const char *policy(struct env *e, const char *name, const char *image_key
 	return e->path;
 }
 
-/* The test guest's path made absolute (the policy file resolves relative paths against itself). */
-static const char *guest(const char *name)
-{
-	static char abs[2048];
-	char cwd[1024];
-	const char *t = tguest_path(name);
-
-	if (t[0] == '/')
-		return t;
-	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	snprintf(abs, sizeof(abs), "%s/%s", cwd, t);
-	return abs;
-}
-
 static bool kvm_usable(const char **why)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -138,7 +124,8 @@ static void launch_report_verifies(struct env *e, const char *accel)
 	struct snp_err err = { 0 };
 	uint8_t report[REPORT_SIZE];
 
-	snprintf(p, sizeof(p), "%s", policy(e, "report", "payload", guest("report"), NULL));
+	snprintf(p, sizeof(p), "%s",
+		 policy(e, "report", "payload", tguest_abs_path("report"), NULL));
 	snprintf(vp, sizeof(vp), "%s/vp.json", e->dir);
 	snprintf(rep, sizeof(rep), "%s/report.bin", e->dir);
 
@@ -175,7 +162,7 @@ static void launch_report_verifies(struct env *e, const char *accel)
 		 * it and refuses its report for the TCB alone.
 		 */
 		snprintf(p, sizeof(p), "%s",
-			 policy(e, "report", "payload", guest("report"),
+			 policy(e, "report", "payload", tguest_abs_path("report"),
 				", \"min_tcb\": {\"bootloader\": 0, \"tee\": 0, \"snp\": 250, "
 				"\"microcode\": 0}"));
 		run_report_guest(argv_l, accel, rep, report);
@@ -191,7 +178,7 @@ static void launch_report_verifies(struct env *e, const char *accel)
 		run_result_free(&r);
 		/* Another guest's policy (a different cmdline, so another MEASUREMENT) refuses it. */
 		snprintf(p, sizeof(p), "%s",
-			 policy(e, "other", "payload", guest("report"),
+			 policy(e, "other", "payload", tguest_abs_path("report"),
 				", \"cmdline\": \"vmpl=0\""));
 		run_snpvm(argv_vp, NULL, &r);
 		assert_int_equal(r.status, 0);
@@ -227,7 +214,7 @@ static int launch_guest(struct env *e, const char *name, const char *extra_key,
 	const char *argv[16] = { "launch", NULL, "--accel", "emu" };
 	size_t n = 4;
 
-	argv[1] = policy(e, name, "payload", guest(name), extra_key);
+	argv[1] = policy(e, name, "payload", tguest_abs_path(name), extra_key);
 	for (; flags && *flags && n < 14; flags++)
 		argv[n++] = *flags;
 	argv[n] = NULL;
@@ -295,7 +282,7 @@ static void launch_only_hv_report_and_refusals(void **state)
 	size_t len = 0;
 	struct snp_err err = { 0 };
 
-	snprintf(p, sizeof(p), "%s", policy(e, "lo", "payload", guest("runaway"), NULL));
+	snprintf(p, sizeof(p), "%s", policy(e, "lo", "payload", tguest_abs_path("runaway"), NULL));
 	snprintf(rep, sizeof(rep), "%s/hv.bin", e->dir);
 	run_snpvm(argv_m, NULL, &r);
 	assert_int_equal(r.status, 0);
@@ -344,7 +331,7 @@ static void launch_only_hv_report_and_refusals(void **state)
 	}
 	/* a bad policy file: 2, naming the key */
 	snprintf(p, sizeof(p), "%s",
-		 policy(e, "bad", "payload", guest("hello"), ", \"vcpu\": 2"));
+		 policy(e, "bad", "payload", tguest_abs_path("hello"), ", \"vcpu\": 2"));
 	{
 		const char *argv[] = { "launch", p, NULL };
 
@@ -383,7 +370,8 @@ static void report_socket_relays_to_the_serving_guest(void **state)
 	struct stat st;
 	pid_t pid;
 
-	argv[1] = policy(e, "serve", "payload", guest("serve"), ", \"cmdline\": \"requests=2\"");
+	argv[1] = policy(e, "serve", "payload", tguest_abs_path("serve"),
+			 ", \"cmdline\": \"requests=2\"");
 	snprintf(sock, sizeof(sock), "%s/report.sock", e->dir);
 	snprintf(log, sizeof(log), "%s/serve.log", e->dir);
 	pid = spawn_snpvm(argv, log);
@@ -418,7 +406,7 @@ static void firmware_refusal_is_status_1(void **state)
 	snprintf(text, sizeof(text),
 		 "{\"payload\": \"%s\", \"sim_dir\": \"%s\", \"guest_policy\": "
 		 "{\"abi_major\": 200}}",
-		 guest("hello"), e->dir);
+		 tguest_abs_path("hello"), e->dir);
 	snprintf(p, sizeof(p), "%s/abi.json", e->dir);
 	assert_int_equal(file_write_atomic(p, text, strlen(text), 0644, &err), 0);
 	run_snpvm(argv, NULL, &r);
@@ -426,7 +414,7 @@ static void firmware_refusal_is_status_1(void **state)
 	assert_non_null(strstr(r.err, "POLICY_FAILURE"));
 	run_result_free(&r);
 	snprintf(p, sizeof(p), "%s",
-		 policy(e, "idb", "payload", guest("hello"),
+		 policy(e, "idb", "payload", tguest_abs_path("hello"),
 			", \"id_block\": {\"id_block_file\": \"/dev/null\", \"id_auth_file\": "
 			"\"/dev/null\"}"));
 	run_snpvm(argv, NULL, &r);
@@ -541,7 +529,7 @@ static void sigterm_stops_the_guest(void **state)
 	const char *argv[] = { "launch", p, "--accel", "emu", "--timeout", "60", NULL };
 	pid_t pid;
 
-	snprintf(p, sizeof(p), "%s", policy(e, "sig", "payload", guest("runaway"), NULL));
+	snprintf(p, sizeof(p), "%s", policy(e, "sig", "payload", tguest_abs_path("runaway"), NULL));
 	snprintf(log, sizeof(log), "%s/sig.log", e->dir);
 	pid = spawn_snpvm(argv, log);
 	usleep(700 * 1000); /* the guest is looping by now; a signal before the run stops it too */

@@ -90,13 +90,13 @@ static void unclaimed_ports_read_all_ones_and_guest_goes_on(void **state)
 	vmtest_run(&t);
 	assert_end(&t.res, VM_END_EXIT);
 	assert_int_equal(t.res.exit_value, 0); /* 1: a read did not see all-ones */
-	/* out 0x80, in 0x510, in 0x80: three accesses, two addresses, noted once each */
+	/* out 0x80, in 0x6010, in 0x80: three accesses, two addresses, noted once each */
 	assert_int_equal(t.res.unclaimed_total, 3);
 	assert_int_equal(t.res.nunclaimed, 2);
 	assert_int_equal(t.res.unclaimed[0].addr, 0x80);
 	assert_true(t.res.unclaimed[0].is_write);
 	assert_int_equal(t.res.unclaimed[0].count, 2);
-	assert_int_equal(t.res.unclaimed[1].addr, 0x510);
+	assert_int_equal(t.res.unclaimed[1].addr, 0x6010);
 	assert_false(t.res.unclaimed[1].is_mmio);
 	vmtest_destroy(&t);
 }
