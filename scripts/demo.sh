@@ -81,10 +81,20 @@ wait_for kds.out "$kpid"
 kds=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' kds.out)
 [ -n "$kds" ] || fail "snpvm sim kds did not say where it listens"
 run "$bin" attestd init --dir attestd
-printf '$ %s attestd serve --dir attestd --listen 127.0.0.1:0 --port-file port --trust-sim-root sp/certs/ark.pem --kds-url %s --kds-cache kds-cache --json-log attestd.log &\n' "$bin" "$kds"
+# attestd does not serve as root: it binds, opens its store, then becomes --user. The VCEK
+# cache is written after that drop, so it belongs to that user.
+user=
+if [ "$(id -u)" -eq 0 ]; then
+	user="--user nobody"
+	mkdir -p kds-cache
+	chown nobody: kds-cache
+	chmod 711 "$work"
+fi
+printf '$ %s attestd serve --dir attestd --listen 127.0.0.1:0 --port-file port --trust-sim-root sp/certs/ark.pem --kds-url %s --kds-cache kds-cache --json-log attestd.log %s&\n' "$bin" "$kds" "${user:+$user }"
+# shellcheck disable=SC2086
 "$bin" attestd serve --dir attestd --listen 127.0.0.1:0 --port-file port \
 	--trust-sim-root sp/certs/ark.pem --kds-url "$kds" --kds-cache kds-cache \
-	--json-log attestd.log >attestd.out 2>&1 &
+	--json-log attestd.log $user >attestd.out 2>&1 &
 apid=$!
 pids="$pids $apid"
 wait_for port "$apid"
