@@ -367,9 +367,19 @@ static int tls_strings(struct httpd *h, struct snp_err *err)
  */
 #define HTTPD_CONN_MEMORY (32u * 1024)
 
+/*
+ * poll(), not epoll: httpd_stop quiesces the daemon, and libmicrohttpd 0.9.75
+ * (Debian 12) with epoll and internal threads races there: MHD_quiesce_daemon
+ * and a worker's MHD_epoll both remove the listening socket from the epoll
+ * set, without a lock, and the loser's EPOLL_CTL_DEL fails with ENOENT and
+ * MHD_PANIC aborts the process ("Failed to remove listen FD from epoll set",
+ * daemon.c). It aborted test-attestd-http once in CI. With poll() quiescing
+ * only signals the workers through the ITC pipe. The pool's connection limit
+ * (HTTPD_DEFAULT_MAX_CONNS) keeps each worker's poll set small.
+ */
 static struct MHD_Daemon *start_daemon(struct httpd *h, unsigned threads, unsigned max_conns)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC;
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC;
 	unsigned per_ip = h->listener.is_unix ? 0 : (max_conns + 1) / 2;
 	/* libmicrohttpd reads its options as a va_list: the TLS pair only when set. */
 	struct MHD_OptionItem tls[] = {
