@@ -231,6 +231,12 @@ static int parse_rsa(const json_t *in, const char *what, struct jwk_pub *out,
  * second multiplication), kept so the refusal does not rest on libjose alone; P-256, P-384
  * and P-521 have cofactor 1, where the quick check is already full validation (SP 800-56A
  * rev. 3 §5.6.2.3.3-4). libjose checks nothing of an RSA key: that takes the full check.
+ * OpenSSL's RSA check (SP 800-56B partial public-key validation) tests that n is composite
+ * and not a prime power by Miller-Rabin on random bases, so for a bogus modulus with a
+ * findable factor the verdict can differ between calls (libFuzzer found one refused 3.5% of
+ * the time: tests/fuzz/corpus/jwk/rsa-bogus-modulus-random-mr-bases.json). A genuine
+ * modulus, two large primes, always passes; a bogus one costs only its sender: the secret
+ * wrapped to it is unreadable, and the re-check of the token's key at /resource may refuse.
  */
 static int check_with_openssl(const struct jwk_pub *k, const char *what, struct snp_err *err)
 {
