@@ -61,6 +61,9 @@ static inline char *simtest_dir(enum snp_product product, enum snp_signing_key s
 			.now = time(NULL) - 3600,
 		};
 
+		/* a fuzz build (build-fuzz/) may run before build/ exists */
+		snprintf(tmp, sizeof(tmp), "%s", root);
+		mkdir(dirname(tmp), 0755);
 		mkdir(root, 0755);
 		snprintf(tmp, sizeof(tmp), "%s.tmp%ld", cached, (long)getpid());
 		o.dir = tmp;
