@@ -11,10 +11,12 @@
  * back, stops the VM with a message naming the address. Nothing is
  * writable (a WRITE sets ERROR), as on QEMU without writable files.
  *
- * Under SNP the descriptor and buffers must be in shared (hypervisor-
- * visible) pages. The launcher keeps no private/shared map for emu or sim,
- * so that cannot be checked here; on the snp backend a private page reads
- * as ciphertext, which is the guest's problem, never the VMM's.
+ * Under SNP (the snp backend) the descriptor and every buffer must be in
+ * shared pages, as OVMF's fw_cfg driver places them (a bounce buffer it
+ * decrypts: MemEncryptSevClearPageEncMask). The VMM's view of a private page
+ * is not the guest's data (its launch plaintext, or zeroes once released),
+ * so a buffer there sets the ERROR bit and a descriptor there stops the VM,
+ * as for addresses outside RAM. emu and sim keep no private/shared map.
  */
 #include "launcher/dev-fw-cfg.h"
 
@@ -23,6 +25,7 @@
 #include <string.h>
 
 #include "abi/endian.h"
+#include "launcher/backend.h"
 #include "launcher/guest-mem.h"
 #include "launcher/io.h"
 #include "launcher/machine.h"
@@ -135,10 +138,20 @@ static uint8_t fw_cfg_read_byte(struct fw_cfg *f)
 	return e->data[f->off++];
 }
 
-/* Runs the descriptor at gpa. Returns false when it is not in RAM (the VM must stop). */
-static bool fw_cfg_dma(struct fw_cfg *f, const struct guest_mem *mem, uint64_t gpa)
+/* [gpa, gpa + len) in guest RAM and, under SNP, in shared pages: its host address, else NULL. */
+static uint8_t *dma_hva(const struct vm *vm, uint64_t gpa, uint64_t len)
 {
-	uint8_t *desc = guest_mem_hva(mem, gpa, FW_CFG_DMA_DESC_LEN);
+	uint8_t *p = guest_mem_hva(vm->mem, gpa, len);
+
+	if (p && vm->cfg.snp && !backend_snp_is_shared(vm->cfg.snp, gpa, len ? len : 1))
+		return NULL;
+	return p;
+}
+
+/* Runs the descriptor at gpa. Returns false when it is not in (shared) RAM: the VM must stop. */
+static bool fw_cfg_dma(struct fw_cfg *f, const struct vm *vm, uint64_t gpa)
+{
+	uint8_t *desc = dma_hva(vm, gpa, FW_CFG_DMA_DESC_LEN);
 	uint32_t control, length;
 	uint64_t addr;
 
@@ -161,7 +174,7 @@ static bool fw_cfg_dma(struct fw_cfg *f, const struct guest_mem *mem, uint64_t g
 		if (n > length)
 			n = length;
 		if (control & FW_CFG_DMA_CTL_READ) {
-			if (!(buf = guest_mem_hva(mem, addr, n))) {
+			if (!(buf = dma_hva(vm, addr, n))) {
 				control |= FW_CFG_DMA_CTL_ERROR;
 				break;
 			}
@@ -215,11 +228,17 @@ static enum io_result fw_cfg_io(struct vcpu *vcpu, uint64_t off, uint8_t *data, 
 	}
 	gpa = (uint64_t)f->dma_hi << 32 | be32_get(data);
 	f->dma_hi = 0;
-	if (fw_cfg_dma(f, vcpu->vm->mem, gpa))
+	if (fw_cfg_dma(f, vcpu->vm, gpa))
 		return IO_CONTINUE;
-	vcpu_end(vcpu->vm, vcpu, VM_END_ERROR, -1, 0,
-		 "vCPU %u: fw_cfg DMA descriptor at 0x%llx is not in guest RAM (0x%llx bytes)",
-		 vcpu->idx, (unsigned long long)gpa, (unsigned long long)vcpu->vm->mem->size);
+	if (guest_mem_hva(vcpu->vm->mem, gpa, FW_CFG_DMA_DESC_LEN))
+		vcpu_end(vcpu->vm, vcpu, VM_END_ERROR, -1, 0,
+			 "vCPU %u: fw_cfg DMA descriptor at 0x%llx is in private memory (SNP: "
+			 "DMA descriptors and buffers must be in shared pages)",
+			 vcpu->idx, (unsigned long long)gpa);
+	else
+		vcpu_end(vcpu->vm, vcpu, VM_END_ERROR, -1, 0,
+			 "vCPU %u: fw_cfg DMA descriptor at 0x%llx is not in guest RAM (0x%llx bytes)",
+			 vcpu->idx, (unsigned long long)gpa, (unsigned long long)vcpu->vm->mem->size);
 	return IO_STOP;
 }
 

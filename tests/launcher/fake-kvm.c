@@ -596,6 +596,24 @@ struct fake_kvm_exit fake_kvm_exit_sev_term(uint64_t ghcb_msr)
 	return exit_of(0, KVM_EXIT_SYSTEM_EVENT, v, 2);
 }
 
+struct fake_kvm_exit fake_kvm_exit_pio_out(uint16_t port, uint8_t size, const void *bytes)
+{
+	struct fake_kvm_exit e = { .reason = KVM_EXIT_IO };
+	const size_t io_len = 16; /* direction, size, port, count, data_offset (api.rst) */
+	uint64_t off = SNPVM_KVM_RUN_EXIT_OFF + io_len;
+	uint32_t count = 1;
+
+	e.data[0] = KVM_EXIT_IO_OUT;
+	e.data[1] = size;
+	memcpy(e.data + 2, &port, sizeof(port));
+	memcpy(e.data + 4, &count, sizeof(count));
+	memcpy(e.data + 8, &off, sizeof(off));
+	if (size > 4)
+		size = 4;
+	memcpy(e.data + io_len, bytes, size);
+	return e;
+}
+
 struct fake_kvm_exit fake_kvm_exit_eintr(void)
 {
 	return exit_of(EINTR, KVM_EXIT_INTR, NULL, 0);

@@ -86,6 +86,12 @@ struct fake_kvm_exit fake_kvm_exit_memory_fault(uint64_t flags, uint64_t gpa, ui
 struct fake_kvm_exit fake_kvm_exit_req_certs(uint64_t gpa, uint64_t npages);
 /* KVM_EXIT_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SEV_TERM, data[0] = the GHCB MSR value. */
 struct fake_kvm_exit fake_kvm_exit_sev_term(uint64_t ghcb_msr);
+/*
+ * A port write (KVM_EXIT_IO, KVM_EXIT_IO_OUT, count 1) of size 1, 2 or 4
+ * bytes: the data sits in the exit union just after struct io, where
+ * io.data_offset points (inside kvm_run, as KVM's own page offset does).
+ */
+struct fake_kvm_exit fake_kvm_exit_pio_out(uint16_t port, uint8_t size, const void *bytes);
 /* KVM_RUN interrupted by a signal (-EINTR). */
 struct fake_kvm_exit fake_kvm_exit_eintr(void);
 /* The answer's u64 at byte offset off of the exit union (hypercall.ret is at 56). */

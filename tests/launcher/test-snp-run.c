@@ -31,6 +31,7 @@
 #include <openssl/x509.h>
 
 #include "abi/cert-table.h"
+#include "launcher/dev-fw-cfg.h"
 #include "launcher/guest-mem.h"
 #include "launcher/kvm-compat.h"
 #include "launcher/launch.h"
@@ -304,6 +305,104 @@ static void repeating_fault_stops_the_vm(void **state)
 	assert_released(e);
 }
 
+/* Before the run: fw_cfg DMA descriptors in guest memory (the VMM's view of it) at gpa. */
+static void put_desc(struct vm *vm, uint64_t gpa, uint16_t key, uint32_t len, uint64_t addr)
+{
+	uint8_t *d = guest_mem_hva(vm->mem, gpa, 16);
+	const uint32_t control = (uint32_t)key << 16 | FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ;
+
+	assert_non_null(d);
+	for (int i = 0; i < 4; i++) {
+		d[i] = (uint8_t)(control >> (24 - 8 * i));
+		d[4 + i] = (uint8_t)(len >> (24 - 8 * i));
+	}
+	for (int i = 0; i < 8; i++)
+		d[8 + i] = (uint8_t)(addr >> (56 - 8 * i));
+}
+
+#define DESC_SHARED BUF_GPA                 /* buffer shared: served */
+#define DESC_TO_PRIVATE (BUF_GPA + 0x40)    /* buffer in a private page: ERROR */
+#define PRIVATE_PAGE (BUF_GPA + 3 * PAGE)   /* stays private */
+#define DESC_PRIVATE (PRIVATE_PAGE + 0x80)  /* the descriptor itself private: the VM stops */
+
+static void on_vm_dma(struct vm *vm, void *ctx)
+{
+	if (vm) {
+		put_desc(vm, DESC_SHARED, 0 /* signature */, 4, BUF_GPA + 0x100);
+		put_desc(vm, DESC_TO_PRIVATE, 0, 4, PRIVATE_PAGE + 0x100);
+		put_desc(vm, DESC_PRIVATE, 0, 4, BUF_GPA + 0x200);
+	}
+	on_vm(vm, ctx);
+}
+
+/* The guest's DMA address write: 0x514 (high half) then 0x518 (low half), big-endian. */
+static void dma_exits(struct fake_kvm_exit *x, uint64_t gpa)
+{
+	uint8_t hi[4], lo[4];
+
+	for (int i = 0; i < 4; i++) {
+		hi[i] = (uint8_t)(gpa >> (56 - 8 * i));
+		lo[i] = (uint8_t)(gpa >> (24 - 8 * i));
+	}
+	x[0] = fake_kvm_exit_pio_out(FW_CFG_PORT_DMA, 4, hi);
+	x[1] = fake_kvm_exit_pio_out(FW_CFG_PORT_DMA + 4, 4, lo);
+}
+
+/*
+ * fw_cfg DMA under SNP (launcher/dev-fw-cfg.c): descriptors and buffers must be
+ * in shared pages. A shared descriptor naming a shared buffer is served; one
+ * naming a private page gets the ERROR bit and that page is not written; a
+ * descriptor in a private page stops the VM with a message naming it.
+ */
+static void fw_cfg_dma_needs_shared_pages(void **state)
+{
+	struct env *e = *state;
+	struct fake_kvm_exit x[7];
+	struct launch_result res;
+	struct snp_err err = { 0 };
+	char text[4096], path[1200];
+	struct launch_policy p;
+	struct launch_prep prep;
+	const struct launch_run_opts ro = { .console_fd = -1, .kvm = &e->fk.ops, .accel = "kvm",
+					    .timeout_ms = 20000, .on_vm = on_vm_dma,
+					    .on_vm_ctx = e };
+
+	x[0] = fake_kvm_exit_map_gpa(BUF_GPA, 3, 0); /* pages 0-2 shared, page 3 private */
+	dma_exits(x + 1, DESC_SHARED);
+	dma_exits(x + 3, DESC_TO_PRIVATE);
+	dma_exits(x + 5, DESC_PRIVATE);
+	script(e, x, sizeof(x) / sizeof(x[0]));
+	snprintf(text, sizeof(text),
+		 "{\"backend\": \"snp\", \"payload\": \"%s\", \"vcpus\": 1, \"memory_mib\": 64}",
+		 report_guest());
+	snprintf(path, sizeof(path), "%s/dma.json", e->dir);
+	if (file_write_atomic(path, text, strlen(text), 0644, &err) != 0 ||
+	    launch_policy_load(path, &p, &err) != 0 || launch_prepare(&p, &prep, &err) != 0)
+		fail_msg("%s", err.msg);
+	if (launch_run(&p, &prep, &ro, &res, &err) != 0)
+		fail_msg("%s (fake: %s)", err.msg, e->fk.why);
+	launch_prep_free(&prep);
+	launch_policy_free(&p);
+
+	/* the last DMA write ended the run: the descriptor in the private page */
+	assert_true(res.ran);
+	assert_int_equal(res.vm.end, VM_END_ERROR);
+	assert_non_null(strstr(res.vm.detail, "fw_cfg DMA descriptor at 0x2003080 is in private "
+					      "memory"));
+	assert_int_equal(e->fk.run_calls, sizeof(x) / sizeof(x[0]));
+	assert_true(fake_kvm_is_private(&e->fk, PRIVATE_PAGE, PAGE));
+	/* shared descriptor, shared buffer: the signature, status 0 */
+	assert_memory_equal(e->table + 0x100, "QEMU", 4);
+	assert_memory_equal(e->table + (DESC_SHARED - BUF_GPA), "\0\0\0\0", 4);
+	/* shared descriptor, private buffer: status ERROR, the private page not written */
+	assert_memory_equal(e->table + (DESC_TO_PRIVATE - BUF_GPA), "\0\0\0\x01", 4);
+	assert_memory_not_equal(e->table + (PRIVATE_PAGE - BUF_GPA) + 0x100, "QEMU", 4);
+	/* the private descriptor was not run: its buffer is untouched, its control unchanged */
+	assert_memory_not_equal(e->table + 0x200, "QEMU", 4);
+	assert_memory_equal(e->table + (DESC_PRIVATE - BUF_GPA), "\0\0\0\x0a", 4);
+	assert_released(e);
+}
+
 /* A kernel before 7.0 (no KVM_X86_SEV_SNP_REQ_CERTS): noted, and the guest runs. */
 static void no_req_certs_in_the_kernel(void **state)
 {
@@ -381,6 +480,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(scripted_exits, setup, teardown),
 		cmocka_unit_test_setup_teardown(repeating_fault_stops_the_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_req_certs_in_the_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(fw_cfg_dma_needs_shared_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(emu_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(certs_dir_policy_key, setup, teardown),
 	};
