@@ -217,7 +217,7 @@ fuzz: | deps-check
 # The CLI and attestd tests under valgrind memcheck, snpvm children included (other programs
 # the tests start are not traced), with SNPVM_NO_SECCOMP=1 (valgrind cannot run under a seccomp
 # filter); suppressions, each with its reason, in tests/valgrind.supp.
-# VALGRIND_TESTS narrows the set (CI runs a subset, .ci/run).
+# VALGRIND_TESTS narrows the set. Not part of CI (it takes ~6 min); docs/development.md has the last run.
 VALGRIND_TESTS ?= $(filter $(BUILD)/tests/cli/% $(BUILD)/tests/attestd/%,$(TEST_BINS))
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	--trace-children=yes --trace-children-skip='*/python3*,*/openssl,*/postgres,*/pg_ctl,*/pg_isready,*/createdb,*/initdb,*/sh,*/curl' \

@@ -23,6 +23,7 @@
 #include <pwd.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +65,8 @@ const struct sc_rule attestd_seccomp_rules[] = {
 	SC_ALLOW("getrandom"),
 	/* stdio's isatty (TCGETS); everything else is refused */
 	{ .name = "ioctl", .how = SC_ARG_IN, .arg = 1, .vals = { TCGETS, FIONBIO }, .nvals = 2 },
+	/* opening anything fails with EACCES, never kills: see SC_EACCES (util/seccomp.h) */
+	{ .name = "open", .how = SC_EACCES }, { .name = "openat", .how = SC_EACCES },
 	SC_ALLOW("exit"), SC_ALLOW("exit_group"),
 	{ .name = NULL },
 };
@@ -100,8 +103,14 @@ int attestd_confine(struct snp_err *err)
 	const struct sc_rule *const tables[] = { attestd_seccomp_rules };
 	int ret;
 
-	/* The time zone read now: something under /auth calls localtime, which opens
-	 * /etc/localtime on first use and never again once it is loaded. */
+	/*
+	 * The time zone read now: something under /auth calls localtime, which opens
+	 * /etc/localtime on first use. With TZ unset glibc's tzset also stats (and,
+	 * from some callers, such as ASan's interceptors, re-opens) the file on later
+	 * calls; TZ=":/etc/localtime" is the same zone, read once (tzset(3)).
+	 */
+	if (!getenv("TZ"))
+		setenv("TZ", ":/etc/localtime", 0);
 	tzset();
 	if ((ret = caps_drop_all(err)) != 0 || (ret = sc_confine(tables, 1, err)) != 0)
 		return snp_err_prefix(err, "attestd: confinement: ");

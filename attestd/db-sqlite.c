@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -145,6 +146,42 @@ static int sq_pragmas(struct sq_conn *c, bool first, struct snp_err *err)
 	return 0;
 }
 
+/*
+ * SQLite fsyncs the directory at the first sync of each connection's WAL
+ * handle, opening it then (os_unix.c: every WAL open counts as a new journal,
+ * UNIXFILE_DIRSYNC). attestd serves under a seccomp filter that forbids open
+ * (attestd/confine.c), and a pooled connection's first commit came after it:
+ * concurrent requests killed the service with SIGSYS. So each connection
+ * commits once as it opens: user_version rewritten with its own value dirties
+ * page 1, and the commit writes one WAL frame and makes both syncs.
+ */
+static int sq_sync_wal_once(struct sq_conn *c, struct snp_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[96];
+	int rc, v;
+
+	rc = sqlite3_prepare_v2(c->h, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return sq_fail(c, rc, "PRAGMA user_version", err);
+	}
+	v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE; PRAGMA user_version=%d; COMMIT", v);
+	rc = sqlite3_exec(c->h, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		int ret = sq_fail(c, rc, "the first WAL commit", err);
+
+		if (!sqlite3_get_autocommit(c->h))
+			sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+		return ret;
+	}
+	return 0;
+}
+
 static int sq_connect(const char *uri, bool first, void **conn, struct snp_err *err)
 {
 	struct sq_conn *c = NULL;
@@ -165,7 +202,7 @@ static int sq_connect(const char *uri, bool first, void **conn, struct snp_err *
 	}
 	sqlite3_extended_result_codes(c->h, 1);
 	sqlite3_busy_timeout(c->h, SQLITE_BUSY_MS);
-	if ((ret = sq_pragmas(c, first, err)) != 0) {
+	if ((ret = sq_pragmas(c, first, err)) != 0 || (ret = sq_sync_wal_once(c, err)) != 0) {
 		if (ret == DB_E_RETRY)
 			ret = SNP_E_SYS;
 		snp_err_prefix(err, "%s: ", uri);

@@ -101,6 +101,9 @@ static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, struct snp_err
 	case SC_ENOSYS:
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
 		break;
+	case SC_EACCES:
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 0);
+		break;
 	case SC_ARG_IN:
 		for (size_t i = 0; i < r->nvals && rc == 0; i++)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,

@@ -25,6 +25,15 @@ enum sc_how {
 	SC_ARG_IN, /* allowed when argument `arg` (low 32 bits) is one of vals */
 	SC_ARG_HAS, /* allowed when argument `arg` has all the bits of vals[0] */
 	SC_ENOSYS, /* fails with ENOSYS (clone3: glibc falls back to clone) */
+	/*
+	 * Fails with EACCES: for open/openat. Libraries open files lazily behind
+	 * other calls - glibc's malloc at the first heap shrink of a thread's
+	 * arena (/proc/sys/vm/overcommit_memory, malloc/arena.c), tzset
+	 * (/etc/localtime), SQLite at the first WAL sync (the directory) - and each
+	 * goes on without the file. OpenSSH's seccomp sandbox answers open the same
+	 * way (sandbox-seccomp-filter.c). Nothing is opened either way.
+	 */
+	SC_EACCES,
 };
 
 #define SC_MAX_VALS 24

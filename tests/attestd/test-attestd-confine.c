@@ -59,6 +59,9 @@ static int allowed_calls(int fd)
 	if (pwrite(fd, "page", 4, 0) != 4 || pread(fd, buf, 4, 0) != 4 || fdatasync(fd) != 0 ||
 	    fsync(fd) != 0 || fcntl(fd, F_SETLK, &lk) != 0 || ftruncate(fd, 2) != 0)
 		return 14;
+	/* glibc's malloc opens a /proc file at a thread arena's first shrink: still alive */
+	if (thread_arena_shrink() != 0)
+		return 14;
 	if (write(STDERR_FILENO, "allowed\n", 8) != 8)
 		return 15;
 	return 0;
@@ -87,8 +90,8 @@ static int probe_child(void *arg)
 		execl("/bin/true", "true", (char *)NULL);
 		break;
 	case P_OPEN_NEW:
-		(void)open(path, O_WRONLY | O_CREAT, 0600);
-		break;
+		/* refused with EACCES, not killed (SC_EACCES in util/seccomp.h) */
+		return open(path, O_WRONLY | O_CREAT, 0600) < 0 && errno == EACCES ? 4 : 3;
 	case P_SOCKET:
 		(void)socket(AF_INET, SOCK_STREAM, 0);
 		break;
@@ -135,6 +138,21 @@ static void assert_killed(enum probe probe, const char *name)
 	free(dir);
 }
 
+/* open/openat: EACCES, the process lives on, nothing is created. */
+static void assert_open_refused(void)
+{
+	char *dir = tmpdir_make();
+	char errbuf[512], path[1024];
+	int status = run_confined(P_OPEN_NEW, dir, errbuf, sizeof(errbuf));
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 4)
+		fail_msg("open: status 0x%x, stderr: %s", status, errbuf);
+	snprintf(path, sizeof(path), "%s/new-file", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	rm_rf(dir);
+	free(dir);
+}
+
 /* valgrind cannot run a process under a seccomp filter: make valgrind sets SNPVM_NO_SECCOMP=1 */
 static void skip_without_seccomp(void)
 {
@@ -149,7 +167,7 @@ static void forbidden_calls_kill_attestd(void **state)
 	(void)state;
 	skip_without_seccomp();
 	assert_killed(P_EXECVE, "execve");
-	assert_killed(P_OPEN_NEW, "openat");
+	assert_open_refused();
 	assert_killed(P_SOCKET, "socket");
 	assert_killed(P_FORK, "fork");
 	assert_killed(P_PTRACE, "ptrace");

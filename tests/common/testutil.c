@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -309,4 +310,30 @@ int fork_capture_stderr(int (*fn)(void *arg), void *arg, char *errbuf, size_t er
 	close(pfd[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return status;
+}
+
+static void *arena_shrink_fn(void *arg)
+{
+	void *blk[64];
+	size_t n = 0;
+
+	for (; n < 64; n++) {
+		if (!(blk[n] = malloc(64 << 10)))
+			break;
+		memset(blk[n], 1, 64 << 10);
+	}
+	while (n > 0)
+		free(blk[--n]);
+	return arg;
+}
+
+int thread_arena_shrink(void)
+{
+	pthread_t t;
+	void *ret = NULL;
+	int me;
+
+	if (pthread_create(&t, NULL, arena_shrink_fn, &me) != 0 || pthread_join(t, &ret) != 0)
+		return -1;
+	return ret == &me ? 0 : -1;
 }

@@ -90,4 +90,13 @@ void proc_status_field(pid_t pid, const char *key, char *out, size_t len);
  */
 int fork_capture_stderr(int (*fn)(void *arg), void *arg, char *errbuf, size_t errlen);
 
+/*
+ * On a new thread, allocates 64 blocks of 64 KiB and frees them, so that
+ * glibc shrinks that thread's arena heap; the first such shrink in a process
+ * opens /proc/sys/vm/overcommit_memory (malloc/arena.c). Returns 0, or -1
+ * when the thread could not run. For the seccomp tests: a filter that kills
+ * on open kills this.
+ */
+int thread_arena_shrink(void);
+
 #endif

@@ -51,6 +51,9 @@ static int allowed_calls(void)
 	if (pthread_create(&t, NULL, thread_fn, &ts) != 0 || pthread_join(t, &ret) != 0 ||
 	    ret != &ts)
 		return 12;
+	/* glibc's malloc opens a /proc file at a thread arena's first shrink: still alive */
+	if (thread_arena_shrink() != 0)
+		return 14;
 	if (write(STDERR_FILENO, "allowed\n", 8) != 8)
 		return 13;
 	return 0;
@@ -78,8 +81,8 @@ static int probe_child(void *arg)
 		execl("/bin/true", "true", (char *)NULL);
 		return 3;
 	case P_OPEN_NEW:
-		(void)open(path, O_WRONLY | O_CREAT, 0600);
-		return 3;
+		/* refused with EACCES, not killed (SC_EACCES in util/seccomp.h) */
+		return open(path, O_WRONLY | O_CREAT, 0600) < 0 && errno == EACCES ? 4 : 3;
 	case P_SOCKET:
 		(void)socket(AF_INET, SOCK_STREAM, 0);
 		return 3;
@@ -120,11 +123,26 @@ static void assert_killed(enum probe probe, const char *name)
 	free(dir);
 }
 
+/* open/openat: EACCES, the process lives on, nothing is created. */
+static void assert_open_refused(void)
+{
+	char *dir = tmpdir_make();
+	char errbuf[512], path[1024];
+	int status = run_confined(P_OPEN_NEW, dir, errbuf, sizeof(errbuf));
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 4)
+		fail_msg("open: status 0x%x, stderr: %s", status, errbuf);
+	snprintf(path, sizeof(path), "%s/new-file", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	rm_rf(dir);
+	free(dir);
+}
+
 static void forbidden_calls_kill_with_sigsys(void **state)
 {
 	(void)state;
 	assert_killed(P_EXECVE, "execve");
-	assert_killed(P_OPEN_NEW, "openat");
+	assert_open_refused();
 	assert_killed(P_SOCKET, "socket");
 	assert_killed(P_FORK, "fork");
 }
