@@ -10,7 +10,8 @@
  *   of launcher/vcpu.h, device polls, and the SNP exits of
  *   launcher/snp-exits.h (KVM_HC_MAP_GPA_RANGE, KVM_EXIT_MEMORY_FAULT,
  *   KVM_SYSTEM_EVENT_SEV_TERM, KVM_EXIT_SNP_REQ_CERTS) on the fake KVM's snp
- *   backend,
+ *   backend, and a switch that makes device DMA (fw_cfg) check pages as under
+ *   SNP (vm->cfg.snp set to that backend: shared pages only),
  *
  * until a handler ends the VM. After every step: the VM has ended exactly when
  * the handler said stop, with a known outcome and a terminated message. Guest
@@ -22,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -29,6 +31,7 @@
 #include "launcher/accel.h"
 #include "launcher/backend.h"
 #include "launcher/guest-mem.h"
+#include "launcher/host-certs.h"
 #include "launcher/kvm-compat.h"
 #include "launcher/machine.h"
 #include "launcher/snp-exits.h"
@@ -106,6 +109,7 @@ static struct {
 	struct sim_sp *sp;
 	struct fake_kvm fk;
 	struct sev_backend be;
+	uint8_t *certs;
 	bool have_be;
 } env;
 
@@ -114,6 +118,7 @@ static void env_init(void)
 	struct snp_err err = { 0 };
 	struct snp_backend_opts o = { .kvm = &env.fk.ops, .mem = &env.mem, .vcpus = 1,
 				      .guest_features = 1 };
+	char certs_dir[1200];
 
 	env.map = mmap(NULL, MEM_SIZE + 2 * GUARD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (env.map == MAP_FAILED ||
@@ -122,6 +127,12 @@ static void env_init(void)
 	env.mem = (struct guest_mem){ .hva = env.map + GUARD, .size = MEM_SIZE };
 	env.sp = fake_kvm_sim_open(&env.dir);
 	fake_kvm_init(&env.fk, env.sp);
+	env.fk.req_certs_attr = true;
+	/* the sim's VCEK/ASK/ARK as the host's certificate table: REQ_CERTS can answer ENOSPC */
+	snprintf(certs_dir, sizeof(certs_dir), "%s/certs", env.dir);
+	if (host_certs_table(certs_dir, &env.certs, &o.certs_len, &err) != 0)
+		abort();
+	o.certs = env.certs;
 	env.have_be = backend_snp_open(&o, &env.be, &err) == 0;
 	env.ready = true;
 }
@@ -348,6 +359,9 @@ static void run_input(struct vm *vm, struct in *in)
 				stop = step_snp(vm, vcpu, &st, in, (uint8_t)((op & 0xf) - 11));
 			break;
 		default: /* a vCPU wakes up (the run loop's view of halted) */
+			/* with bit 6: device DMA from now on as under SNP (shared pages only), or back */
+			if ((op & 0x70) == 0x40 && env.have_be)
+				vm->cfg.snp = vm->cfg.snp ? NULL : &env.be;
 			if (vcpu->halted) {
 				vcpu->halted = false;
 				atomic_fetch_sub(&vm->nhalted, 1);
