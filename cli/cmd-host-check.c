@@ -17,7 +17,7 @@
 #define CMD "host-check"
 
 struct host_check_opts {
-	const char *root;
+	const char *root, *firmware;
 	bool json;
 };
 
@@ -26,6 +26,9 @@ static bool opts_parse(int argc, char **argv, struct host_check_opts *o, int *st
 	const struct opt opts[] = {
 		OPT_FLAG("json", &o->json,
 			 "print {\"ready\": bool, \"checks\": [{name, status, detail, fix}]}"),
+		OPT_STRING("firmware", &o->firmware, "FILE",
+			   "also check this OVMF image against the manifest of known\n"
+			   "builds (fails for an unknown image or one without SEV metadata)"),
 		OPT_STRING("root", &o->root, "DIR",
 			   "read proc/, sys/ and dev/ under DIR instead of / (for tests;\n"
 			   "CPUID and the ioctls still reach this machine)"),
@@ -84,6 +87,7 @@ int cmd_host_check(int argc, char **argv)
 	if (!opts_parse(argc, argv, &o, &status))
 		return status;
 	hopts.root = o.root;
+	hopts.firmware = o.firmware;
 	if (hostcheck_run(&hopts, &rep, &err) != 0) {
 		cli_print_error(CMD, &err, o.json);
 		return cli_exit_status(err.code);

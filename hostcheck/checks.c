@@ -41,7 +41,7 @@ static const struct {
 	{ "snp-tcb", hc_snp_tcb },
 };
 
-_Static_assert(sizeof(checks) / sizeof(checks[0]) <= HOSTCHECK_MAX_CHECKS,
+_Static_assert(sizeof(checks) / sizeof(checks[0]) + 1 <= HOSTCHECK_MAX_CHECKS,
 	       "struct hostcheck_report holds every check");
 
 static void set(struct hostcheck_result *r, enum hostcheck_status s, const char *fix,
@@ -124,6 +124,12 @@ int hostcheck_run(const struct hostcheck_opts *o, struct hostcheck_report *out,
 
 		r->name = checks[i].name;
 		checks[i].fn(&c, r);
+	}
+	if (o->firmware) {
+		struct hostcheck_result *r = &out->checks[out->n++];
+
+		r->name = "firmware";
+		hc_firmware(o->firmware, r);
 	}
 	if (c.kvm_fd >= 0)
 		close(c.kvm_fd);

@@ -39,6 +39,12 @@ struct hostcheck_sys {
 struct hostcheck_opts {
 	const char *root;                /* NULL or "/": this host; else a tree holding proc/ sys/ dev/ */
 	const struct hostcheck_sys *sys; /* NULL: every call real */
+	/*
+	 * A firmware image to check too (a path, not under root), or NULL: the
+	 * "firmware" check then looks it up in the manifest of known builds
+	 * (measure/firmware-known.h) and runs last.
+	 */
+	const char *firmware;
 };
 
 #define HOSTCHECK_MAX_CHECKS 32

@@ -50,6 +50,9 @@ struct hc_ctx {
 
 typedef void hc_check_fn(struct hc_ctx *c, struct hostcheck_result *r);
 
+/* The firmware image at path against the manifest of known builds (hostcheck/firmware.c). */
+void hc_firmware(const char *path, struct hostcheck_result *r);
+
 /* The result setters: detail is printf-formatted; fix is a fixed sentence. */
 void hc_pass(struct hostcheck_result *r, const char *fmt, ...) SNP_PRINTF(2, 3);
 void hc_fail(struct hostcheck_result *r, const char *fix, const char *fmt, ...) SNP_PRINTF(3, 4);

@@ -236,7 +236,7 @@ struct hostcheck_sys fakehost_sys(struct fakehost *f)
 void fakehost_run(struct fakehost *f, struct hostcheck_report *rep)
 {
 	struct hostcheck_sys sys = fakehost_sys(f);
-	struct hostcheck_opts o = { .root = f->root, .sys = &sys };
+	struct hostcheck_opts o = { .root = f->root, .sys = &sys, .firmware = f->firmware };
 	struct snp_err err = { 0 };
 
 	f->kvm_fd = f->sev_fd = -1;

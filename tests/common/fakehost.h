@@ -24,6 +24,8 @@ struct fakehost {
 	uint8_t status[32];
 	/* CPUID: highest extended leaf and Fn8000_001F EAX..EDX. */
 	uint32_t cpuid_max_ext, cpuid_sev[4];
+	/* --firmware: an image for the "firmware" check, or NULL. */
+	const char *firmware;
 	/* Bookkeeping of the fake. */
 	int kvm_fd, sev_fd;
 	unsigned ioctls;

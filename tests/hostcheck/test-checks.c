@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <openssl/sha.h>
 
 #include "hostcheck/hostcheck.h"
 #include "tests/common/fakehost.h"
@@ -519,6 +520,68 @@ static void root_must_be_a_directory(void **state)
 	fakehost_free(&f);
 }
 
+/*
+ * --firmware: the image against the manifest of known builds. The pinned AmdSev
+ * build passes; Debian's OVMF_CODE_4M (no SEV metadata) and an unknown image
+ * (the pinned one with a byte changed; its sha256 computed here) fail naming
+ * why; the host's own checks are unaffected, and without --firmware there is no
+ * such check.
+ */
+static void firmware_checked_against_the_manifest(void **state)
+{
+	struct hostcheck_report rep;
+	struct fakehost f;
+	const struct hostcheck_result *r;
+	const char *const fw_only[] = { "firmware", NULL };
+	char *dir = tmpdir_make(), path[1200], want[200];
+	uint8_t md[SHA256_DIGEST_LENGTH], *img;
+	size_t len;
+	FILE *out;
+
+	(void)state;
+	fakehost_ready(&f);
+	fakehost_run(&f, &rep);
+	assert_null(hostcheck_find(&rep, "firmware"));
+
+	f.firmware = tdata_path("firmware/OVMF.amdsev.fd");
+	fakehost_run(&f, &rep);
+	r = get(&rep, "firmware");
+	assert_int_equal(r->status, HOSTCHECK_PASS);
+	assert_non_null(strstr(r->detail, "OVMF.amdsev.fd (AmdSevX64, edk2 2025.02-8+deb13u1), "
+					  "measured direct boot (kernel hashes)"));
+	assert_true(hostcheck_ready(&rep));
+
+	f.firmware = tdata_path("debian-ovmf/usr/share/OVMF/OVMF_CODE_4M.fd");
+	fakehost_run(&f, &rep);
+	expect_fail(&rep, "firmware", "has no SEV metadata: it cannot launch an SNP guest",
+		    "make ovmf");
+	expect_others_pass(&rep, fw_only);
+	assert_false(hostcheck_ready(&rep));
+
+	img = tdata_read("firmware/OVMF.amdsev.fd", &len);
+	img[len / 2] ^= 1;
+	SHA256(img, len, md);
+	snprintf(path, sizeof(path), "%s/mine.fd", dir);
+	assert_non_null(out = fopen(path, "wb"));
+	assert_int_equal(fwrite(img, 1, len, out), len);
+	fclose(out);
+	f.firmware = path;
+	fakehost_run(&f, &rep);
+	snprintf(want, sizeof(want), "sha256 ");
+	for (size_t i = 0; i < sizeof(md); i++)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), "%02x", md[i]);
+	strncat(want, " is not a known build", sizeof(want) - strlen(want) - 1);
+	expect_fail(&rep, "firmware", want, "make ovmf");
+
+	snprintf(path, sizeof(path), "%s/missing.fd", dir);
+	fakehost_run(&f, &rep);
+	expect_fail(&rep, "firmware", "missing.fd", "OVMF image");
+	free(img);
+	rm_rf(dir);
+	free(dir);
+	fakehost_free(&f);
+}
+
 static void report_json_lists_every_check(void **state)
 {
 	struct hostcheck_report rep;
@@ -575,6 +638,7 @@ int main(void)
 		cmocka_unit_test(reported_tcb_above_current_fails),
 		cmocka_unit_test(root_must_be_a_directory),
 		cmocka_unit_test(report_json_lists_every_check),
+		cmocka_unit_test(firmware_checked_against_the_manifest),
 	};
 
 	return cmocka_run_group_tests_name("hostcheck/checks", tests, NULL, NULL);
