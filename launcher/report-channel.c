@@ -68,7 +68,16 @@ static int channel_init(struct vm *vm, struct snp_err *err)
 		return snp_errf(err, SNP_E_NOMEM, "state");
 	c->client_fd = -1;
 	vm->channel = c;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
+	/*
+	 * Bound and listening under a temporary name first, then linked to path: a
+	 * client that sees path can connect (bind creates the file before listen,
+	 * and a connect in between is refused), and link, unlike rename, never
+	 * replaces a file already there.
+	 */
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.%ld.tmp", path, (long)getpid()) >=
+	    (int)sizeof(sa.sun_path))
+		return snp_errf(err, SNP_E_INVALID, "socket path %s: too long for its temporary name",
+				path);
 	memcpy(c->path, path, strlen(path) + 1);
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->listen_fd < 0)
@@ -77,12 +86,17 @@ static int channel_init(struct vm *vm, struct snp_err *err)
 	if (fchmod(c->listen_fd, 0600) != 0)
 		return snp_err_sys(err, "fchmod socket");
 	if (bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		return snp_err_sys(err, "bind %s", path);
+		return snp_err_sys(err, "bind %s", sa.sun_path);
+	if (chmod(sa.sun_path, 0600) != 0 || listen(c->listen_fd, 1) != 0 ||
+	    link(sa.sun_path, path) != 0) {
+		int e = errno;
+
+		unlink(sa.sun_path);
+		errno = e;
+		return snp_err_sys(err, "socket %s", path);
+	}
+	unlink(sa.sun_path);
 	c->bound = true;
-	if (chmod(path, 0600) != 0)
-		return snp_err_sys(err, "chmod %s", path);
-	if (listen(c->listen_fd, 1) != 0)
-		return snp_err_sys(err, "listen %s", path);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
  * gives the digest `snpvm measure --mode snp` computes from sev-snp-measure's
  * flags: the same plan, an independent way in.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <signal.h>
@@ -391,6 +392,44 @@ static void report_socket_relays_to_the_serving_guest(void **state)
 	/* requests=2: the guest exits 0 after the second answer */
 	assert_int_equal(spawn_wait(pid, 0, 30000), 0);
 	assert_int_not_equal(stat(sock, &st), 0);
+	/* no temporary socket name left behind (it is bound under one, then linked) */
+	{
+		DIR *d = opendir(e->dir);
+		struct dirent *de;
+
+		assert_non_null(d);
+		while ((de = readdir(d)) != NULL)
+			if (strstr(de->d_name, "report.sock"))
+				fail_msg("left behind: %s", de->d_name);
+		closedir(d);
+	}
+}
+
+/* --report-socket naming a file that exists: refused, the file left as it was. */
+static void report_socket_never_replaces_a_file(void **state)
+{
+	struct env *e = *state;
+	char sock[1300];
+	const char *argv[] = { "launch", NULL, "--accel", "emu", "--report-socket", sock,
+			       "--timeout", "30", NULL };
+	struct snp_err err = { 0 };
+	struct run_result r;
+	uint8_t *back = NULL;
+	size_t len = 0;
+
+	argv[1] = policy(e, "serve", "payload", tguest_abs_path("serve"),
+			 ", \"cmdline\": \"requests=1\"");
+	snprintf(sock, sizeof(sock), "%s/taken.sock", e->dir);
+	assert_int_equal(file_write_atomic(sock, "mine", 4, 0644, &err), 0);
+	run_snpvm(argv, NULL, &r);
+	assert_int_not_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "taken.sock"));
+	assert_non_null(strstr(r.err, "File exists"));
+	run_result_free(&r);
+	assert_int_equal(file_read(sock, 64, &back, &len, &err), 0);
+	assert_int_equal(len, 4);
+	assert_memory_equal(back, "mine", 4);
+	free(back);
 }
 
 /* The firmware refuses the launch -> 1; unusable precomputed ID blocks are bad input -> 2. */
@@ -586,6 +625,7 @@ int main(void)
 		cmocka_unit_test(sim_report_launches_a_payload),
 		cmocka_unit_test(report_guest_verifies_on_kvm),
 		cmocka_unit_test(report_socket_relays_to_the_serving_guest),
+		cmocka_unit_test(report_socket_never_replaces_a_file),
 		cmocka_unit_test(misbehaving_guests_end_with_their_status),
 		cmocka_unit_test(emu_guest_sees_the_launch_cpuid),
 		cmocka_unit_test(launch_only_hv_report_and_refusals),
