@@ -1,28 +1,31 @@
 /*
- * attestd's privilege drop and seccomp allow-list (attestd/confine.h).
+ * attestd's privilege drop and seccomp allow-lists (attestd/confine.h).
  *
- * When: `snpvm attestd serve` confines itself right after attestd_start,
- * i.e. after libmicrohttpd's thread pools exist. That is sound for the filter
- * because it is loaded with TSYNC (util/seccomp.h): the kernel puts it, and
- * no_new_privs, on every existing thread at once, and threads created later
- * inherit it. glibc applies setuid to every thread (its SIGSETXID broadcast),
- * and a thread whose uids all leave 0 loses every capability
- * (capabilities(7)), so after --user no thread keeps one. What it is not: a
- * request accepted in the milliseconds between attestd_start and the end of
- * the drop is served unconfined. Binding without starting the daemon
- * (httpd_start split in two), then confining, then starting, closes that
- * window; it is not done yet (docs/attestd.md, "Confinement").
+ * When: `snpvm attestd serve` confines itself after attestd_bind (listening
+ * sockets bound, store, keys and every database connection open) and before
+ * attestd_serve starts libmicrohttpd's threads, so no request is ever
+ * answered unconfined; the lists therefore also cover starting those threads
+ * (clone with CLONE_THREAD, their eventfd, their names). The filter is loaded with
+ * TSYNC (util/seccomp.h), so threads that exist already (none of
+ * libmicrohttpd's, today) get it too and later ones inherit it. glibc applies
+ * setuid to every thread (its SIGSETXID broadcast), and a thread whose uids
+ * all leave 0 loses every capability (capabilities(7)).
  *
- * The list was found by running tests/attestd/test-serve-cli.c and
- * tests/attestd/test-confine.c under strace -f with the filter off.
+ * The lists were found by running tests/attestd/test-serve-cli.c (the whole
+ * exchange, with and without --kds-url/--kds-cache) under strace -f with the
+ * filter off, then with it on; the resolver's calls with the KDS named by a
+ * host name, resolved through /etc/hosts and through a DNS server over UDP.
  */
 #include "attestd/confine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,15 +35,22 @@ const struct sc_rule attestd_seccomp_rules[] = {
 	/* memory: malloc, OpenSSL, SQLite's -shm mapping, thread stacks */
 	SC_ALLOW("brk"), SC_ALLOW("mmap"), SC_ALLOW("munmap"), SC_ALLOW("mprotect"),
 	SC_ALLOW("madvise"), SC_ALLOW("mremap"),
-	/* threads: libmicrohttpd's pools are pthreads (clone with CLONE_THREAD, never a process) */
+	/* threads: libmicrohttpd's pools are pthreads (clone with CLONE_THREAD, never a
+	 * process), started under the filter (attestd_serve); it names them */
 	{ .name = "clone", .how = SC_ARG_HAS, .arg = 0, .vals = { CLONE_THREAD }, .nvals = 1 },
 	{ .name = "clone3", .how = SC_ENOSYS },
+	{ .name = "prctl", .how = SC_ARG_IN, .arg = 0, .vals = { PR_SET_NAME }, .nvals = 1 },
+	/* each libmicrohttpd thread's wake-up channel (MHD_USE_ITC: an eventfd), made at start */
+	SC_ALLOW("eventfd2"),
 	SC_ALLOW("set_robust_list"), SC_ALLOW("rseq"), SC_ALLOW("futex"),
 	SC_ALLOW("sched_yield"), SC_ALLOW("sched_getaffinity"),
 	/* signals: sigwait for SIGINT/SIGTERM, glibc's set*id broadcast, thread cancellation */
 	SC_ALLOW("rt_sigaction"), SC_ALLOW("rt_sigprocmask"), SC_ALLOW("rt_sigreturn"),
 	SC_ALLOW("rt_sigtimedwait"), SC_ALLOW("sigaltstack"), SC_ALLOW("tgkill"),
 	SC_ALLOW("getpid"), SC_ALLOW("gettid"),
+	/* the kernel resuming an allowed call a signal interrupted (poll or nanosleep across
+	 * SIGSTOP/SIGCONT, or glibc's set*id broadcast) */
+	SC_ALLOW("restart_syscall"),
 	/* time: the clock of sessions, tokens and rate limits; db.c's back-off */
 	SC_ALLOW("clock_gettime"), SC_ALLOW("clock_nanosleep"), SC_ALLOW("nanosleep"),
 	SC_ALLOW("gettimeofday"),
@@ -65,6 +75,35 @@ const struct sc_rule attestd_seccomp_rules[] = {
 	/* stdio's isatty (TCGETS); everything else is refused */
 	{ .name = "ioctl", .how = SC_ARG_IN, .arg = 1, .vals = { TCGETS, FIONBIO }, .nvals = 2 },
 	SC_ALLOW("exit"), SC_ALLOW("exit_group"),
+	{ .name = NULL },
+};
+
+const struct sc_rule attestd_seccomp_kds_rules[] = {
+	/* libcurl's GET to the KDS: TCP over IPv4 or IPv6 only, and the socketpair it
+	 * wakes its own poll with */
+	{ .name = "socket", .how = SC_ARG_IN, .arg = 0, .vals = { AF_INET, AF_INET6 }, .nvals = 2 },
+	{ .name = "socketpair", .how = SC_ARG_IN, .arg = 0, .vals = { AF_UNIX }, .nvals = 1 },
+	SC_ALLOW("connect"),
+	/* getaddrinfo (a KDS named by host name) asks nscd first, over a Unix socket: that is
+	 * refused, and glibc reads /etc/hosts and asks DNS itself (openat and socket here) */
+	{ .name = "socket", .how = SC_EACCES_IN, .arg = 0, .vals = { AF_UNIX }, .nvals = 1 },
+	/* the resolver's configuration (res_init: the host name for the search domain), its
+	 * A and AAAA queries sent together over UDP, each answer sized before it is read */
+	SC_ALLOW("uname"), SC_ALLOW("sendmmsg"),
+	{ .name = "ioctl", .how = SC_ARG_IN, .arg = 1, .vals = { FIONREAD }, .nvals = 1 },
+	/*
+	 * The VCEK cache (attest/kds.h): cached files read (O_RDONLY, with
+	 * O_NOCTTY|O_NONBLOCK from util/file.c's reader), new ones written as a
+	 * temporary file created with O_EXCL, then fchmod, fsync and rename; the
+	 * directories made on the way. Seccomp cannot see paths: what limits
+	 * them is --user. No other open flags: nothing existing is opened for
+	 * writing or truncated, and no O_PATH or O_DIRECTORY descriptor is made.
+	 */
+	{ .name = "openat", .how = SC_ARG_IN, .arg = 2,
+	  .vals = { O_RDONLY | O_CLOEXEC, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC,
+		    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC },
+	  .nvals = 3 },
+	SC_ALLOW("mkdir"), SC_ALLOW("rename"), SC_ALLOW("fchmod"),
 	{ .name = NULL },
 };
 
@@ -95,15 +134,15 @@ int attestd_drop_user(const char *user, const char *admin_sock, struct snp_err *
 	return 0;
 }
 
-int attestd_confine(struct snp_err *err)
+int attestd_confine(bool kds, struct snp_err *err)
 {
-	const struct sc_rule *const tables[] = { attestd_seccomp_rules };
+	const struct sc_rule *const tables[] = { attestd_seccomp_rules, attestd_seccomp_kds_rules };
 	int ret;
 
 	/* The time zone read now: something under /auth calls localtime, which opens
 	 * /etc/localtime on first use and never again once it is loaded. */
 	tzset();
-	if ((ret = caps_drop_all(err)) != 0 || (ret = sc_confine(tables, 1, err)) != 0)
+	if ((ret = caps_drop_all(err)) != 0 || (ret = sc_confine(tables, kds ? 2 : 1, err)) != 0)
 		return snp_err_prefix(err, "attestd: confinement: ");
 	return 0;
 }

@@ -25,6 +25,8 @@ enum sc_how {
 	SC_ARG_IN, /* allowed when argument `arg` (low 32 bits) is one of vals */
 	SC_ARG_HAS, /* allowed when argument `arg` has all the bits of vals[0] */
 	SC_ENOSYS, /* fails with ENOSYS (clone3: glibc falls back to clone) */
+	SC_EACCES_IN, /* fails with EACCES when argument `arg` (low 32 bits) is one of vals:
+		       * a call a library tries and does without (glibc's nscd socket) */
 };
 
 #define SC_MAX_VALS 24
