@@ -14,7 +14,9 @@
  * The lists were found by running tests/attestd/test-serve-cli.c (the whole
  * exchange, with and without --kds-url/--kds-cache) under strace -f with the
  * filter off, then with it on; the resolver's calls with the KDS named by a
- * host name, resolved through /etc/hosts and through a DNS server over UDP.
+ * host name, resolved through /etc/hosts and through a DNS server over UDP,
+ * and OpenSSL's with an https KDS (a TLS front on the sim KDS, its
+ * certificate added to the CA bundle in a private mount namespace).
  */
 #include "attestd/confine.h"
 
@@ -95,14 +97,17 @@ const struct sc_rule attestd_seccomp_kds_rules[] = {
 	 * The VCEK cache (attest/kds.h): cached files read (O_RDONLY, with
 	 * O_NOCTTY|O_NONBLOCK from util/file.c's reader), new ones written as a
 	 * temporary file created with O_EXCL, then fchmod, fsync and rename; the
-	 * directories made on the way. Seccomp cannot see paths: what limits
-	 * them is --user. No other open flags: nothing existing is opened for
-	 * writing or truncated, and no O_PATH or O_DIRECTORY descriptor is made.
+	 * directories made on the way. An https KDS: OpenSSL reads the CA bundle
+	 * at each connection (fopen "r": plain O_RDONLY). The resolver reads
+	 * /etc/hosts and resolv.conf (O_RDONLY|O_CLOEXEC). Seccomp cannot see
+	 * paths: what limits them is --user. No other open flags: nothing
+	 * existing is opened for writing or truncated, and no O_PATH or
+	 * O_DIRECTORY descriptor is made.
 	 */
 	{ .name = "openat", .how = SC_ARG_IN, .arg = 2,
-	  .vals = { O_RDONLY | O_CLOEXEC, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC,
+	  .vals = { O_RDONLY, O_RDONLY | O_CLOEXEC, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC,
 		    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC },
-	  .nvals = 3 },
+	  .nvals = 4 },
 	SC_ALLOW("mkdir"), SC_ALLOW("rename"), SC_ALLOW("fchmod"),
 	{ .name = NULL },
 };
