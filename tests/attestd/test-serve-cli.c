@@ -18,6 +18,7 @@
 #include "sim/kds.h"
 #include "tests/attestd/attestd-test.h"
 #include "tests/common/httpc.h"
+#include "tests/common/pgserver.h"
 #include "util/file.h"
 #include "util/secret.h"
 
@@ -379,8 +380,10 @@ static long guest_exchange(struct afx *f, const struct server *s, struct sim_gue
  * policy; the process is still alive, filtered, and stops with status 0.
  * With kds, the certificate table is left out of the evidence and attestd
  * fetches the VCEK from a sim KDS into its --kds-cache, under the filter too.
+ * With pg, the store is a real PostgreSQL database (tests/common/pgserver.h),
+ * every pooled connection opened before the filter.
  */
-static void confined_exchange(bool kds)
+static void confined_exchange(bool kds, bool pg)
 {
 	struct afx *f;
 	struct server s = { 0 };
@@ -390,14 +393,41 @@ static void confined_exchange(bool kds)
 	struct snp_err err = { 0 };
 	char ark[1200], cache[1200], kds_url[64], v[64];
 	const char *extra[16] = { "--user", "nobody", "--trust-sim-root", ark, NULL };
-	char *pol, *tmp;
+	char *pol, *tmp, *uri = NULL, why[256];
+	struct pgserver *pgs = NULL;
 	uint16_t kport = 0;
+	size_t n = 4;
 
 	if (geteuid() != 0 || pw == NULL)
 		skip(); /* needs root and the user nobody */
+	if (pg) {
+		if ((pgs = pgserver_start(false, why, sizeof(why))) == NULL) {
+			print_message("[  SKIP    ] %s\n", why);
+			skip();
+		}
+		uri = pgserver_createdb(pgs, "confined");
+		assert_non_null(uri);
+	}
 	f = afx_new(true);
 	pol = afx_policy(f, NULL);
-	afx_provision(f, "disk", pol);
+	if (pg) {
+		/* provisioned through an attestd on the PostgreSQL database, then closed */
+		struct attestd_opts o = afx_opts(f, true);
+		struct attestd *own = f->a, *on_pg = NULL;
+
+		o.store_uri = uri;
+		if (attestd_open(&o, &on_pg, &err) != 0)
+			fail_msg("attestd_open on PostgreSQL: %s", err.msg);
+		f->st = attestd_store(on_pg);
+		afx_provision(f, "disk", pol);
+		attestd_close(on_pg);
+		f->a = own;
+		extra[n++] = "--store";
+		extra[n++] = uri;
+		extra[n] = NULL;
+	} else {
+		afx_provision(f, "disk", pol);
+	}
 	free(pol);
 	/* The fixture's service closes: the served process is the store's only user. */
 	attestd_close(f->a);
@@ -421,11 +451,11 @@ static void confined_exchange(bool kds)
 		if (sim_kds_start(&f->sp->store, "127.0.0.1:0", &k, &kport, &err) != 0)
 			fail_msg("sim_kds_start: %s", err.msg);
 		snprintf(kds_url, sizeof(kds_url), "http://127.0.0.1:%u", kport);
-		extra[4] = "--kds-url";
-		extra[5] = kds_url;
-		extra[6] = "--kds-cache";
-		extra[7] = cache;
-		extra[8] = NULL;
+		extra[n++] = "--kds-url";
+		extra[n++] = kds_url;
+		extra[n++] = "--kds-cache";
+		extra[n++] = cache;
+		extra[n] = NULL;
 	}
 	serve_start(&s, extra);
 	/*
@@ -463,18 +493,26 @@ static void confined_exchange(bool kds)
 	sim_guest_free(dbg);
 	rm_rf(s.dir);
 	afx_free(f);
+	free(uri);
+	pgserver_stop(pgs);
 }
 
 static void serve_exchange_confined(void **state)
 {
 	(void)state;
-	confined_exchange(false);
+	confined_exchange(false, false);
 }
 
 static void serve_exchange_confined_kds(void **state)
 {
 	(void)state;
-	confined_exchange(true);
+	confined_exchange(true, false);
+}
+
+static void serve_exchange_confined_postgresql(void **state)
+{
+	(void)state;
+	confined_exchange(false, true);
 }
 
 /* Root without --user is refused (uid 0 keeps root's files even with no capability). */
@@ -547,6 +585,7 @@ int main(void)
 		cmocka_unit_test(serve_drops_to_user),
 		cmocka_unit_test(serve_exchange_confined),
 		cmocka_unit_test(serve_exchange_confined_kds),
+		cmocka_unit_test(serve_exchange_confined_postgresql),
 		cmocka_unit_test(serve_refuses_root_without_user),
 		cmocka_unit_test(serve_no_seccomp),
 		cmocka_unit_test(serve_usage_errors),
