@@ -87,6 +87,19 @@ void kds_curl_init(struct kds_curl *c)
 	c->max_body = KDS_MAX_BODY;
 }
 
+int kds_curl_preload(struct kds_curl *c, struct snp_err *err)
+{
+	CURL *h;
+	int ret;
+
+	if ((ret = curl_dl_load(&c->api, err)) != 0)
+		return ret;
+	if ((h = c->api.easy_init()) == NULL)
+		return snp_errf(err, SNP_E_NOMEM, "curl_easy_init failed");
+	c->api.easy_cleanup(h);
+	return 0;
+}
+
 void kds_curl_free(struct kds_curl *c)
 {
 	curl_dl_close(&c->api);

@@ -27,6 +27,15 @@ struct kds_curl {
 /* Fills c with the defaults above; libcurl is not loaded yet. */
 void kds_curl_init(struct kds_curl *c);
 
+/*
+ * Loads libcurl and runs its global initialisation (OpenSSL's included) now,
+ * through one handle made and freed: otherwise the first fetch does both,
+ * opening libraries and configuration files, and two first fetches on two
+ * threads would race (curl_global_init is not thread-safe). attestd does it
+ * before confining itself (attestd/confine.h).
+ */
+int kds_curl_preload(struct kds_curl *c, struct snp_err *err) SNP_MUST_CHECK;
+
 /* Unloads libcurl if a fetch loaded it. */
 void kds_curl_free(struct kds_curl *c);
 

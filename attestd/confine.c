@@ -1,29 +1,34 @@
 /*
- * attestd's privilege drop and seccomp allow-list (attestd/confine.h).
+ * attestd's privilege drop and seccomp allow-lists (attestd/confine.h).
  *
- * When: `snpvm attestd serve` confines itself right after attestd_start,
- * i.e. after libmicrohttpd's thread pools exist. That is sound for the filter
- * because it is loaded with TSYNC (util/seccomp.h): the kernel puts it, and
- * no_new_privs, on every existing thread at once, and threads created later
- * inherit it. glibc applies setuid to every thread (its SIGSETXID broadcast),
- * and a thread whose uids all leave 0 loses every capability
- * (capabilities(7)), so after --user no thread keeps one. What it is not: a
- * request accepted in the milliseconds between attestd_start and the end of
- * the drop is served unconfined. Binding without starting the daemon
- * (httpd_start split in two), then confining, then starting, closes that
- * window; it is not done yet (docs/attestd.md, "Confinement").
+ * When: `snpvm attestd serve` confines itself after attestd_bind (listening
+ * sockets bound, store, keys and every database connection open) and before
+ * attestd_serve starts libmicrohttpd's threads, so no request is ever
+ * answered unconfined; the lists therefore also cover starting those threads
+ * (clone with CLONE_THREAD, their eventfd, their names). The filter is loaded with
+ * TSYNC (util/seccomp.h), so threads that exist already (none of
+ * libmicrohttpd's, today) get it too and later ones inherit it. glibc applies
+ * setuid to every thread (its SIGSETXID broadcast), and a thread whose uids
+ * all leave 0 loses every capability (capabilities(7)).
  *
- * The list was found by running tests/attestd/test-serve-cli.c and
- * tests/attestd/test-confine.c under strace -f with the filter off.
+ * The lists were found by running tests/attestd/test-serve-cli.c (the whole
+ * exchange, with and without --kds-url/--kds-cache) under strace -f with the
+ * filter off, then with it on; the resolver's calls with the KDS named by a
+ * host name, resolved through /etc/hosts and through a DNS server over UDP,
+ * and OpenSSL's with an https KDS (a TLS front on the sim KDS, its
+ * certificate added to the CA bundle in a private mount namespace).
  */
 #include "attestd/confine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,9 +38,13 @@ const struct sc_rule attestd_seccomp_rules[] = {
 	/* memory: malloc, OpenSSL, SQLite's -shm mapping, thread stacks */
 	SC_ALLOW("brk"), SC_ALLOW("mmap"), SC_ALLOW("munmap"), SC_ALLOW("mprotect"),
 	SC_ALLOW("madvise"), SC_ALLOW("mremap"),
-	/* threads: libmicrohttpd's pools are pthreads (clone with CLONE_THREAD, never a process) */
+	/* threads: libmicrohttpd's pools are pthreads (clone with CLONE_THREAD, never a
+	 * process), started under the filter (attestd_serve); it names them */
 	{ .name = "clone", .how = SC_ARG_HAS, .arg = 0, .vals = { CLONE_THREAD }, .nvals = 1 },
 	{ .name = "clone3", .how = SC_ENOSYS },
+	{ .name = "prctl", .how = SC_ARG_IN, .arg = 0, .vals = { PR_SET_NAME }, .nvals = 1 },
+	/* each libmicrohttpd thread's wake-up channel (MHD_USE_ITC: an eventfd), made at start */
+	SC_ALLOW("eventfd2"),
 	SC_ALLOW("set_robust_list"), SC_ALLOW("rseq"), SC_ALLOW("futex"),
 	SC_ALLOW("sched_yield"), SC_ALLOW("sched_getaffinity"),
 	/* signals: sigwait for SIGINT/SIGTERM, glibc's set*id broadcast, thread cancellation */
@@ -65,9 +74,50 @@ const struct sc_rule attestd_seccomp_rules[] = {
 	SC_ALLOW("getrandom"),
 	/* stdio's isatty (TCGETS); everything else is refused */
 	{ .name = "ioctl", .how = SC_ARG_IN, .arg = 1, .vals = { TCGETS, FIONBIO }, .nvals = 2 },
-	/* opening anything fails with EACCES, never kills: see SC_EACCES (util/seccomp.h) */
-	{ .name = "open", .how = SC_EACCES }, { .name = "openat", .how = SC_EACCES },
 	SC_ALLOW("exit"), SC_ALLOW("exit_group"),
+	{ .name = NULL },
+};
+
+/*
+ * Without the KDS: opening anything fails with EACCES, never kills (SC_EACCES,
+ * util/seccomp.h: glibc's malloc, tzset and SQLite open lazily and go on
+ * without the file). With the KDS, attestd_seccomp_kds_rules allows a few
+ * read-only and create-new openat flag sets instead, and the rest kills.
+ */
+const struct sc_rule attestd_seccomp_no_open_rules[] = {
+	{ .name = "open", .how = SC_EACCES }, { .name = "openat", .how = SC_EACCES },
+	{ .name = NULL },
+};
+
+const struct sc_rule attestd_seccomp_kds_rules[] = {
+	/* libcurl's GET to the KDS: TCP over IPv4 or IPv6 only, and the socketpair it
+	 * wakes its own poll with */
+	{ .name = "socket", .how = SC_ARG_IN, .arg = 0, .vals = { AF_INET, AF_INET6 }, .nvals = 2 },
+	{ .name = "socketpair", .how = SC_ARG_IN, .arg = 0, .vals = { AF_UNIX }, .nvals = 1 },
+	SC_ALLOW("connect"),
+	/* getaddrinfo (a KDS named by host name) asks nscd first, over a Unix socket: that is
+	 * refused, and glibc reads /etc/hosts and asks DNS itself (openat and socket here) */
+	{ .name = "socket", .how = SC_EACCES_IN, .arg = 0, .vals = { AF_UNIX }, .nvals = 1 },
+	/* the resolver's configuration (res_init: the host name for the search domain), its
+	 * A and AAAA queries sent together over UDP, each answer sized before it is read */
+	SC_ALLOW("uname"), SC_ALLOW("sendmmsg"),
+	{ .name = "ioctl", .how = SC_ARG_IN, .arg = 1, .vals = { FIONREAD }, .nvals = 1 },
+	/*
+	 * The VCEK cache (attest/kds.h): cached files read (O_RDONLY, with
+	 * O_NOCTTY|O_NONBLOCK from util/file.c's reader), new ones written as a
+	 * temporary file created with O_EXCL, then fchmod, fsync and rename; the
+	 * directories made on the way. An https KDS: OpenSSL reads the CA bundle
+	 * at each connection (fopen "r": plain O_RDONLY). The resolver reads
+	 * /etc/hosts and resolv.conf (O_RDONLY|O_CLOEXEC). Seccomp cannot see
+	 * paths: what limits them is --user. No other open flags: nothing
+	 * existing is opened for writing or truncated, and no O_PATH or
+	 * O_DIRECTORY descriptor is made.
+	 */
+	{ .name = "openat", .how = SC_ARG_IN, .arg = 2,
+	  .vals = { O_RDONLY, O_RDONLY | O_CLOEXEC, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC,
+		    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC },
+	  .nvals = 4 },
+	SC_ALLOW("mkdir"), SC_ALLOW("rename"), SC_ALLOW("fchmod"),
 	{ .name = NULL },
 };
 
@@ -98,9 +148,11 @@ int attestd_drop_user(const char *user, const char *admin_sock, struct snp_err *
 	return 0;
 }
 
-int attestd_confine(struct snp_err *err)
+int attestd_confine(bool kds, struct snp_err *err)
 {
-	const struct sc_rule *const tables[] = { attestd_seccomp_rules };
+	const struct sc_rule *const tables[] = {
+		attestd_seccomp_rules, kds ? attestd_seccomp_kds_rules : attestd_seccomp_no_open_rules
+	};
 	int ret;
 
 	/*
@@ -112,7 +164,7 @@ int attestd_confine(struct snp_err *err)
 	if (!getenv("TZ"))
 		setenv("TZ", ":/etc/localtime", 0);
 	tzset();
-	if ((ret = caps_drop_all(err)) != 0 || (ret = sc_confine(tables, 1, err)) != 0)
+	if ((ret = caps_drop_all(err)) != 0 || (ret = sc_confine(tables, 2, err)) != 0)
 		return snp_err_prefix(err, "attestd: confinement: ");
 	return 0;
 }

@@ -110,6 +110,9 @@ static int sq_pragmas(struct sq_conn *c, bool first, struct snp_err *err)
 		"PRAGMA synchronous=FULL",
 		"PRAGMA foreign_keys=OFF",
 		"PRAGMA secure_delete=ON",
+		/* Sorts and temporary indices in memory: a temporary file would be
+		 * opened while serving, which the confinement forbids. */
+		"PRAGMA temp_store=MEMORY",
 	};
 	char *msg = NULL;
 	int rc;
@@ -147,38 +150,30 @@ static int sq_pragmas(struct sq_conn *c, bool first, struct snp_err *err)
 }
 
 /*
- * SQLite fsyncs the directory at the first sync of each connection's WAL
- * handle, opening it then (os_unix.c: every WAL open counts as a new journal,
- * UNIXFILE_DIRSYNC). attestd serves under a seccomp filter that forbids open
- * (attestd/confine.c), and a pooled connection's first commit came after it:
- * concurrent requests killed the service with SIGSYS. So each connection
- * commits once as it opens: user_version rewritten with its own value dirties
- * page 1, and the commit writes one WAL frame and makes both syncs.
+ * What SQLite would otherwise open lazily, done while attestd may still open
+ * files (it confines itself after the store is open: attestd/confine.h, whose
+ * filter kills it on openat):
+ * - its PRNG seed, read from /dev/urandom the first time the process needs
+ *   random bytes (the WAL header salts of the first write);
+ * - the directory sync: a connection fsyncs the database's directory at its
+ *   first sync of the -wal file (SQLite marks a WAL opened with
+ *   SQLITE_OPEN_CREATE "DIRSYNC"). A read opens the WAL, and syncing it now
+ *   through its own xSync does that directory sync and clears the mark, so a
+ *   commit under the filter touches only descriptors already open.
  */
-static int sq_sync_wal_once(struct sq_conn *c, struct snp_err *err)
+static int sq_prime(struct sq_conn *c, struct snp_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	char sql[96];
-	int rc, v;
+	sqlite3_file *wal = NULL;
+	unsigned char seed;
+	int rc;
 
-	rc = sqlite3_prepare_v2(c->h, "PRAGMA user_version", -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return sq_fail(c, rc, "PRAGMA user_version", err);
-	}
-	v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE; PRAGMA user_version=%d; COMMIT", v);
-	rc = sqlite3_exec(c->h, sql, NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		int ret = sq_fail(c, rc, "the first WAL commit", err);
-
-		if (!sqlite3_get_autocommit(c->h))
-			sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
-		return ret;
-	}
+	sqlite3_randomness(1, &seed);
+	if ((rc = sqlite3_exec(c->h, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL)) !=
+	    SQLITE_OK)
+		return sq_fail(c, rc, "opening the WAL", err);
+	if (sqlite3_file_control(c->h, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) == SQLITE_OK &&
+	    wal && wal->pMethods && (rc = wal->pMethods->xSync(wal, SQLITE_SYNC_FULL)) != SQLITE_OK)
+		return sq_fail(c, rc, "syncing the WAL", err);
 	return 0;
 }
 
@@ -202,7 +197,7 @@ static int sq_connect(const char *uri, bool first, void **conn, struct snp_err *
 	}
 	sqlite3_extended_result_codes(c->h, 1);
 	sqlite3_busy_timeout(c->h, SQLITE_BUSY_MS);
-	if ((ret = sq_pragmas(c, first, err)) != 0 || (ret = sq_sync_wal_once(c, err)) != 0) {
+	if ((ret = sq_pragmas(c, first, err)) != 0 || (ret = sq_prime(c, err)) != 0) {
 		if (ret == DB_E_RETRY)
 			ret = SNP_E_SYS;
 		snp_err_prefix(err, "%s: ", uri);

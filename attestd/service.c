@@ -163,7 +163,7 @@ static void admin_log(void *ctx, const struct admin_event *ev)
 	free(line);
 }
 
-int attestd_listen(struct attestd *a, uint16_t *port, struct snp_err *err)
+int attestd_bind(struct attestd *a, uint16_t *port, struct snp_err *err)
 {
 	struct httpd_opts g = {
 		.listen = a->o.listen,
@@ -176,7 +176,7 @@ int attestd_listen(struct attestd *a, uint16_t *port, struct snp_err *err)
 	};
 	int ret;
 
-	if ((ret = httpd_start(&g, attestd_handle, a, &a->guest, port, err)) != 0)
+	if ((ret = httpd_bind(&g, attestd_handle, a, &a->guest, port, err)) != 0)
 		return snp_err_prefix(err, "attestd: guest listener: ");
 	if (a->o.admin_listen && a->o.admin_listen[0]) {
 		struct httpd_opts ad = {
@@ -194,7 +194,7 @@ int attestd_listen(struct attestd *a, uint16_t *port, struct snp_err *err)
 			.log = admin_log,
 			.log_ctx = a,
 		};
-		if ((ret = httpd_start(&ad, admin_route, &a->admin_ctx, &a->admin, NULL, err)) != 0) {
+		if ((ret = httpd_bind(&ad, admin_route, &a->admin_ctx, &a->admin, NULL, err)) != 0) {
 			snp_err_prefix(err, "attestd: admin listener: ");
 			httpd_stop(a->guest);
 			a->guest = NULL;
@@ -202,6 +202,32 @@ int attestd_listen(struct attestd *a, uint16_t *port, struct snp_err *err)
 		}
 	}
 	return 0;
+}
+
+int attestd_serve(struct attestd *a, struct snp_err *err)
+{
+	int ret;
+
+	if ((ret = httpd_serve(a->guest, err)) != 0)
+		return snp_err_prefix(err, "attestd: guest listener: ");
+	if (a->admin && (ret = httpd_serve(a->admin, err)) != 0)
+		return snp_err_prefix(err, "attestd: admin listener: ");
+	return 0;
+}
+
+int attestd_listen(struct attestd *a, uint16_t *port, struct snp_err *err)
+{
+	int ret;
+
+	if ((ret = attestd_bind(a, port, err)) != 0)
+		return ret;
+	if ((ret = attestd_serve(a, err)) != 0) {
+		/* Nothing half-started is left: attestd_close stops what serves. */
+		httpd_stop(a->admin);
+		httpd_stop(a->guest);
+		a->admin = a->guest = NULL;
+	}
+	return ret;
 }
 
 void attestd_close(struct attestd *a)

@@ -6,10 +6,13 @@
  * attestd/store.h, verification through attest/evidence.h.
  *
  *   a = attestd_open(opts)       store, verifier, signing key: no socket yet
- *   attestd_listen(a, &port)     binds the guest and admin listeners
+ *   attestd_bind(a, &port)       binds the guest and admin listeners, serves nothing
+ *   attestd_serve(a)             starts answering on them
  *   attestd_close(a)             stops listening (requests in flight finish), frees
  *
- * attestd_start/attestd_stop do both steps. attestd_handle is the guest
+ * attestd_listen is bind then serve, attestd_start/attestd_stop open and
+ * listen / close. `snpvm attestd serve` confines itself between bind and
+ * serve (attestd/confine.h), so no request is answered unconfined. attestd_handle is the guest
  * listener's handler, callable without a socket (tests).
  *
  * The library never prints: each exchange (guest or admin) produces one JSON
@@ -78,9 +81,16 @@ int attestd_open(const struct attestd_opts *o, struct attestd **out,
 		 struct snp_err *err) SNP_MUST_CHECK;
 
 /*
- * Binds and starts serving. *port (may be NULL) receives the guest
- * listener's bound TCP port (0 for a Unix socket).
+ * Binds the guest listener (and the admin listener) without answering yet:
+ * connections wait in the backlog until attestd_serve. *port (may be NULL)
+ * receives the guest listener's bound TCP port (0 for a Unix socket).
  */
+int attestd_bind(struct attestd *a, uint16_t *port, struct snp_err *err) SNP_MUST_CHECK;
+
+/* Starts answering on the bound listeners (their threads start here). */
+int attestd_serve(struct attestd *a, struct snp_err *err) SNP_MUST_CHECK;
+
+/* attestd_bind then attestd_serve. */
 int attestd_listen(struct attestd *a, uint16_t *port, struct snp_err *err) SNP_MUST_CHECK;
 
 /* Stops both listeners (requests in flight finish) and frees everything. NULL is allowed. */

@@ -1,10 +1,12 @@
 /*
  * snpvm attestd serve: runs the secret-release service (attestd/service.h)
  * until SIGINT or SIGTERM, then stops accepting and lets requests in flight
- * finish. It binds, opens the store, its connections and the keys, then
- * confines itself (attestd/confine.h): --user USER (required when started as
- * root), every capability dropped, the seccomp allow-list, unless
- * --no-seccomp or SNPVM_NO_SECCOMP=1.
+ * finish. It opens the store, its connections and the keys, binds, writes
+ * the port file, then confines itself (attestd/confine.h): --user USER
+ * (required when started as root), every capability dropped, the seccomp
+ * allow-list (with the VCEK fetch's and cache's additions under --kds-url or
+ * --kds-cache), unless --no-seccomp or SNPVM_NO_SECCOMP=1; only then does it
+ * start answering (attestd_serve).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +26,6 @@
 #include "cli/cmd.h"
 #include "cli/commands.h"
 #include "cli/opt.h"
-#include "util/caps.h"
 #include "util/file.h"
 #include "util/log.h"
 
@@ -157,8 +158,6 @@ static bool seccomp_disabled_by_env(void)
  * Refuses to serve as root without --user: uid 0 with no capability left
  * still owns every root-owned file (DAC as owner needs no capability), so
  * dropping capabilities alone is not enough (PostgreSQL refuses root too).
- * The VCEK fetch (--kds-url) and the VCEK cache (--kds-cache) open files and
- * sockets while serving, which the filter forbids: they run unfiltered.
  */
 static int check_confinement(const struct serve_args *a, struct snp_err *err)
 {
@@ -168,11 +167,18 @@ static int check_confinement(const struct serve_args *a, struct snp_err *err)
 	return 0;
 }
 
-static int confine(const struct serve_args *a, const char *admin_sock, struct snp_err *err)
+/*
+ * Between attestd_bind and attestd_serve. The VCEK fetch (--kds-url) and
+ * cache (--kds-cache) open files and sockets while serving: their additions
+ * to the filter come with them, and libcurl is loaded and initialised now.
+ */
+static int confine(const struct serve_args *a, struct kds_curl *curl, const char *admin_sock,
+		   struct snp_err *err)
 {
+	const bool kds = a->kds_url || a->kds_cache;
 	int ret;
 
-	if ((ret = check_confinement(a, err)) != 0)
+	if (a->kds_url && (ret = kds_curl_preload(curl, err)) != 0)
 		return ret;
 	if (a->user && (ret = attestd_drop_user(a->user, admin_sock, err)) != 0)
 		return ret;
@@ -180,12 +186,7 @@ static int confine(const struct serve_args *a, const char *admin_sock, struct sn
 		log_warn("--no-seccomp: serving without the seccomp filter, capabilities kept");
 		return 0;
 	}
-	if (a->kds_url || a->kds_cache) {
-		log_warn("--kds-url/--kds-cache: serving without the seccomp filter (VCEKs are "
-			 "fetched and cached while serving); capabilities dropped");
-		return caps_drop_all(err);
-	}
-	return attestd_confine(err);
+	return attestd_confine(kds, err);
 }
 
 static int serve_fail(struct snp_err *err)
@@ -235,9 +236,15 @@ int cmd_attestd_serve(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (attestd_start(&o, &d, &port, &err) != 0 ||
+	/*
+	 * Bound, port file written (a client may connect: it waits in the
+	 * backlog), confined, and only then answering.
+	 */
+	if (attestd_open(&o, &d, &err) != 0 || attestd_bind(d, &port, &err) != 0 ||
+	    check_confinement(&a, &err) != 0 ||
 	    (a.port_file && write_port_file(a.port_file, port, &err) != 0) ||
-	    confine(&a, admin_socket_path(&a, sockbuf, sizeof(sockbuf)), &err) != 0) {
+	    confine(&a, &curl, admin_socket_path(&a, sockbuf, sizeof(sockbuf)), &err) != 0 ||
+	    attestd_serve(d, &err) != 0) {
 		status = serve_fail(&err);
 		goto out;
 	}

@@ -1,6 +1,7 @@
 /*
- * httpd/httpd.h over libmicrohttpd, resolved at start through util/dl.h: a
- * thread pool on one listening socket that httpd/listen.c binds, the body
+ * httpd/httpd.h over libmicrohttpd, resolved at bind time through util/dl.h:
+ * a thread pool (started by httpd_serve) on one listening socket that
+ * httpd/listen.c binds (httpd_bind), the body
  * gathered into one capped buffer per request (413 beyond httpd_opts.max_body),
  * the handler called once with the whole request, and a stop that lets the
  * requests in flight finish (MHD_quiesce_daemon, wait, MHD_stop_daemon).
@@ -92,6 +93,8 @@ struct httpd {
 	struct httpd_listener listener;
 	httpd_handler_fn *fn;
 	void *ctx;
+	char listen[256];          /* the address, for httpd_serve's error */
+	unsigned threads, max_conns;
 	size_t max_body;
 	unsigned timeout_s;
 	uint8_t *tls_cert, *tls_key; /* NUL-terminated PEM text */
@@ -404,7 +407,7 @@ static struct MHD_Daemon *start_daemon(struct httpd *h, unsigned threads, unsign
 				   MHD_OPTION_END);
 }
 
-/* Releases what httpd_start made (the daemon is already stopped or never started). */
+/* Releases what httpd_bind made (the daemon is already stopped or never started). */
 static void httpd_free(struct httpd *h)
 {
 	httpd_listen_close(&h->listener);
@@ -415,11 +418,10 @@ static void httpd_free(struct httpd *h)
 	free(h);
 }
 
-int httpd_start(const struct httpd_opts *o, httpd_handler_fn *fn, void *ctx, struct httpd **out,
-		uint16_t *port, struct snp_err *err)
+int httpd_bind(const struct httpd_opts *o, httpd_handler_fn *fn, void *ctx, struct httpd **out,
+	       uint16_t *port, struct snp_err *err)
 {
 	struct httpd *h = NULL;
-	unsigned threads = o->threads ? o->threads : 1;
 	unsigned max_conns = o->max_conns ? o->max_conns : HTTPD_DEFAULT_MAX_CONNS;
 	int ret = SNP_E_INTERNAL;
 
@@ -431,6 +433,8 @@ int httpd_start(const struct httpd_opts *o, httpd_handler_fn *fn, void *ctx, str
 	h->listener.fd = -1;
 	h->fn = fn;
 	h->ctx = ctx;
+	h->threads = o->threads ? o->threads : 1;
+	h->max_conns = max_conns;
 	h->max_body = o->max_body ? o->max_body : HTTPD_DEFAULT_MAX_BODY;
 	h->timeout_s = o->timeout_s ? o->timeout_s : HTTPD_DEFAULT_TIMEOUT_S;
 	pthread_mutex_init(&h->lock, NULL);
@@ -439,11 +443,7 @@ int httpd_start(const struct httpd_opts *o, httpd_handler_fn *fn, void *ctx, str
 	    (ret = api_load(&h->api, err)) != 0 ||
 	    (ret = httpd_listen_open(o->listen, (int)max_conns, &h->listener, err)) != 0)
 		goto out;
-	if ((h->daemon = start_daemon(h, threads, max_conns)) == NULL) {
-		ret = snp_errf(err, SNP_E_SYS, "httpd: libmicrohttpd refused to serve on %s%s",
-			       o->listen, h->tls_cert ? " (check the TLS certificate and key)" : "");
-		goto out;
-	}
+	snprintf(h->listen, sizeof(h->listen), "%s", o->listen); /* for messages only */
 	if (port)
 		*port = h->listener.port;
 	*out = h;
@@ -455,6 +455,32 @@ out:
 	return ret;
 }
 
+int httpd_serve(struct httpd *h, struct snp_err *err)
+{
+	if (h->daemon)
+		return 0;
+	if ((h->daemon = start_daemon(h, h->threads, h->max_conns)) == NULL)
+		return snp_errf(err, SNP_E_SYS, "httpd: libmicrohttpd refused to serve on %s%s",
+				h->listen, h->tls_cert ? " (check the TLS certificate and key)" : "");
+	return 0;
+}
+
+int httpd_start(const struct httpd_opts *o, httpd_handler_fn *fn, void *ctx, struct httpd **out,
+		uint16_t *port, struct snp_err *err)
+{
+	int ret;
+
+	if ((ret = httpd_bind(o, fn, ctx, out, port, err)) != 0)
+		return ret;
+	if ((ret = httpd_serve(*out, err)) != 0) {
+		httpd_stop(*out);
+		*out = NULL;
+		if (port)
+			*port = 0;
+	}
+	return ret;
+}
+
 void httpd_stop(struct httpd *h)
 {
 	MHD_socket fd;
@@ -462,6 +488,10 @@ void httpd_stop(struct httpd *h)
 
 	if (h == NULL)
 		return;
+	if (h->daemon == NULL) { /* bound, never served */
+		httpd_free(h);
+		return;
+	}
 	/* Stop accepting; the listening socket comes back to us. */
 	fd = h->api.quiesce_daemon(h->daemon);
 	if (fd != MHD_INVALID_SOCKET && fd == h->listener.fd)

@@ -71,9 +71,22 @@ struct httpd_opts {
 struct httpd;
 
 /*
- * Starts serving in background threads. *port receives the bound TCP port
- * (0 for a Unix socket); port may be NULL.
+ * The first half of httpd_start: reads the TLS material, loads
+ * libmicrohttpd and binds the listening socket (listen(2) included, so
+ * clients can already connect: they wait in the backlog), but starts no
+ * thread and answers nothing. *port receives the bound TCP port (0 for a
+ * Unix socket); port may be NULL. A service that confines itself
+ * (attestd/confine.h) does so between httpd_bind and httpd_serve, so no
+ * request is ever answered before it is confined. httpd_stop frees a server
+ * that never served.
  */
+int httpd_bind(const struct httpd_opts *o, httpd_handler_fn *fn, void *ctx, struct httpd **out,
+	       uint16_t *port, struct snp_err *err) SNP_MUST_CHECK;
+
+/* The second half: starts the threads that accept and answer. 0 when already serving. */
+int httpd_serve(struct httpd *h, struct snp_err *err) SNP_MUST_CHECK;
+
+/* httpd_bind then httpd_serve; on failure nothing is left open. */
 int httpd_start(const struct httpd_opts *o, httpd_handler_fn *fn, void *ctx, struct httpd **out,
 		uint16_t *port, struct snp_err *err) SNP_MUST_CHECK;
 

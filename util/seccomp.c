@@ -117,6 +117,12 @@ static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, struct snp_err
 					      SCMP_CMP(r->arg, SCMP_CMP_MASKED_EQ, 0xffffffffu,
 						       r->vals[i] & 0xffffffffu));
 		break;
+	case SC_EACCES_IN:
+		for (size_t i = 0; i < r->nvals && rc == 0; i++)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 1,
+					      SCMP_CMP(r->arg, SCMP_CMP_MASKED_EQ, 0xffffffffu,
+						       r->vals[i] & 0xffffffffu));
+		break;
 	case SC_ARG_HAS:
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 				      SCMP_CMP(r->arg, SCMP_CMP_MASKED_EQ, r->vals[0], r->vals[0]));

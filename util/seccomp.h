@@ -34,6 +34,8 @@ enum sc_how {
 	 * way (sandbox-seccomp-filter.c). Nothing is opened either way.
 	 */
 	SC_EACCES,
+	SC_EACCES_IN, /* fails with EACCES when argument `arg` (low 32 bits) is one of vals:
+		       * a call a library tries and does without (glibc's nscd socket) */
 };
 
 #define SC_MAX_VALS 24

@@ -234,17 +234,32 @@ static inline void afx_guest_req_free(struct afx_guest_req *gr)
 	memset(gr, 0, sizeof(*gr));
 }
 
-/* The /attest body for gr (JSON raw-report form), with the sim's certificate table. */
-static inline char *afx_attest_body(struct afx *f, const struct afx_guest_req *gr)
+/*
+ * The /attest body for gr (JSON raw-report form), with the sim's certificate
+ * table, or without one (with_table false: attestd must find the VCEK in its
+ * KDS cache or fetch it).
+ */
+static inline char *afx_attest_body_table(struct afx *f, const struct afx_guest_req *gr,
+					  bool with_table)
 {
-	json_t *b = json_pack("{s:O,s:{s:o,s:o}}", "runtime-data", gr->rd, "tee-evidence",
-			      "report", jose_b64_enc(gr->report, SNP_REPORT_SIZE),
-			      "cert-table", jose_b64_enc(f->table, f->table_len));
-	char *s = json_dumps(b, JSON_COMPACT);
+	json_t *b = json_pack("{s:O,s:{s:o}}", "runtime-data", gr->rd, "tee-evidence",
+			      "report", jose_b64_enc(gr->report, SNP_REPORT_SIZE));
+	char *s;
 
+	assert_non_null(b);
+	if (with_table)
+		json_object_set_new(json_object_get(b, "tee-evidence"), "cert-table",
+				    jose_b64_enc(f->table, f->table_len));
+	s = json_dumps(b, JSON_COMPACT);
 	json_decref(b);
 	assert_non_null(s);
 	return s;
+}
+
+/* The /attest body for gr (JSON raw-report form), with the sim's certificate table. */
+static inline char *afx_attest_body(struct afx *f, const struct afx_guest_req *gr)
+{
+	return afx_attest_body_table(f, gr, true);
 }
 
 /* The audit rows as the store lists them. */

@@ -3,13 +3,19 @@
  * confine themselves with attestd_confine: execve, openat of a new file,
  * socket, fork and ptrace each die of SIGSYS with the
  * message naming the call; what serving needs (memory, threads, clocks,
- * randomness, I/O and fcntl locks on a file opened before) still works. The
+ * randomness, I/O and fcntl locks on a file opened before) still works.
+ * With the VCEK fetch's and cache's additions (kds): a TCP socket, creating
+ * a file with O_EXCL, mkdir, rename and reading a file work, a Unix socket
+ * fails with EACCES, while a netlink socket, opening a file to write or
+ * truncate it, and execve still kill. The
  * whole exchange under the filter is in test-serve-cli.c.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +26,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,7 +37,10 @@
 #include "attestd/confine.h"
 #include "tests/common/testutil.h"
 
-enum probe { P_EXECVE, P_OPEN_NEW, P_SOCKET, P_FORK, P_PTRACE, P_ALLOWED };
+enum probe {
+	P_EXECVE, P_OPEN_NEW, P_SOCKET, P_FORK, P_PTRACE, P_ALLOWED,
+	P_SOCKET_UNIX, P_SOCKET_NETLINK, P_OPEN_TRUNC, P_KDS_ALLOWED,
+};
 
 static void *thread_fn(void *arg)
 {
@@ -71,7 +81,38 @@ struct probe_arg {
 	enum probe probe;
 	const char *dir;
 	int fd; /* a file opened before the filter, as SQLite's are */
+	bool kds; /* with attestd_seccomp_kds_rules */
 };
+
+/* What the VCEK fetch and cache do (attestd_seccomp_kds_rules), in dir. */
+static int kds_calls(const char *dir)
+{
+	char d[1100], tmp[1200], final[1200];
+	uint8_t buf[4];
+	int s, fd;
+
+	if ((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP)) < 0)
+		return 20;
+	close(s);
+	snprintf(d, sizeof(d), "%s/vcek", dir);
+	snprintf(tmp, sizeof(tmp), "%s/x.der.tmp", d);
+	snprintf(final, sizeof(final), "%s/x.der", d);
+	if (mkdir(d, 0755) != 0)
+		return 21;
+	if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return 22;
+	if (write(fd, "vcek", 4) != 4 || fchmod(fd, 0644) != 0 || fsync(fd) != 0)
+		return 23;
+	close(fd);
+	if (rename(tmp, final) != 0)
+		return 24;
+	if ((fd = open(final, O_RDONLY | O_CLOEXEC)) < 0 || read(fd, buf, 4) != 4)
+		return 25;
+	close(fd);
+	if (write(STDERR_FILENO, "allowed\n", 8) != 8)
+		return 26;
+	return 0;
+}
 
 /* In the forked child: confine, then make the probe call. */
 static int probe_child(void *arg)
@@ -81,7 +122,7 @@ static int probe_child(void *arg)
 	char path[1024];
 
 	snprintf(path, sizeof(path), "%s/new-file", pa->dir);
-	if (attestd_confine(&err) != 0) {
+	if (attestd_confine(pa->kds, &err) != 0) {
 		dprintf(STDERR_FILENO, "confine: %s\n", err.msg);
 		return 2;
 	}
@@ -103,13 +144,25 @@ static int probe_child(void *arg)
 		break;
 	case P_ALLOWED:
 		return allowed_calls(pa->fd);
+	case P_SOCKET_UNIX: /* refused without a kill: glibc's nscd probe does without */
+		return socket(AF_UNIX, SOCK_STREAM, 0) < 0 && errno == EACCES ? 4 : 5;
+	case P_SOCKET_NETLINK:
+		(void)socket(AF_NETLINK, SOCK_RAW, 0);
+		break;
+	case P_OPEN_TRUNC: /* the file opened before the filter, by name */
+		snprintf(path, sizeof(path), "%s/db", pa->dir);
+		(void)open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		break;
+	case P_KDS_ALLOWED:
+		return kds_calls(pa->dir);
 	}
 	return 3;
 }
 
-static int run_confined(enum probe probe, const char *dir, char *errbuf, size_t errlen)
+static int run_confined(enum probe probe, bool kds, const char *dir, char *errbuf,
+			size_t errlen)
 {
-	struct probe_arg pa = { probe, dir, -1 };
+	struct probe_arg pa = { probe, dir, -1, kds };
 	char path[1024];
 	int status;
 
@@ -121,11 +174,11 @@ static int run_confined(enum probe probe, const char *dir, char *errbuf, size_t 
 	return status;
 }
 
-static void assert_killed(enum probe probe, const char *name)
+static void assert_killed(enum probe probe, bool kds, const char *name)
 {
 	char *dir = tmpdir_make();
 	char errbuf[512], want[128], path[1024];
-	int status = run_confined(probe, dir, errbuf, sizeof(errbuf));
+	int status = run_confined(probe, kds, dir, errbuf, sizeof(errbuf));
 
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSYS)
 		fail_msg("%s: status 0x%x, stderr: %s", name, status, errbuf);
@@ -143,7 +196,7 @@ static void assert_open_refused(void)
 {
 	char *dir = tmpdir_make();
 	char errbuf[512], path[1024];
-	int status = run_confined(P_OPEN_NEW, dir, errbuf, sizeof(errbuf));
+	int status = run_confined(P_OPEN_NEW, false, dir, errbuf, sizeof(errbuf));
 
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 4)
 		fail_msg("open: status 0x%x, stderr: %s", status, errbuf);
@@ -166,11 +219,32 @@ static void forbidden_calls_kill_attestd(void **state)
 {
 	(void)state;
 	skip_without_seccomp();
-	assert_killed(P_EXECVE, "execve");
-	assert_open_refused();
-	assert_killed(P_SOCKET, "socket");
-	assert_killed(P_FORK, "fork");
-	assert_killed(P_PTRACE, "ptrace");
+	assert_killed(P_EXECVE, false, "execve");
+	assert_open_refused(); /* without the KDS: EACCES, not a kill */
+	assert_killed(P_SOCKET, false, "socket");
+	assert_killed(P_FORK, false, "fork");
+	assert_killed(P_PTRACE, false, "ptrace");
+}
+
+static void kds_additions_are_narrow(void **state)
+{
+	(void)state;
+	skip_without_seccomp();
+	assert_killed(P_EXECVE, true, "execve");
+	assert_killed(P_OPEN_NEW, true, "openat"); /* O_WRONLY|O_CREAT without O_EXCL */
+	assert_killed(P_OPEN_TRUNC, true, "openat");
+	assert_killed(P_SOCKET_NETLINK, true, "socket");
+	assert_killed(P_FORK, true, "fork");
+	assert_killed(P_PTRACE, true, "ptrace");
+	{
+		char *dir = tmpdir_make(), errbuf[512];
+		int status = run_confined(P_SOCKET_UNIX, true, dir, errbuf, sizeof(errbuf));
+
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 4)
+			fail_msg("AF_UNIX socket: status 0x%x, stderr: %s", status, errbuf);
+		rm_rf(dir);
+		free(dir);
+	}
 }
 
 static void serving_calls_still_work(void **state)
@@ -181,9 +255,17 @@ static void serving_calls_still_work(void **state)
 	(void)state;
 	skip_without_seccomp();
 	dir = tmpdir_make();
-	status = run_confined(P_ALLOWED, dir, errbuf, sizeof(errbuf));
+	status = run_confined(P_ALLOWED, false, dir, errbuf, sizeof(errbuf));
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		fail_msg("status 0x%x, stderr: %s", status, errbuf);
+	assert_string_equal(errbuf, "allowed\n");
+	/* the same with the kds additions, and what they are for */
+	status = run_confined(P_ALLOWED, true, dir, errbuf, sizeof(errbuf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("kds: status 0x%x, stderr: %s", status, errbuf);
+	status = run_confined(P_KDS_ALLOWED, true, dir, errbuf, sizeof(errbuf));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("kds calls: status 0x%x, stderr: %s", status, errbuf);
 	assert_string_equal(errbuf, "allowed\n");
 	rm_rf(dir);
 	free(dir);
@@ -193,6 +275,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(forbidden_calls_kill_attestd),
+		cmocka_unit_test(kds_additions_are_narrow),
 		cmocka_unit_test(serving_calls_still_work),
 	};
 

@@ -16,9 +16,13 @@
 
 #include <sqlite3.h>
 
+#include "attestd/jwe.h"
+#include "sim/kds.h"
 #include "tests/attestd/attestd-test.h"
 #include "tests/common/httpc.h"
+#include "tests/common/pgserver.h"
 #include "util/file.h"
+#include "util/secret.h"
 
 struct server {
 	pid_t pid;
@@ -134,6 +138,14 @@ static void auth_burst(const struct server *s)
 	}
 	assert_true(ok >= 2);
 	assert_int_equal(get(s, "/healthz", NULL), 200);
+}
+
+/* SNPVM_NO_SECCOMP=1 (make valgrind): no filter to check. */
+static bool filter_expected(void)
+{
+	const char *nosc = getenv("SNPVM_NO_SECCOMP");
+
+	return !(nosc && strcmp(nosc, "1") == 0);
 }
 
 static void serve_runs_and_stops_on_sigterm(void **state)
@@ -296,22 +308,17 @@ static void serve_drops_to_user(void **state)
 	const char *extra[] = { "--user", "nobody", NULL };
 	char want[64], v[128];
 	/* make valgrind runs everything with SNPVM_NO_SECCOMP=1: no filter under valgrind */
-	const char *nosc = getenv("SNPVM_NO_SECCOMP");
-	const bool filtered = !(nosc && strcmp(nosc, "1") == 0);
+	const bool filtered = filter_expected();
 
 	(void)state;
 	if (geteuid() != 0 || pw == NULL)
 		skip(); /* needs root and the user nobody */
 	server_init(&s);
 	serve_start(&s, extra);
-	/* the port file is written just before the drop: wait for it */
-	for (int i = 0; i < 500; i++) {
-		proc_status_field(s.pid, filtered ? "Seccomp:" : "Uid:", v, sizeof(v));
-		if (filtered ? strcmp(v, "2") == 0 : strncmp(v, "0\t", 2) != 0)
-			break;
-		usleep(10 * 1000);
-	}
+	/* the port file is written before the drop, the first answer after it */
+	assert_int_equal(get(&s, "/healthz", NULL), 200);
 	if (filtered) {
+		proc_status_field(s.pid, "Seccomp:", v, sizeof(v));
 		assert_string_equal(v, "2"); /* SECCOMP_MODE_FILTER */
 		proc_status_field(s.pid, "NoNewPrivs:", v, sizeof(v));
 		assert_string_equal(v, "1");
@@ -346,6 +353,211 @@ static void serve_drops_to_user(void **state)
 	/* still alive, and it stops cleanly under the filter */
 	assert_int_equal(serve_stop(&s), 0);
 	rm_rf(s.dir);
+}
+
+/* A request to s's guest port: POST when body is set; the response is the caller's. */
+static void guest_req(const struct server *s, const char *path, const char *body,
+		      const char *cookie, struct httpc_resp *rs)
+{
+	char url[256];
+	struct httpc_req rq = { .url = url, .body = body, .body_len = body ? strlen(body) : 0,
+				.content_type = body ? "application/json" : NULL, .cookie = cookie };
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", s->port, path);
+	assert_int_equal(httpc_do(&rq, rs), 0);
+}
+
+/*
+ * One guest's exchange against the serving process: /auth (the nonce and the
+ * session cookie), /attest with g's report bound to the nonce and a fresh
+ * key (with the sim's certificate table, or without one: the VCEK then comes
+ * from the KDS), then the resource. Returns the resource's HTTP status; on
+ * 200 the JWE opened with the guest's key must hold AFX_SECRET.
+ */
+static long guest_exchange(struct afx *f, const struct server *s, struct sim_guest *g,
+			   bool with_table)
+{
+	const char *auth = "{\"version\":\"0.4.0\",\"tee\":\"snp\",\"extra-params\":{}}";
+	struct afx_guest_req gr = { 0 };
+	struct httpc_resp rs;
+	struct snp_err err = { 0 };
+	struct secret pt = { 0 };
+	char setc[256], cookie[128], *body;
+	json_t *j;
+	long st;
+
+	guest_req(s, "/kbs/v0/auth", auth, NULL, &rs);
+	assert_int_equal(rs.status, 200);
+	assert_non_null(httpc_header(&rs, "Set-Cookie", setc, sizeof(setc)));
+	snprintf(cookie, sizeof(cookie), "%.51s", setc); /* kbs-session-id=<36> */
+	j = json_loadb((const char *)rs.body, rs.len, 0, NULL);
+	assert_non_null(j);
+	afx_guest_req(f, g, json_string_value(json_object_get(j, "nonce")), &gr);
+	json_decref(j);
+	httpc_resp_free(&rs);
+
+	body = afx_attest_body_table(f, &gr, with_table);
+	guest_req(s, "/kbs/v0/attest", body, cookie, &rs);
+	free(body);
+	if (rs.status != 200)
+		fail_msg("attest: %ld %s", rs.status, (char *)rs.body);
+	httpc_resp_free(&rs);
+
+	guest_req(s, "/kbs/v0/resource/" AFX_REPO "/key/disk", NULL, cookie, &rs);
+	st = rs.status;
+	if (st == 200) {
+		if (jwe_open(gr.priv, (const char *)rs.body, rs.len, &pt, &err) != 0)
+			fail_msg("jwe_open: %s", err.msg);
+		assert_int_equal(pt.len, strlen(AFX_SECRET));
+		assert_memory_equal(pt.p, AFX_SECRET, pt.len);
+		secret_free(&pt);
+	}
+	httpc_resp_free(&rs);
+	afx_guest_req_free(&gr);
+	return st;
+}
+
+/*
+ * The whole exchange against `snpvm attestd serve --user nobody` started as
+ * root, under the filter: the store is prepared by the fixture (tenant,
+ * resource, a policy pinning the sim guest's measurement) and closed, then
+ * served. A guest gets its secret; a DEBUG guest is refused (403) by the
+ * policy; the process is still alive, filtered, and stops with status 0.
+ * With kds, the certificate table is left out of the evidence and attestd
+ * fetches the VCEK from a sim KDS into its --kds-cache, under the filter too.
+ * With pg, the store is a real PostgreSQL database (tests/common/pgserver.h),
+ * every pooled connection opened before the filter.
+ */
+static void confined_exchange(bool kds, bool pg)
+{
+	struct afx *f;
+	struct server s = { 0 };
+	struct passwd *pw = getpwnam("nobody");
+	struct sim_guest *dbg;
+	struct sim_kds *k = NULL;
+	struct snp_err err = { 0 };
+	char ark[1200], cache[1200], kds_url[64], v[64];
+	const char *extra[16] = { "--user", "nobody", "--trust-sim-root", ark, NULL };
+	char *pol, *tmp, *uri = NULL, why[256];
+	struct pgserver *pgs = NULL;
+	uint16_t kport = 0;
+	size_t n = 4;
+
+	if (geteuid() != 0 || pw == NULL)
+		skip(); /* needs root and the user nobody */
+	if (pg) {
+		if ((pgs = pgserver_start(false, why, sizeof(why))) == NULL) {
+			print_message("[  SKIP    ] %s\n", why);
+			skip();
+		}
+		uri = pgserver_createdb(pgs, "confined");
+		assert_non_null(uri);
+	}
+	f = afx_new(true);
+	pol = afx_policy(f, NULL);
+	if (pg) {
+		/* provisioned through an attestd on the PostgreSQL database, then closed */
+		struct attestd_opts o = afx_opts(f, true);
+		struct attestd *own = f->a, *on_pg = NULL;
+
+		o.store_uri = uri;
+		if (attestd_open(&o, &on_pg, &err) != 0)
+			fail_msg("attestd_open on PostgreSQL: %s", err.msg);
+		f->st = attestd_store(on_pg);
+		afx_provision(f, "disk", pol);
+		attestd_close(on_pg);
+		f->a = own;
+		extra[n++] = "--store";
+		extra[n++] = uri;
+		extra[n] = NULL;
+	} else {
+		afx_provision(f, "disk", pol);
+	}
+	free(pol);
+	/* The fixture's service closes: the served process is the store's only user. */
+	attestd_close(f->a);
+	f->a = NULL;
+	f->st = NULL;
+	dbg = afx_guest(f, AFX_GUEST_POLICY | SNP_POLICY_DEBUG);
+	tmp = tmpdir_make();
+	snprintf(s.dir, sizeof(s.dir), "%s", tmp);
+	free(tmp);
+	snprintf(s.state, sizeof(s.state), "%s", f->dir);
+	snprintf(s.portfile, sizeof(s.portfile), "%s/port", s.dir);
+	snprintf(s.log, sizeof(s.log), "%s/log.jsonl", s.dir);
+	snprintf(s.out, sizeof(s.out), "%s/out.txt", s.dir);
+	snprintf(ark, sizeof(ark), "%s/certs/ark.pem", f->simdir);
+	if (kds) {
+		/* The cache is written after the drop: it is nobody's (as in scripts/demo.sh). */
+		snprintf(cache, sizeof(cache), "%s/kds-cache", s.dir);
+		assert_int_equal(mkdir(cache, 0700), 0);
+		assert_int_equal(chown(cache, pw->pw_uid, pw->pw_gid), 0);
+		assert_int_equal(chmod(s.dir, 0711), 0);
+		if (sim_kds_start(&f->sp->store, "127.0.0.1:0", &k, &kport, &err) != 0)
+			fail_msg("sim_kds_start: %s", err.msg);
+		snprintf(kds_url, sizeof(kds_url), "http://127.0.0.1:%u", kport);
+		extra[n++] = "--kds-url";
+		extra[n++] = kds_url;
+		extra[n++] = "--kds-cache";
+		extra[n++] = cache;
+		extra[n] = NULL;
+	}
+	serve_start(&s, extra);
+	/*
+	 * The port file is written once bound, before the confinement; nothing is
+	 * answered before the confinement: the first answer comes from a filtered
+	 * process (no waiting for the filter here).
+	 */
+	assert_int_equal(get(&s, "/healthz", NULL), 200);
+	if (filter_expected()) {
+		proc_status_field(s.pid, "Seccomp:", v, sizeof(v));
+		assert_string_equal(v, "2");
+	}
+	assert_int_equal(guest_exchange(f, &s, NULL, !kds), 200);
+	/* The same guest again: with kds the VCEK now comes from the cache. */
+	assert_int_equal(guest_exchange(f, &s, NULL, !kds), 200);
+	/* The DEBUG guest attests (its report verifies) but the policy refuses the release. */
+	assert_int_equal(guest_exchange(f, &s, dbg, !kds), 403);
+	assert_int_equal(kill(s.pid, 0), 0);
+	if (filter_expected()) {
+		proc_status_field(s.pid, "Seccomp:", v, sizeof(v));
+		assert_string_equal(v, "2");
+	}
+	assert_int_equal(serve_stop(&s), 0);
+	if (kds) {
+		/* the VCEK landed in the cache, nobody's */
+		struct run_result r;
+		const char *argv[] = { "find", cache, "-name", "*.der", "-user", "nobody", NULL };
+
+		run_cmd(argv, NULL, &r);
+		if (r.status != 0 || strstr(r.out, ".der") == NULL)
+			fail_msg("no VCEK in %s: %s", cache, r.out);
+		run_result_free(&r);
+		sim_kds_stop(k);
+	}
+	sim_guest_free(dbg);
+	rm_rf(s.dir);
+	afx_free(f);
+	free(uri);
+	pgserver_stop(pgs);
+}
+
+static void serve_exchange_confined(void **state)
+{
+	(void)state;
+	confined_exchange(false, false);
+}
+
+static void serve_exchange_confined_kds(void **state)
+{
+	(void)state;
+	confined_exchange(true, false);
+}
+
+static void serve_exchange_confined_postgresql(void **state)
+{
+	(void)state;
+	confined_exchange(false, true);
 }
 
 /* Root without --user is refused (uid 0 keeps root's files even with no capability). */
@@ -416,6 +628,9 @@ int main(void)
 		cmocka_unit_test(serve_runs_and_stops_on_sigterm),
 		cmocka_unit_test(serve_survives_kill_9),
 		cmocka_unit_test(serve_drops_to_user),
+		cmocka_unit_test(serve_exchange_confined),
+		cmocka_unit_test(serve_exchange_confined_kds),
+		cmocka_unit_test(serve_exchange_confined_postgresql),
 		cmocka_unit_test(serve_refuses_root_without_user),
 		cmocka_unit_test(serve_no_seccomp),
 		cmocka_unit_test(serve_usage_errors),

@@ -1,9 +1,11 @@
 /*
  * httpd/httpd.c over loopback with libcurl: methods, bodies, the body limit,
  * headers, cookies and query arguments reaching the handler, response
- * headers, Unix sockets (mode 0600), TLS, and a stop that lets a request in
- * flight finish.
+ * headers, Unix sockets (mode 0600), TLS, a stop that lets a request in
+ * flight finish, and a server bound (httpd_bind) that answers nothing until
+ * httpd_serve.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <setjmp.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -344,6 +347,86 @@ static void stop_lets_request_in_flight_finish(void **state)
 	finish(f);
 }
 
+struct waiting {
+	const char *url;
+	struct httpc_resp resp;
+	int rc;
+	sem_t done;
+};
+
+static void *waiting_client(void *arg)
+{
+	struct waiting *w = arg;
+	struct httpc_req r = { .url = w->url, .timeout_s = 20 };
+
+	w->rc = httpc_do(&r, &w->resp);
+	sem_post(&w->done);
+	return NULL;
+}
+
+/*
+ * Bound, not serving: a client connects (the socket listens) but gets no
+ * answer until httpd_serve, which is where a service confines itself
+ * (attestd/confine.h). A server that never served is freed by httpd_stop and
+ * leaves nothing listening.
+ */
+static void bound_answers_only_once_serving(void **state)
+{
+	struct httpd_opts o = { .listen = "127.0.0.1:0", .threads = 2 };
+	struct echo e = { .slow_ms = 0 };
+	struct snp_err err = { 0 };
+	struct httpd *h = NULL;
+	struct waiting w = { 0 };
+	struct httpc_req r;
+	struct httpc_resp resp;
+	struct timespec until;
+	char url[128];
+	uint16_t port = 0;
+	pthread_t t;
+	json_t *j;
+
+	(void)state;
+	sem_init(&e.entered, 0, 0);
+	sem_init(&w.done, 0, 0);
+	if (httpd_bind(&o, echo_handler, &e, &h, &port, &err) != 0)
+		fail_msg("httpd_bind: %s", err.msg);
+	assert_int_not_equal(port, 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/early", port);
+	w.url = url;
+	assert_int_equal(pthread_create(&t, NULL, waiting_client, &w), 0);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 300 * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	/* no answer while only bound */
+	assert_int_equal(sem_timedwait(&w.done, &until), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(httpd_serve(h, &err), 0);
+	assert_int_equal(httpd_serve(h, &err), 0); /* already serving: nothing more */
+	sem_wait(&w.done);
+	pthread_join(t, NULL);
+	assert_int_equal(w.rc, 0);
+	assert_int_equal(w.resp.status, 201);
+	j = body_json(&w.resp);
+	assert_member(j, "path", "/early");
+	json_decref(j);
+	httpc_resp_free(&w.resp);
+	httpd_stop(h);
+
+	/* bound and stopped without ever serving */
+	if (httpd_bind(&o, echo_handler, &e, &h, &port, &err) != 0)
+		fail_msg("httpd_bind: %s", err.msg);
+	httpd_stop(h);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", port);
+	r = (struct httpc_req){ .url = url, .timeout_s = 2 };
+	assert_int_not_equal(httpc_do(&r, &resp), 0);
+	httpc_resp_free(&resp);
+	sem_destroy(&w.done);
+	sem_destroy(&e.entered);
+}
+
 static void tls_serves_with_given_certificate(void **state)
 {
 	char *dir = tmpdir_make(), cert[512], key[512], url[128], san[64];
@@ -397,6 +480,7 @@ int main(void)
 		cmocka_unit_test(bad_addresses_refused),
 		cmocka_unit_test(ipv6_loopback_serves),
 		cmocka_unit_test(stop_lets_request_in_flight_finish),
+		cmocka_unit_test(bound_answers_only_once_serving),
 		cmocka_unit_test(tls_serves_with_given_certificate),
 	};
 
