@@ -18,9 +18,9 @@
  *            every slot (the firmware flash below 4 GiB) gets its own private
  *            slot. A CPUID page is built from KVM_GET_SUPPORTED_CPUID; when
  *            the firmware refuses it, KVM hands back the firmware's corrected
- *            page: the differing leaves are recorded and the launch fails
- *            naming them, unless accept_cpuid_fixup (then the corrected page
- *            is submitted once more).
+ *            page: every differing register is recorded (backend_snp_cpuid_fixups)
+ *            and the launch fails with their count and the first, unless
+ *            accept_cpuid_fixup (then the corrected page is submitted once more).
  *   set_vcpu KVM_CREATE_VCPU, KVM_SET_CPUID2, KVM_SET_SREGS/REGS/FPU/XCRS: KVM
  *            builds each VMSA from these registers at LAUNCH_FINISH.
  *   finish   KVM_SEV_SNP_LAUNCH_FINISH (ID block, ID auth, author key, HOST_DATA).

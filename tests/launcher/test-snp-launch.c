@@ -3,7 +3,9 @@
  * (tests/launcher/fake-kvm.h) with the simulated secure processor behind it:
  * the MEASUREMENT the sim computes from what KVM would have been given
  * equals `snpvm measure` of the same policy file and the sim backend's, for
- * the payload test guest and for an OVMF launch-only policy; three
+ * the payload test guest, for an OVMF launch-only policy and for the policy
+ * scripts/demo.sh writes (backend snp); a refused CPUID page keeps every
+ * corrected register (expected values from the sim's CPUID table); three
  * sev-snp-measure vectors with OVMF + kernel reproduce (expected digests from
  * tests/data/measure/vectors.json only). Each KVM call failing in turn ends
  * the launch with a message naming the ioctl, its errno and the firmware
@@ -118,6 +120,7 @@ static int run(struct env *e, const char *path, bool sim, bool accept, struct la
 		fail_msg("%s: %s", path, err->msg);
 	if (sim) {
 		snprintf(p.backend, sizeof(p.backend), "sim");
+		free(p.sim_dir); /* the demo's policy names one */
 		p.sim_dir = strdup(e->dir);
 	}
 	ret = launch_run(&p, prep, &ro, res, err);

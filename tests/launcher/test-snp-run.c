@@ -10,7 +10,8 @@
  * page-state changes answered with an error (the VMM goes on), EINTR
  * re-entered, and the end: the GHCB termination request's reason in the
  * result, or a memory fault that keeps repeating stopping the VMM with an
- * error. Expected values come from the scripts, the API documents
+ * error. Each call of the run path failing in turn (injected through the
+ * fake) stops it with the call and errno named and nothing left open. Expected values come from the scripts, the API documents
  * (Documentation/virt/kvm/api.rst) and the sim's certificate files read here
  * with OpenSSL, never from the launcher.
  */
@@ -356,6 +357,8 @@ static void run_path_failing(void **state)
 		fake_kvm_init(&e->fk, e->sp);
 		e->fk.req_certs_attr = true;
 		e->fk.fail[0] = cases[i].f;
+		free(e->table); /* on_vm's copy from the case before */
+		e->table = NULL;
 		while (n < 2 && (cases[i].x[n].reason || cases[i].x[n].err))
 			n++;
 		script(e, cases[i].x, n);
