@@ -110,3 +110,44 @@ const struct snp_cpuid_entry *cpuid_page_find(const struct snp_cpuid_page *page,
 	}
 	return NULL;
 }
+
+unsigned cpuid_page_diff(const struct snp_cpuid_page *sent, const struct snp_cpuid_page *fixed,
+			 struct snp_cpuid_fixup out[SNP_CPUID_MAX_FIXUPS])
+{
+	const uint32_t na = sent->count > SNP_CPUID_MAX_ENTRIES ? SNP_CPUID_MAX_ENTRIES : sent->count;
+	const uint32_t nb = fixed->count > SNP_CPUID_MAX_ENTRIES ? SNP_CPUID_MAX_ENTRIES
+								  : fixed->count;
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < na && i < nb; i++) {
+		const struct snp_cpuid_entry *a = &sent->entries[i], *b = &fixed->entries[i];
+		const uint32_t ra[4] = { a->eax, a->ebx, a->ecx, a->edx };
+		const uint32_t rb[4] = { b->eax, b->ebx, b->ecx, b->edx };
+
+		for (unsigned r = 0; r < 4; r++)
+			if (ra[r] != rb[r])
+				out[n++] = (struct snp_cpuid_fixup){ .eax_in = a->eax_in,
+								     .ecx_in = a->ecx_in, .reg = r,
+								     .sent = ra[r], .fixed = rb[r] };
+	}
+	if (sent->count != fixed->count)
+		out[n++] = (struct snp_cpuid_fixup){ .reg = SNP_CPUID_FIXUP_COUNT,
+						     .sent = sent->count, .fixed = fixed->count };
+	return n;
+}
+
+const char *cpuid_fixup_reg_name(unsigned reg)
+{
+	static const char *const names[] = { "EAX", "EBX", "ECX", "EDX", "count" };
+
+	return reg < sizeof(names) / sizeof(names[0]) ? names[reg] : "?";
+}
+
+void cpuid_fixup_format(const struct snp_cpuid_fixup *f, char *buf, size_t len)
+{
+	if (f->reg == SNP_CPUID_FIXUP_COUNT)
+		snprintf(buf, len, "entry count %u->%u", f->sent, f->fixed);
+	else
+		snprintf(buf, len, "0x%08x.%u %s 0x%08x->0x%08x", f->eax_in, f->ecx_in,
+			 cpuid_fixup_reg_name(f->reg), f->sent, f->fixed);
+}

@@ -68,4 +68,33 @@ const struct snp_cpuid_entry *cpuid_page_find(const struct snp_cpuid_page *page,
 int cpuid_page_parse(const uint8_t *buf, size_t len, struct snp_cpuid_page *out,
 		     struct snp_err *err) SNP_MUST_CHECK;
 
+/*
+ * One difference between a CPUID page sent to the firmware and the corrected
+ * page it handed back: register reg (0-3: EAX, EBX, ECX, EDX) of the entry
+ * for eax_in.ecx_in, sent -> fixed; reg 4 (SNP_CPUID_FIXUP_COUNT): the entry
+ * count (eax_in, ecx_in 0).
+ */
+struct snp_cpuid_fixup {
+	uint32_t eax_in, ecx_in;
+	unsigned reg;
+	uint32_t sent, fixed;
+};
+#define SNP_CPUID_FIXUP_COUNT 4
+#define SNP_CPUID_MAX_FIXUPS (4 * SNP_CPUID_MAX_ENTRIES + 1)
+#define SNP_CPUID_FIXUP_STR 52 /* cpuid_fixup_format's longest text, with the NUL */
+
+/*
+ * Every register that differs between the entries of sent and fixed (entry
+ * by entry, up to the smaller count), then a count that differs: at most
+ * SNP_CPUID_MAX_FIXUPS in out. Returns how many.
+ */
+unsigned cpuid_page_diff(const struct snp_cpuid_page *sent, const struct snp_cpuid_page *fixed,
+			 struct snp_cpuid_fixup out[SNP_CPUID_MAX_FIXUPS]);
+
+/* "EAX".."EDX", "count" for SNP_CPUID_FIXUP_COUNT, else "?". */
+const char *cpuid_fixup_reg_name(unsigned reg);
+
+/* "0x00000001.0 ECX 0xfef83207->0xfef83203" or "entry count 12->11" into buf. */
+void cpuid_fixup_format(const struct snp_cpuid_fixup *f, char *buf, size_t len);
+
 #endif

@@ -19,6 +19,7 @@
 #include "cli/args.h"
 #include "cli/cmd.h"
 #include "cli/commands.h"
+#include "cli/launch-out.h"
 #include "cli/measure-args.h"
 #include "cli/opt.h"
 #include "launcher/accel.h"
@@ -166,9 +167,7 @@ static void print_text(const struct launch_policy *p, const struct launch_prep *
 	fprintf(stderr, "snpvm launch: backend %s (%s), %u vCPU(s), %llu MiB, %llu pages measured\n",
 		p->backend, strcmp(p->backend, "snp") ? "simulated AMD-SP" : "KVM SEV-SNP", p->vcpus,
 		(unsigned long long)p->memory_mib, (unsigned long long)r->npages);
-	if (r->cpuid_fixups[0])
-		fprintf(stderr, "snpvm launch: the firmware corrected the CPUID page: %s\n",
-			r->cpuid_fixups);
+	launch_print_fixups(stderr, r);
 	if (!r->has_measurement) {
 		hex_encode(prep->measurement, SNP_MEASUREMENT_SIZE, m);
 		fprintf(stderr, "snpvm launch: MEASUREMENT not returned by KVM (no ID block); "
@@ -201,15 +200,42 @@ static void print_text(const struct launch_policy *p, const struct launch_prep *
 	}
 }
 
-static int print_json(const struct launch_policy *p, const struct launch_result *r,
-		      struct snp_err *err)
+json_t *launch_fixups_json(const struct launch_result *r)
 {
-	json_t *o = json_pack("{s:s,s:o,s:I,s:i,s:I,s:b}", "backend", p->backend, "measurement",
+	json_t *a = json_array();
+	char t[SNP_CPUID_FIXUP_STR];
+
+	for (unsigned i = 0; a && i < r->ncpuid_fixups; i++) {
+		cpuid_fixup_format(&r->cpuid_fixups[i], t, sizeof(t));
+		if (json_array_append_new(a, json_string(t)) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+void launch_print_fixups(FILE *f, const struct launch_result *r)
+{
+	char t[SNP_CPUID_FIXUP_STR];
+
+	for (unsigned i = 0; i < r->ncpuid_fixups; i++) {
+		cpuid_fixup_format(&r->cpuid_fixups[i], t, sizeof(t));
+		fprintf(f, "snpvm launch: CPUID fix-up: %s\n", t);
+	}
+}
+
+json_t *launch_summary_json(const struct launch_policy *p, const struct launch_result *r)
+{
+	json_t *o = json_pack("{s:s,s:o,s:I,s:i,s:I,s:b,s:o,s:b,s:o}", "backend", p->backend,
+			      "measurement",
 			      r->has_measurement ? hexj(r->measurement, SNP_MEASUREMENT_SIZE)
 						 : json_null(),
-			      "pages_measured",
-			      (json_int_t)r->npages, "vcpus", (int)p->vcpus, "memory_mib",
-			      (json_int_t)p->memory_mib, "ran", r->ran);
+			      "pages_measured", (json_int_t)r->npages, "vcpus", (int)p->vcpus,
+			      "memory_mib", (json_int_t)p->memory_mib, "ran", r->ran,
+			      "cpuid_fixups", launch_fixups_json(r), "certs_served", r->certs_served,
+			      "certs_note",
+			      r->certs_note[0] ? json_string(r->certs_note) : json_null());
 
 	if (o && r->ran) {
 		json_object_set_new(o, "accel", json_string(r->accel));
@@ -224,7 +250,7 @@ static int print_json(const struct launch_policy *p, const struct launch_result 
 			json_object_set_new(o, "detail", json_string(r->vm.detail));
 		json_object_set_new(o, "serial_bytes", json_integer((json_int_t)r->vm.serial_bytes));
 	}
-	return cli_print_json(o, err);
+	return o;
 }
 
 static int open_console(const struct launch_cli *c, const struct launch_policy *p, int *fd,
@@ -346,7 +372,8 @@ int cmd_launch(int argc, char **argv)
 		status = LAUNCH_EXIT_VMM;
 		goto fail_status;
 	}
-	if (c.json ? (ret = print_json(&p, r, &err)) != 0 : (print_text(&p, &prep, r), 0)) {
+	if (c.json ? (ret = cli_print_json(launch_summary_json(&p, r), &err)) != 0
+		   : (print_text(&p, &prep, r), 0)) {
 		status = LAUNCH_EXIT_VMM;
 		goto fail_status;
 	}
@@ -355,7 +382,12 @@ int cmd_launch(int argc, char **argv)
 fail:
 	status = cli_exit_status(ret) == EXIT_USAGE ? LAUNCH_EXIT_USAGE : LAUNCH_EXIT_VMM;
 fail_status:
-	cli_print_error("launch", &err, c.json);
+	/* a refused CPUID page: every correction, not just those the message had room for */
+	cli_print_error_with("launch", &err, c.json,
+			     r->ncpuid_fixups ? json_pack("{s:o*}", "cpuid_fixups",
+							  launch_fixups_json(r))
+					      : NULL);
+	launch_print_fixups(stderr, r);
 out:
 	if (fd > STDERR_FILENO)
 		close(fd);

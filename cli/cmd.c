@@ -6,17 +6,25 @@
 
 #include <jansson.h>
 
-void cli_print_error(const char *cmd, const struct snp_err *err, bool json)
+void cli_print_error_with(const char *cmd, const struct snp_err *err, bool json, json_t *extra)
 {
 	if (json) {
 		struct snp_err ignore;
+		json_t *o = json_pack("{s:{s:s,s:s}}", "error", "code", snp_code_name(err->code),
+				      "message", err->msg);
 
+		if (o && extra)
+			json_object_update(o, extra);
 		/* Best effort: the line on stderr below is the error that counts. */
-		(void)!cli_print_json(json_pack("{s:{s:s,s:s}}", "error", "code",
-						snp_code_name(err->code), "message", err->msg),
-				      &ignore);
+		(void)!cli_print_json(o, &ignore);
 	}
+	json_decref(extra);
 	fprintf(stderr, "snpvm %s: %s\n", cmd, err->msg[0] ? err->msg : snp_strerror(err->code));
+}
+
+void cli_print_error(const char *cmd, const struct snp_err *err, bool json)
+{
+	cli_print_error_with(cmd, err, json, NULL);
 }
 
 int cli_print_json(json_t *o, struct snp_err *err)

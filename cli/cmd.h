@@ -33,6 +33,10 @@ void cli_print_error(const char *cmd, const struct snp_err *err, bool json);
 
 struct json_t;
 
+/* cli_print_error, with extra's members (taken; may be NULL) added to the JSON object. */
+void cli_print_error_with(const char *cmd, const struct snp_err *err, bool json,
+			  struct json_t *extra);
+
 /*
  * Prints o as indented JSON and a newline on stdout and releases it (o may be
  * NULL, as jansson's constructors return on failure: that is SNP_E_NOMEM).

@@ -84,6 +84,13 @@ static int snp_set_state(struct vcpu *vcpu, const struct snp_vmsa *st, struct sn
 	return 0; /* the backend set it before LAUNCH_FINISH, which measured it into the VMSA */
 }
 
+/* KVM_RUN failed with rc (-errno): named with its errno as the backend names its calls. */
+static int run_failed(struct vcpu *vcpu, int rc, struct snp_err *err)
+{
+	backend_snp_fail(vcpu->vm->cfg.snp, rc, "KVM_RUN", err);
+	return snp_err_prefix(err, "vCPU %u: ", vcpu->idx);
+}
+
 static int snp_run_vcpu(struct vcpu *vcpu, uint64_t slice_us, struct vcpu_exit *ex,
 			struct snp_err *err)
 {
@@ -105,10 +112,8 @@ static int snp_run_vcpu(struct vcpu *vcpu, uint64_t slice_us, struct vcpu_exit *
 		c->run->immediate_exit = 0;
 		return 0;
 	}
-	if (r < 0 && r != -EFAULT) {
-		errno = -r;
-		return snp_err_sys(err, "kvm-snp: vCPU %u: KVM_RUN", vcpu->idx);
-	}
+	if (r < 0 && r != -EFAULT)
+		return run_failed(vcpu, r, err);
 	if ((ret = snp_exit_handle(vm->cfg.snp, vm->mem, &c->exits, c->run, c->run_size,
 				   r < 0 ? -r : 0, &act, err)) != 0)
 		return snp_err_prefix(err, "vCPU %u: ", vcpu->idx);
@@ -123,10 +128,8 @@ static int snp_run_vcpu(struct vcpu *vcpu, uint64_t slice_us, struct vcpu_exit *
 	case SNP_EXIT_NOT_MINE:
 		break;
 	}
-	if (r < 0) {
-		errno = -r;
-		return snp_err_sys(err, "kvm-snp: vCPU %u: KVM_RUN", vcpu->idx);
-	}
+	if (r < 0)
+		return run_failed(vcpu, r, err);
 	accel_kvm_decode_exit(c->run, c->run_size, ex);
 	return 0;
 }

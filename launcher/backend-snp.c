@@ -18,9 +18,9 @@
  *            every slot (the firmware flash below 4 GiB) gets its own private
  *            slot. A CPUID page is built from KVM_GET_SUPPORTED_CPUID; when
  *            the firmware refuses it, KVM hands back the firmware's corrected
- *            page: the differing leaves are recorded and the launch fails
- *            naming them, unless accept_cpuid_fixup (then the corrected page
- *            is submitted once more).
+ *            page: every differing register is recorded (backend_snp_cpuid_fixups)
+ *            and the launch fails with their count and the first, unless
+ *            accept_cpuid_fixup (then the corrected page is submitted once more).
  *   set_vcpu KVM_CREATE_VCPU, KVM_SET_CPUID2, KVM_SET_SREGS/REGS/FPU/XCRS: KVM
  *            builds each VMSA from these registers at LAUNCH_FINISH.
  *   finish   KVM_SEV_SNP_LAUNCH_FINISH (ID block, ID auth, author key, HOST_DATA).
@@ -76,7 +76,8 @@ struct snp_be {
 	bool started, finished;
 	bool req_certs;    /* KVM_SEV_SNP_ENABLE_REQ_CERTS done */
 	char certs_note[160]; /* why certificate requests are not enabled */
-	char fixups[1024]; /* the CPUID leaves the firmware corrected */
+	struct snp_cpuid_fixup fixups[SNP_CPUID_MAX_FIXUPS]; /* the firmware's CPUID corrections */
+	unsigned nfixups;
 };
 
 static struct snp_be *priv(struct sev_backend *be)
@@ -179,45 +180,6 @@ static int cpuid_page_from_kvm(const struct kvm_cpuid2 *c, struct snp_cpuid_page
 		}
 	}
 	return 0;
-}
-
-/* "0x00000007.0 EBX 0x219c97a9->0x219c97a8; ..." into s->fixups; the count of differences. */
-static unsigned cpuid_diff(struct snp_be *s, const uint8_t *sent, const uint8_t *got)
-{
-	struct snp_cpuid_page a, b;
-	struct snp_err e2 = { 0 };
-	size_t off = 0;
-	unsigned n = 0;
-
-	s->fixups[0] = '\0';
-	if (cpuid_page_parse(sent, SNP_CPUID_PAGE_SIZE, &a, &e2) != 0 ||
-	    cpuid_page_parse(got, SNP_CPUID_PAGE_SIZE, &b, &e2) != 0) {
-		snprintf(s->fixups, sizeof(s->fixups), "the corrected page does not parse: %s",
-			 e2.msg);
-		return 1;
-	}
-	for (uint32_t i = 0; i < a.count && i < b.count; i++) {
-		const uint32_t ra[4] = { a.entries[i].eax, a.entries[i].ebx, a.entries[i].ecx,
-					 a.entries[i].edx };
-		const uint32_t rb[4] = { b.entries[i].eax, b.entries[i].ebx, b.entries[i].ecx,
-					 b.entries[i].edx };
-		static const char *const reg[4] = { "EAX", "EBX", "ECX", "EDX" };
-
-		for (int r = 0; r < 4; r++) {
-			if (ra[r] == rb[r])
-				continue;
-			n++;
-			if (off < sizeof(s->fixups))
-				off += (size_t)snprintf(s->fixups + off, sizeof(s->fixups) - off,
-						"%s0x%08x.%u %s 0x%08x->0x%08x", n > 1 ? "; " : "",
-						a.entries[i].eax_in, a.entries[i].ecx_in, reg[r],
-						ra[r], rb[r]);
-		}
-	}
-	if (a.count != b.count && off < sizeof(s->fixups))
-		snprintf(s->fixups + off, sizeof(s->fixups) - off, "%sleaf count %u->%u",
-			 n++ ? "; " : "", a.count, b.count);
-	return n;
 }
 
 /* The slot holding [gpa, gpa + len) in *out; outside all: a new one (not yet bound). */
@@ -349,26 +311,34 @@ static int update_loop(struct sev_backend *be, uint8_t type, uint64_t gpa, uint8
 static int update_cpuid(struct sev_backend *be, uint64_t gpa, uint8_t *hva, struct snp_err *err)
 {
 	struct snp_be *s = priv(be);
-	struct snp_cpuid_page page;
-	uint8_t sent[SNP_CPUID_PAGE_SIZE];
+	struct snp_cpuid_page page, fixed;
+	struct snp_err perr = { 0 };
+	char first[SNP_CPUID_FIXUP_STR] = "";
 	uint32_t fw = 0;
-	unsigned n;
 	int ret;
 
 	if ((ret = cpuid_page_from_kvm(s->cpuid, &page, err)) != 0)
 		return ret;
 	cpuid_page_write(&page, hva);
-	memcpy(sent, hva, sizeof(sent));
 	ret = update_loop(be, SNP_PAGE_TYPE_CPUID, gpa, hva, SNP_CPUID_PAGE_SIZE, &fw, err);
 	if (ret == 0 || fw != SNP_FW_INVALID_PARAM)
 		return ret;
 	/* KVM copied the firmware's corrected page back into hva (amd-memory-encryption.rst) */
-	n = cpuid_diff(s, sent, hva);
+	if (cpuid_page_parse(hva, SNP_CPUID_PAGE_SIZE, &fixed, &perr) != 0)
+		return snp_errf(err, SNP_E_REFUSED,
+				"snp: KVM_SEV_SNP_LAUNCH_UPDATE: the firmware refused the CPUID page "
+				"(INVALID_PARAM) and its corrected page does not parse: %s",
+				perr.msg);
+	s->nfixups = cpuid_page_diff(&page, &fixed, s->fixups);
+	if (s->nfixups)
+		cpuid_fixup_format(&s->fixups[0], first, sizeof(first));
+	/* the whole list goes to the caller (backend_snp_cpuid_fixups): it may not fit here */
 	if (!s->o.accept_cpuid_fixup)
 		return snp_errf(err, SNP_E_REFUSED,
 				"snp: KVM_SEV_SNP_LAUNCH_UPDATE: the firmware refused the CPUID page "
-				"(INVALID_PARAM): %u difference(s): %.120s (--accept-cpuid-fixup "
-				"takes its page)", n, s->fixups);
+				"(INVALID_PARAM), %u correction(s)%s%s%s (--accept-cpuid-fixup takes "
+				"its page)", s->nfixups, s->nfixups ? ": " : "", first,
+				s->nfixups > 1 ? ", ... (every one listed in the launch result)" : "");
 	return update_loop(be, SNP_PAGE_TYPE_CPUID, gpa, hva, SNP_CPUID_PAGE_SIZE, &fw, err);
 }
 
@@ -692,11 +662,17 @@ int backend_snp_open(const struct snp_backend_opts *o, struct sev_backend *be,
 	return 0;
 }
 
-const char *backend_snp_cpuid_fixups(const struct sev_backend *be)
+const struct snp_cpuid_fixup *backend_snp_cpuid_fixups(const struct sev_backend *be, unsigned *n)
 {
 	const struct snp_be *s = be->ops == &snp_ops ? be->priv : NULL;
 
-	return s ? s->fixups : "";
+	*n = s ? s->nfixups : 0;
+	return s ? s->fixups : NULL;
+}
+
+int backend_snp_fail(struct sev_backend *be, int rc, const char *what, struct snp_err *err)
+{
+	return ioctl_fail(be, err, rc, 0, what);
 }
 
 int backend_snp_convert(struct sev_backend *be, uint64_t gpa, uint64_t size, bool to_private,

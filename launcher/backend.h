@@ -131,7 +131,18 @@ void backend_snp_vcpu_unmap(struct sev_backend *be, struct kvm_run *run, size_t 
 /* KVM_RUN on vcpu_fd: 0 or -errno (EINTR, EFAULT with KVM_EXIT_MEMORY_FAULT, ...). */
 int backend_snp_run(struct sev_backend *be, int vcpu_fd);
 
-/* The CPUID leaves the firmware corrected ("" if none), for the user. */
-const char *backend_snp_cpuid_fixups(const struct sev_backend *be);
+/*
+ * The CPUID registers the firmware corrected in a refused CPUID page (*n of
+ * them, 0 if none or not snp), for the user.
+ */
+struct snp_cpuid_fixup;
+const struct snp_cpuid_fixup *backend_snp_cpuid_fixups(const struct sev_backend *be, unsigned *n);
+
+/*
+ * A failed system call rc (-errno) of the snp backend's VM as the backend
+ * reports its own: "snp: <what>: EIO (Input/output error)"; SNP_E_NOMEM for
+ * ENOMEM, else SNP_E_SYS. Returns that code.
+ */
+int backend_snp_fail(struct sev_backend *be, int rc, const char *what, struct snp_err *err);
 
 #endif

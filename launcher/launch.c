@@ -370,8 +370,10 @@ out:
 		res->firmware_refused = false;
 	res->fw_status = be.fw_status;
 	if (be.ops) {
-		snprintf(res->cpuid_fixups, sizeof(res->cpuid_fixups), "%s",
-			 backend_snp_cpuid_fixups(&be));
+		const struct snp_cpuid_fixup *f = backend_snp_cpuid_fixups(&be, &res->ncpuid_fixups);
+
+		if (res->ncpuid_fixups)
+			memcpy(res->cpuid_fixups, f, res->ncpuid_fixups * sizeof(*f));
 		be.ops->close(&be);
 	}
 	guest_mem_free(&mem);

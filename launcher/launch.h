@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "abi/cpuid-page.h"
 #include "abi/idblock.h"
 #include "abi/report.h"
 #include "abi/sev-hashes.h"
@@ -109,7 +110,9 @@ struct launch_result {
 	uint64_t npages;          /* pages measured */
 	uint32_t fw_status;       /* the backend's last firmware status */
 	bool firmware_refused;    /* a launch command failed with a firmware status */
-	char cpuid_fixups[1024];  /* snp: the CPUID leaves the firmware corrected, or "" */
+	/* snp: every CPUID register the firmware corrected in a refused CPUID page (also on failure) */
+	struct snp_cpuid_fixup cpuid_fixups[SNP_CPUID_MAX_FIXUPS];
+	unsigned ncpuid_fixups;
 	bool certs_served;        /* snp, certs_dir: KVM_SEV_SNP_ENABLE_REQ_CERTS done */
 	char certs_note[160];     /* snp, certs_dir: why certificates are not served, or "" */
 	bool has_hv_report;

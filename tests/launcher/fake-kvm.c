@@ -100,10 +100,11 @@ static void sim_cpuid_to_kvm(struct fake_kvm *fk, struct kvm_cpuid2 *c)
 		e->function = p.entries[i].eax_in;
 		e->index = p.entries[i].ecx_in;
 		e->flags = e->index ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
-		e->eax = p.entries[i].eax;
-		e->ebx = p.entries[i].ebx;
-		e->ecx = p.entries[i].ecx ^ (e->function == 1 ? fk->cpuid_flip_leaf1_ecx : 0);
-		e->edx = p.entries[i].edx;
+		e->eax = p.entries[i].eax ^ fk->cpuid_flip_all;
+		e->ebx = p.entries[i].ebx ^ fk->cpuid_flip_all;
+		e->ecx = p.entries[i].ecx ^ fk->cpuid_flip_all ^
+			 (e->function == 1 ? fk->cpuid_flip_leaf1_ecx : 0);
+		e->edx = p.entries[i].edx ^ fk->cpuid_flip_all;
 	}
 }
 
@@ -762,6 +763,9 @@ static int f_mmap(void *ctx, size_t len, int prot, int flags, int fd, void **out
 	if (fd_kind(fk, fd) == FD_VCPU) {
 		int idx = fk->fd[fd - FD_BASE].idx;
 
+		if ((r = injected(fk, FAKE_KVM_REQ_MMAP_RUN, 0, ++fk->mmap_run_calls, &fw)) != 0)
+			return r;
+
 		/* a vCPU's kvm_run: shared, read-write, the size KVM_GET_VCPU_MMAP_SIZE said */
 		if (len != 3 * PAGE || !(flags & MAP_SHARED) || prot != (PROT_READ | PROT_WRITE) ||
 		    fk->run[idx])
@@ -800,7 +804,11 @@ static int f_fallocate(void *ctx, int fd, int mode, uint64_t off, uint64_t len)
 {
 	struct fake_kvm *fk = ctx;
 	struct fake_kvm_release *r;
+	uint32_t fw;
+	int e;
 
+	if ((e = injected(fk, FAKE_KVM_REQ_FALLOCATE, 0, ++fk->fallocate_calls, &fw)) != 0)
+		return e;
 	/* guest_memfd (api.rst KVM_CREATE_GUEST_MEMFD): only PUNCH_HOLE | KEEP_SIZE, in bounds */
 	if (fd_kind(fk, fd) != FD_GMEM)
 		return refuse(fk, "fallocate on fd %d: not a guest_memfd", fd);
@@ -819,7 +827,11 @@ static int f_madvise(void *ctx, void *addr, size_t len, int advice)
 {
 	struct fake_kvm *fk = ctx;
 	struct fake_kvm_release *r;
+	uint32_t fw;
+	int e;
 
+	if ((e = injected(fk, FAKE_KVM_REQ_MADVISE, 0, ++fk->madvise_calls, &fw)) != 0)
+		return e;
 	if (fk->nrelease == FAKE_KVM_MAX_RELEASES)
 		return -ENOSPC;
 	r = &fk->release[fk->nrelease++];

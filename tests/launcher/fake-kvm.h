@@ -32,15 +32,18 @@
 
 /* An injected failure: the nth (1-based) call of req (and SEV command, for MEMORY_ENCRYPT_OP). */
 struct fake_kvm_fail {
-	unsigned long req;  /* ioctl number; 0: none. FAKE_KVM_REQ_OPEN / _MMAP for those calls */
+	unsigned long req;  /* ioctl number; 0: none. FAKE_KVM_REQ_* for the other calls */
 	uint32_t sev_cmd;   /* for KVM_MEMORY_ENCRYPT_OP: the command id */
 	unsigned nth;       /* first failing call (1-based) */
 	unsigned count;     /* calls failing from nth on (0: all) */
 	int err;            /* errno returned */
 	uint32_t fw;        /* firmware status in kvm_sev_cmd.error (with err EIO) */
 };
-#define FAKE_KVM_REQ_OPEN 1ul
-#define FAKE_KVM_REQ_MMAP 2ul
+#define FAKE_KVM_REQ_OPEN 1ul      /* open */
+#define FAKE_KVM_REQ_MMAP 2ul      /* mmap: every mapping */
+#define FAKE_KVM_REQ_MMAP_RUN 3ul  /* mmap of a vCPU's kvm_run (counted apart from the others) */
+#define FAKE_KVM_REQ_FALLOCATE 4ul /* fallocate on a guest_memfd */
+#define FAKE_KVM_REQ_MADVISE 5ul   /* madvise */
 
 struct fake_slot {
 	bool used;
@@ -115,6 +118,7 @@ struct fake_kvm {
 	unsigned max_pages;           /* pages per LAUNCH_UPDATE call (partial progress) */
 	unsigned eagain_every;        /* every nth LAUNCH_UPDATE call returns EAGAIN (0: never) */
 	uint32_t cpuid_flip_leaf1_ecx; /* bits flipped in the supported CPUID leaf 1 ECX */
+	uint32_t cpuid_flip_all;      /* bits flipped in every register of every supported leaf */
 	struct fake_kvm_fail fail[4];
 	bool req_certs_attr;          /* KVM_X86_SEV_SNP_REQ_CERTS exists (Linux 7.0) */
 	struct fake_kvm_exit script[FAKE_KVM_MAX_SCRIPT];
@@ -122,7 +126,7 @@ struct fake_kvm {
 	/* state */
 	struct { int kind; int idx; } fd[FAKE_KVM_MAX_FDS];
 	unsigned nopen, nmaps;        /* fds and mappings the caller holds */
-	unsigned open_calls, mmap_calls;
+	unsigned open_calls, mmap_calls, mmap_run_calls, fallocate_calls, madvise_calls;
 	bool vm, irqchip, exit_hc, init2, started, finished;
 	uint64_t init2_features;
 	uint64_t gmem_size[FAKE_KVM_MAX_SLOTS];

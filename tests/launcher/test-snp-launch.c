@@ -3,7 +3,9 @@
  * (tests/launcher/fake-kvm.h) with the simulated secure processor behind it:
  * the MEASUREMENT the sim computes from what KVM would have been given
  * equals `snpvm measure` of the same policy file and the sim backend's, for
- * the payload test guest and for an OVMF launch-only policy; three
+ * the payload test guest, for an OVMF launch-only policy and for the policy
+ * scripts/demo.sh writes (backend snp); a refused CPUID page keeps every
+ * corrected register (expected values from the sim's CPUID table); three
  * sev-snp-measure vectors with OVMF + kernel reproduce (expected digests from
  * tests/data/measure/vectors.json only). Each KVM call failing in turn ends
  * the launch with a message naming the ioctl, its errno and the firmware
@@ -27,6 +29,7 @@
 #include "launcher/kvm-compat.h"
 #include "launcher/launch.h"
 #include "launcher/policy.h"
+#include "sim/cpuid.h"
 #include "tests/common/measure-vectors.h"
 #include "tests/common/testutil.h"
 #include "tests/launcher/fake-kvm.h"
@@ -117,6 +120,7 @@ static int run(struct env *e, const char *path, bool sim, bool accept, struct la
 		fail_msg("%s: %s", path, err->msg);
 	if (sim) {
 		snprintf(p.backend, sizeof(p.backend), "sim");
+		free(p.sim_dir); /* the demo's policy names one */
 		p.sim_dir = strdup(e->dir);
 	}
 	ret = launch_run(&p, prep, &ro, res, err);
@@ -193,6 +197,123 @@ static void ovmf_launch_matches_measure(void **state)
 	struct env *e = *state;
 
 	launch_matches_measure(e, ovmf_policy(e));
+}
+
+/* Replaces every occurrence of from in text (of size n) by to: at least one, or the test fails. */
+static void replace_all(char *text, size_t n, const char *from, const char *to)
+{
+	char *at = strstr(text, from), *p = at;
+
+	if (!at)
+		fail_msg("scripts/demo.sh's policy no longer has %s", from);
+	for (; p; p = strstr(p + strlen(to), from)) {
+		const size_t tail = strlen(p + strlen(from)) + 1;
+
+		assert_true(p - text + strlen(to) + tail <= n);
+		memmove(p + strlen(to), p + strlen(from), tail);
+		memcpy(p, to, strlen(to));
+	}
+}
+
+/*
+ * <dir>/guest.json: the launch policy scripts/demo.sh writes in its step 2,
+ * taken from the script itself (so the test follows the demo), with its
+ * $idkeys filled in, "backend" "snp" instead of "sim" and sim_dir the fake's
+ * sim; the payload serve.elf copied to <dir>/guest.elf as the demo does.
+ */
+static const char *demo_policy(struct env *e)
+{
+	static const char head[] = "cat >guest.json <<JSON\n";
+	struct snp_err err = { 0 };
+	char text[8192], elf[1200], sim_dir[1200];
+	uint8_t *sh, *guest;
+	size_t len, glen;
+	const char *start, *end;
+
+	if (file_read("scripts/demo.sh", 1 << 20, &sh, &len, &err) != 0)
+		fail_msg("%s", err.msg);
+	sh = realloc(sh, len + 1);
+	assert_non_null(sh);
+	sh[len] = '\0';
+	assert_non_null(start = strstr((char *)sh, head));
+	start += strlen(head);
+	assert_non_null(end = strstr(start, "\nJSON\n"));
+	assert_true((size_t)(end - start) < sizeof(text) / 2);
+	memcpy(text, start, (size_t)(end - start));
+	text[end - start] = '\0';
+	free(sh);
+	replace_all(text, sizeof(text), "$idkeys", abs_path(tdata_path("idblock")));
+	replace_all(text, sizeof(text), "\"backend\": \"sim\"", "\"backend\": \"snp\"");
+	snprintf(sim_dir, sizeof(sim_dir), "\"sim_dir\": \"%s\"", e->dir);
+	replace_all(text, sizeof(text), "\"sim_dir\": \"sp\"", sim_dir);
+	assert_null(strchr(text, '$'));
+	/* the demo's keys and values, as the issue states them */
+	assert_non_null(strstr(text, "\"payload\": \"guest.elf\", \"cmdline\": \"role=demo\""));
+	assert_non_null(strstr(text, "\"vcpus\": 1, \"vcpu_type\": \"EPYC-v4\", \"memory_mib\": 64"));
+	assert_non_null(strstr(text, "\"host_data\": \"policy-digest\""));
+	assert_non_null(strstr(text, "\"id_block\": {\"id_key\": "));
+
+	if (file_read(tguest_path("serve"), 64 << 20, &guest, &glen, &err) != 0)
+		fail_msg("%s (make guests)", err.msg);
+	snprintf(elf, sizeof(elf), "%s/guest.elf", e->dir);
+	if (file_write_atomic(elf, guest, glen, 0644, &err) != 0)
+		fail_msg("%s", err.msg);
+	free(guest);
+	snprintf(e->path, sizeof(e->path), "%s/guest.json", e->dir);
+	if (file_write_atomic(e->path, text, strlen(text), 0644, &err) != 0)
+		fail_msg("%s", err.msg);
+	return e->path;
+}
+
+/*
+ * The demo's own policy (issue 11, "Done when"): launched on snp through the
+ * fake KVM, the sim's MEASUREMENT is `snpvm measure`'s; with its ID block the
+ * firmware checked it, so the launch result knows it too; HOST_DATA is the
+ * one `snpvm measure --verifier-policy` expects; the sim backend agrees.
+ */
+static void demo_policy_launch_matches_measure(void **state)
+{
+	struct env *e = *state;
+	struct launch_prep *prep = calloc(1, sizeof(*prep));
+	struct launch_result *res = calloc(1, sizeof(*res));
+	struct snp_err err = { 0 };
+	char want[2 * SNP_MEASUREMENT_SIZE + 1], got[2 * SNP_MEASUREMENT_SIZE + 1];
+	char host_data[2 * SNP_HOST_DATA_SIZE + 1], key[120];
+	const char *path = demo_policy(e);
+	const char *argv[] = { "measure", "--verifier-policy", path, NULL };
+	struct run_result r;
+
+	measure_cli(path, want);
+	run_snpvm(argv, NULL, &r);
+	if (r.status != 0)
+		fail_msg("measure --verifier-policy: %d %s", r.status, r.err);
+
+	fake_kvm_init(&e->fk, e->sp);
+	if (run(e, path, false, false, prep, res, &err) != 0)
+		fail_msg("snp launch: %s (fake: %s)", err.msg, e->fk.why);
+	assert_non_null(fake_kvm_measurement(&e->fk));
+	hex_encode(fake_kvm_measurement(&e->fk), SNP_MEASUREMENT_SIZE, got);
+	assert_string_equal(got, want);
+	assert_true(res->has_measurement);
+	hex_encode(res->measurement, SNP_MEASUREMENT_SIZE, got);
+	assert_string_equal(got, want);
+	assert_int_equal(e->fk.nvcpus, 1);
+	assert_true(e->fk.g->author_key_en);
+	hex_encode(e->fk.g->host_data, SNP_HOST_DATA_SIZE, host_data);
+	snprintf(key, sizeof(key), "\"host_data\": \"%s\"", host_data);
+	if (!strstr(r.out, key))
+		fail_msg("HOST_DATA %s is not the verifier policy's: %s", host_data, r.out);
+	run_result_free(&r);
+	assert_released(e);
+	launch_prep_free(prep);
+
+	assert_int_equal(run(e, path, true, false, prep, res, &err), 0);
+	assert_true(res->has_measurement);
+	hex_encode(res->measurement, SNP_MEASUREMENT_SIZE, got);
+	assert_string_equal(got, want);
+	launch_prep_free(prep);
+	free(prep);
+	free(res);
 }
 
 /* Three QEMU-profile vectors with OVMF + kernel through launch_sequence on the snp backend. */
@@ -293,7 +414,14 @@ static void refused_cpuid_page(void **state)
 	assert_int_equal(run(e, path, false, false, prep, res, &err), SNP_E_REFUSED);
 	assert_non_null(strstr(err.msg, "CPUID page"));
 	assert_non_null(strstr(err.msg, "0x00000001.0 ECX"));
-	assert_non_null(strstr(res->cpuid_fixups, "0x00000001.0 ECX 0xfef83207->0xfef83203"));
+	/* the sim's leaf 1 ECX is 0xfef83203 (sim/cpuid.c); bit 2 set by the fake is cleared */
+	assert_int_equal(res->ncpuid_fixups, 1);
+	assert_int_equal(res->cpuid_fixups[0].eax_in, 1);
+	assert_int_equal(res->cpuid_fixups[0].ecx_in, 0);
+	assert_int_equal(res->cpuid_fixups[0].reg, 2);
+	assert_int_equal(res->cpuid_fixups[0].sent, 0xfef83207);
+	assert_int_equal(res->cpuid_fixups[0].fixed, 0xfef83203);
+	assert_non_null(strstr(err.msg, "1 correction(s): 0x00000001.0 ECX 0xfef83207->0xfef83203"));
 	assert_true(res->firmware_refused);
 	assert_int_equal(res->fw_status, SNP_FW_INVALID_PARAM);
 	assert_released(e);
@@ -303,9 +431,60 @@ static void refused_cpuid_page(void **state)
 	e->fk.cpuid_flip_leaf1_ecx = 0x4;
 	if (run(e, path, false, true, prep, res, &err) != 0)
 		fail_msg("%s (fake: %s)", err.msg, e->fk.why);
-	assert_non_null(strstr(res->cpuid_fixups, "0x00000001.0 ECX"));
+	assert_int_equal(res->ncpuid_fixups, 1);
+	assert_int_equal(res->cpuid_fixups[0].fixed, 0xfef83203);
 	/* the CPUID page is measured without its contents: the prediction holds */
 	assert_memory_equal(fake_kvm_measurement(&e->fk), prep->measurement, SNP_MEASUREMENT_SIZE);
+	assert_released(e);
+	launch_prep_free(prep);
+	free(prep);
+	free(res);
+}
+
+/*
+ * Many corrections (far more than an error message holds): every one is in
+ * the launch result, none cut. The fake sets bit 31 in every register of
+ * every leaf; the sim's firmware (sim/cpuid.c) corrects each register whose
+ * real value lacks that bit back to the real value (a set bit the CPU lacks
+ * is never allowed), and accepts the clearing of a bit it has.
+ */
+static void every_cpuid_fixup_kept(void **state)
+{
+	struct env *e = *state;
+	struct launch_prep *prep = calloc(1, sizeof(*prep));
+	struct launch_result *res = calloc(1, sizeof(*res));
+	struct snp_err err = { 0 };
+	struct snp_cpuid_page hw;
+	const uint32_t bit = 0x80000000u;
+	unsigned n = 0;
+
+	sim_cpuid_fill(sim_sp_platform(e->sp), &hw);
+	fake_kvm_init(&e->fk, e->sp);
+	e->fk.cpuid_flip_all = bit;
+	assert_int_equal(run(e, ovmf_policy(e), false, false, prep, res, &err), SNP_E_REFUSED);
+	for (uint32_t i = 0; i < hw.count; i++) {
+		const uint32_t r[4] = { hw.entries[i].eax, hw.entries[i].ebx, hw.entries[i].ecx,
+					hw.entries[i].edx };
+
+		for (unsigned k = 0; k < 4; k++) {
+			const struct snp_cpuid_fixup *f = &res->cpuid_fixups[n];
+
+			if (r[k] & bit)
+				continue;
+			assert_true(n < res->ncpuid_fixups);
+			assert_int_equal(f->eax_in, hw.entries[i].eax_in);
+			assert_int_equal(f->ecx_in, hw.entries[i].ecx_in);
+			assert_int_equal(f->reg, k);
+			assert_int_equal(f->sent, r[k] | bit);
+			assert_int_equal(f->fixed, r[k]);
+			n++;
+		}
+	}
+	/* 7 leaves of 4 registers; leaf 1 ECX and leaf 0x80000000 EAX have bit 31 set */
+	assert_int_equal(n, 26);
+	assert_int_equal(res->ncpuid_fixups, n);
+	assert_non_null(strstr(err.msg, "26 correction(s): 0x00000000.0 EAX 0x80000010->0x00000010, "
+					"... (every one listed in the launch result)"));
 	assert_released(e);
 	launch_prep_free(prep);
 	free(prep);
@@ -431,9 +610,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(payload_launch_matches_measure),
 		cmocka_unit_test(ovmf_launch_matches_measure),
+		cmocka_unit_test(demo_policy_launch_matches_measure),
 		cmocka_unit_test(vectors_with_kernel_reproduce),
 		cmocka_unit_test(id_block_launch_knows_its_measurement),
 		cmocka_unit_test(refused_cpuid_page),
+		cmocka_unit_test(every_cpuid_fixup_kept),
 		cmocka_unit_test(policy_failure_from_the_firmware),
 		cmocka_unit_test(each_call_failing),
 	};

@@ -10,7 +10,8 @@
  * page-state changes answered with an error (the VMM goes on), EINTR
  * re-entered, and the end: the GHCB termination request's reason in the
  * result, or a memory fault that keeps repeating stopping the VMM with an
- * error. Expected values come from the scripts, the API documents
+ * error. Each call of the run path failing in turn (injected through the
+ * fake) stops it with the call and errno named and nothing left open. Expected values come from the scripts, the API documents
  * (Documentation/virt/kvm/api.rst) and the sim's certificate files read here
  * with OpenSSL, never from the launcher.
  */
@@ -305,6 +306,74 @@ static void repeating_fault_stops_the_vm(void **state)
 	assert_released(e);
 }
 
+/*
+ * Each call of the run path failing in turn (issue 11: every failure path):
+ * enabling certificate requests, the kvm_run mapping, KVM_RUN itself with an
+ * errno the run loop does not retry, and the release of the unused side of a
+ * page-state change. Each ends the launch with an error naming the call and
+ * its errno (SNP_E_SYS or SNP_E_NOMEM: `snpvm launch` exits 3, not 1, as no
+ * firmware refused anything), every fd closed and every mapping released.
+ */
+static void run_path_failing(void **state)
+{
+	const struct {
+		struct fake_kvm_fail f;
+		struct fake_kvm_exit x[2]; /* the script; .reason 0: none */
+		const char *want;
+		int code;
+	} cases[] = {
+		{ { KVM_MEMORY_ENCRYPT_OP, KVM_SEV_SNP_ENABLE_REQ_CERTS, 1, 1, EINVAL, 0 }, { { 0 } },
+		  "snp: KVM_SEV_SNP_ENABLE_REQ_CERTS: EINVAL (Invalid argument)", SNP_E_SYS },
+		{ { KVM_GET_VCPU_MMAP_SIZE, 0, 1, 1, EIO, 0 }, { { 0 } },
+		  "vCPU 0: snp: KVM_GET_VCPU_MMAP_SIZE: EIO (Input/output error)", SNP_E_SYS },
+		{ { FAKE_KVM_REQ_MMAP_RUN, 0, 1, 1, ENOMEM, 0 }, { { 0 } },
+		  "vCPU 0: snp: mmap of a vCPU's kvm_run: ENOMEM (Cannot allocate memory)", SNP_E_NOMEM },
+		{ { 0 }, { { .err = EIO } },
+		  "vCPU 0: snp: KVM_RUN: EIO (Input/output error)", SNP_E_SYS },
+		{ { 0 }, { { .err = ENOMEM } },
+		  "vCPU 0: snp: KVM_RUN: ENOMEM (Cannot allocate memory)", SNP_E_NOMEM },
+		{ { FAKE_KVM_REQ_FALLOCATE, 0, 1, 1, EIO, 0 },
+		  { fake_kvm_exit_map_gpa(BUF_GPA, CERTS_PAGES, 0) },
+		  "vCPU 0: KVM_HC_MAP_GPA_RANGE: snp: fallocate(PUNCH_HOLE) of 0x2000000+0x4000 "
+		  "after the conversion: EIO (Input/output error)", SNP_E_SYS },
+		{ { FAKE_KVM_REQ_FALLOCATE, 0, 1, 1, ENOMEM, 0 },
+		  { fake_kvm_exit_memory_fault(0, BUF_GPA + 8, 8) },
+		  "vCPU 0: KVM_EXIT_MEMORY_FAULT: snp: fallocate(PUNCH_HOLE) of 0x2000000+0x1000 "
+		  "after the conversion: ENOMEM", SNP_E_NOMEM },
+		{ { FAKE_KVM_REQ_MADVISE, 0, 1, 1, EINVAL, 0 },
+		  { fake_kvm_exit_map_gpa(BUF_GPA, 1, 0), fake_kvm_exit_map_gpa(BUF_GPA, 1, ENC) },
+		  "vCPU 0: KVM_HC_MAP_GPA_RANGE: snp: madvise(MADV_DONTNEED) of 0x2000000+0x1000 "
+		  "after the conversion: EINVAL (Invalid argument)", SNP_E_SYS },
+	};
+	struct env *e = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct launch_result res;
+		struct snp_err err = { 0 };
+		size_t n = 0;
+		int ret;
+
+		fake_kvm_fini(&e->fk);
+		fake_kvm_init(&e->fk, e->sp);
+		e->fk.req_certs_attr = true;
+		e->fk.fail[0] = cases[i].f;
+		free(e->table); /* on_vm's copy from the case before */
+		e->table = NULL;
+		while (n < 2 && (cases[i].x[n].reason || cases[i].x[n].err))
+			n++;
+		script(e, cases[i].x, n);
+		ret = run(e, true, &res, &err);
+		if (ret != cases[i].code || !strstr(err.msg, cases[i].want))
+			fail_msg("case %zu: %d %s (want %d, '%s'; fake: %s)", i, ret, err.msg,
+				 cases[i].code, cases[i].want, e->fk.why);
+		assert_false(res.firmware_refused);
+		assert_int_equal(res.fw_status, 0);
+		/* the launch itself went through: the failure is the run's */
+		assert_true(e->fk.finished || cases[i].f.sev_cmd == KVM_SEV_SNP_ENABLE_REQ_CERTS);
+		assert_released(e);
+	}
+}
+
 /* Before the run: fw_cfg DMA descriptors in guest memory (the VMM's view of it) at gpa. */
 static void put_desc(struct vm *vm, uint64_t gpa, uint16_t key, uint32_t len, uint64_t addr)
 {
@@ -479,6 +548,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(scripted_exits, setup, teardown),
 		cmocka_unit_test_setup_teardown(repeating_fault_stops_the_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(run_path_failing, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_req_certs_in_the_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(fw_cfg_dma_needs_shared_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(emu_refused, setup, teardown),
