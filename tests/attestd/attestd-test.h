@@ -24,6 +24,7 @@
 
 #include "abi/policy.h"
 #include "attestd/binding.h"
+#include "attestd/jwe.h"
 #include "attestd/jwk.h"
 #include "attestd/service.h"
 #include "attestd/store.h"
@@ -31,6 +32,7 @@
 #include "tests/common/testutil.h"
 #include "tests/sim/simtest.h"
 #include "util/hex.h"
+#include "util/secret.h"
 
 #define AFX_TENANT "acme"
 #define AFX_REPO "acme-repo"
@@ -210,6 +212,19 @@ struct afx_guest_req {
 	json_t *rd;      /* runtime-data */
 	uint8_t report[SNP_REPORT_SIZE];
 };
+
+/* A resource response: the JWE opens with the guest's private key to AFX_SECRET. */
+static inline void afx_assert_secret(const json_t *priv, const uint8_t *jwe, size_t len)
+{
+	struct secret pt = { 0 };
+	struct snp_err err = { 0 };
+
+	if (jwe_open(priv, (const char *)jwe, len, &pt, &err) != 0)
+		fail_msg("jwe_open: %s", err.msg);
+	assert_int_equal(pt.len, strlen(AFX_SECRET));
+	assert_memory_equal(pt.p, AFX_SECRET, pt.len);
+	secret_free(&pt);
+}
 
 static inline void afx_guest_req(struct afx *f, struct sim_guest *g, const char *nonce,
 				 struct afx_guest_req *gr)

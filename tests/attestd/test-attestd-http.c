@@ -23,7 +23,6 @@ static void exchange_over_loopback(void **state)
 	struct httpc_req rq = { 0 };
 	struct httpc_resp rs;
 	struct afx_guest_req gr = { 0 };
-	struct secret pt = { 0 };
 	const char *hdrs[2] = { bearer, NULL };
 	json_t *j;
 	char *token;
@@ -67,11 +66,7 @@ static void exchange_over_loopback(void **state)
 	rq = (struct httpc_req){ .url = url, .cookie = cookie };
 	assert_int_equal(httpc_do(&rq, &rs), 0);
 	assert_int_equal(rs.status, 200);
-	if (jwe_open(gr.priv, (const char *)rs.body, rs.len, &pt, &err) != 0)
-		fail_msg("jwe_open: %s", err.msg);
-	assert_int_equal(pt.len, strlen(AFX_SECRET));
-	assert_memory_equal(pt.p, AFX_SECRET, pt.len);
-	secret_free(&pt);
+	afx_assert_secret(gr.priv, rs.body, rs.len);
 	httpc_resp_free(&rs);
 
 	snprintf(bearer, sizeof(bearer), "Authorization: Bearer %s", token);

@@ -380,8 +380,6 @@ static long guest_exchange(struct afx *f, const struct server *s, struct sim_gue
 	const char *auth = "{\"version\":\"0.4.0\",\"tee\":\"snp\",\"extra-params\":{}}";
 	struct afx_guest_req gr = { 0 };
 	struct httpc_resp rs;
-	struct snp_err err = { 0 };
-	struct secret pt = { 0 };
 	char setc[256], cookie[128], *body;
 	json_t *j;
 	long st;
@@ -406,11 +404,7 @@ static long guest_exchange(struct afx *f, const struct server *s, struct sim_gue
 	guest_req(s, "/kbs/v0/resource/" AFX_REPO "/key/disk", NULL, cookie, &rs);
 	st = rs.status;
 	if (st == 200) {
-		if (jwe_open(gr.priv, (const char *)rs.body, rs.len, &pt, &err) != 0)
-			fail_msg("jwe_open: %s", err.msg);
-		assert_int_equal(pt.len, strlen(AFX_SECRET));
-		assert_memory_equal(pt.p, AFX_SECRET, pt.len);
-		secret_free(&pt);
+		afx_assert_secret(gr.priv, rs.body, rs.len);
 	}
 	httpc_resp_free(&rs);
 	afx_guest_req_free(&gr);

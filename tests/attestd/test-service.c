@@ -196,15 +196,8 @@ static unsigned get_resource(struct afx *f, const char *path, const char *sid,
 	call(f, &c, &r);
 	st = r.status;
 	if (st == 200) {
-		struct secret pt = { 0 };
-		struct snp_err err = { 0 };
-
 		assert_string_equal(r.content_type, "application/json");
-		if (jwe_open(priv, (const char *)r.body, r.len, &pt, &err) != 0)
-			fail_msg("jwe_open: %s", err.msg);
-		assert_int_equal(pt.len, strlen(AFX_SECRET));
-		assert_memory_equal(pt.p, AFX_SECRET, pt.len);
-		secret_free(&pt);
+		afx_assert_secret(priv, r.body, r.len);
 	} else {
 		json_t *j = resp_json(&r);
 
