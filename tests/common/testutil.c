@@ -1,5 +1,6 @@
 #include "tests/common/testutil.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -336,4 +337,23 @@ int thread_arena_shrink(void)
 	if (pthread_create(&t, NULL, arena_shrink_fn, &me) != 0 || pthread_join(t, &ret) != 0)
 		return -1;
 	return ret == &me ? 0 : -1;
+}
+
+int confine_probe_open(const char *dir)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/new-file", dir);
+	return open(path, O_WRONLY | O_CREAT, 0600) < 0 && errno == EACCES ? CONFINE_OPEN_REFUSED
+									: 3;
+}
+
+void confine_assert_open_refused(int status, const char *errbuf, const char *dir)
+{
+	char path[1024];
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != CONFINE_OPEN_REFUSED)
+		fail_msg("open: status 0x%x, stderr: %s", status, errbuf);
+	snprintf(path, sizeof(path), "%s/new-file", dir);
+	assert_int_equal(access(path, F_OK), -1);
 }

@@ -99,4 +99,16 @@ int fork_capture_stderr(int (*fn)(void *arg), void *arg, char *errbuf, size_t er
  */
 int thread_arena_shrink(void);
 
+/*
+ * The seccomp tests' open probe, run in a confined child: opens DIR/new-file
+ * for writing. Returns CONFINE_OPEN_REFUSED when that fails with EACCES
+ * (SC_EACCES, util/seccomp.h), 3 when it does anything else; a filter that
+ * kills on open ends the child first.
+ */
+#define CONFINE_OPEN_REFUSED 4
+int confine_probe_open(const char *dir);
+
+/* The probe's child exited with CONFINE_OPEN_REFUSED and DIR/new-file does not exist. */
+void confine_assert_open_refused(int status, const char *errbuf, const char *dir);
+
 #endif
