@@ -324,6 +324,8 @@ int cmd_launch(int argc, char **argv)
 		goto out;
 	if (seccomp_disabled_by_env())
 		c.no_seccomp = true;
+	if (!c.no_seccomp)
+		ro.confine_thread = launcher_confine_thread;
 	status = LAUNCH_EXIT_USAGE;
 	/*
 	 * emu: libunicorn (~11 ms of dynamic loading) loads on a thread while the

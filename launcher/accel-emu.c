@@ -1,8 +1,8 @@
 /*
  * The `emu` accelerator: each vCPU is one Unicorn engine (x86-64, Unicorn
  * 2.0.1 as Debian ships it) sharing guest RAM with the VMM through
- * uc_mem_map_ptr. Engines run round-robin on the caller's thread in time
- * slices. Guest events reach the run loop's vcpu_handle_exit() from hooks:
+ * uc_mem_map_ptr. Engines run round-robin on one guest thread in time
+ * slices (launcher/vm.c). Guest events reach the run loop's vcpu_handle_exit() from hooks:
  *
  *   IN/OUT             UC_HOOK_INSN (UC_X86_INS_IN / UC_X86_INS_OUT)
  *   MMIO               each claimed MMIO range is mapped as a VMM-owned page
@@ -709,9 +709,18 @@ static void emu_read_insn(struct vcpu *vcpu, uint64_t *rip, uint8_t insn[16], si
 	*len = n;
 }
 
+/*
+ * From the watcher or another vCPU's exit: ends the running slice early
+ * (Unicorn's uc_emu_stop sets a flag and exits the translated block; its own
+ * slice timer does the same). A slice that is not running ignores it; the
+ * round-robin loop checks vm->ended after every hook and slice.
+ */
 static void emu_kick(struct vcpu *vcpu)
 {
-	(void)vcpu; /* round-robin: the loop checks vm->ended after every hook and slice */
+	struct emu_vcpu *e = vcpu->accel;
+
+	if (e && e->uc)
+		e->api->emu_stop(e->uc);
 }
 
 const struct accel_ops accel_emu_ops = {

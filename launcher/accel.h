@@ -6,9 +6,9 @@
  *   accel-emu.c  an emulated x86-64 CPU (Unicorn 2, QEMU's TCG as a library)
  *
  * `kvm` runs one host thread per vCPU, each in KVM_RUN; `emu` runs every
- * vCPU round-robin in time slices on the caller's thread (several Unicorn
- * engines on threads sharing memory would make `lock` instructions
- * non-atomic).
+ * vCPU round-robin in time slices on one thread (several Unicorn engines on
+ * threads sharing memory would make `lock` instructions non-atomic). The
+ * caller's thread watches either way (launcher/vm.c).
  */
 #ifndef SNPVM_LAUNCHER_ACCEL_H
 #define SNPVM_LAUNCHER_ACCEL_H
@@ -34,7 +34,7 @@ struct vcpu_exit;
 
 struct accel_ops {
 	const char *name;
-	bool threaded; /* one host thread per vCPU (else round-robin on one thread) */
+	bool threaded; /* one host thread per vCPU (else round-robin on one guest thread) */
 	/* 0 if this accelerator works on this host; otherwise an error saying why not. */
 	int (*probe)(struct snp_err *err);
 	/*
@@ -57,7 +57,10 @@ struct accel_ops {
 	int (*run)(struct vcpu *vcpu, uint64_t slice_us, struct vcpu_exit *ex, struct snp_err *err);
 	/* The vCPU's RIP and up to 16 instruction bytes there (for fault reports). */
 	void (*read_insn)(struct vcpu *vcpu, uint64_t *rip, uint8_t insn[16], size_t *len);
-	/* Async-signal-safe: makes run() return soon (the vCPU thread may be in the guest). */
+	/*
+	 * Makes run() return soon (the vCPU's thread may be in the guest); from
+	 * any thread, any number of times.
+	 */
 	void (*kick)(struct vcpu *vcpu);
 };
 

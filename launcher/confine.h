@@ -7,17 +7,30 @@
 #ifndef SNPVM_LAUNCHER_CONFINE_H
 #define SNPVM_LAUNCHER_CONFINE_H
 
+#include "launcher/vm.h"
 #include "util/err.h"
 #include "util/seccomp.h"
 
-/* The allow-list, NULL-terminated (exposed for the tests). */
-extern const struct sc_rule launcher_seccomp_rules[];
-
 /*
- * Drops every capability (caps_drop_all) and loads launcher_seccomp_rules for
- * all threads of the process. From then on a forbidden system call (execve,
- * open, socket, ...) kills the process with SIGSYS.
+ * Drops every capability (caps_drop_all) and loads the union of the
+ * allow-lists below for all threads of the process. From then on a forbidden
+ * system call (execve, socket, fork, ...) kills the process with SIGSYS;
+ * open/openat fail with EACCES.
  */
 int launcher_confine(struct snp_err *err) SNP_MUST_CHECK;
+
+/*
+ * Narrows the calling thread to what its role needs (vm_config.confine_thread):
+ *
+ *   VM_THREAD_VCPU     memory, threads, time, console writes, the sim's
+ *                      getrandom, and KVM_RUN/registers/page conversion;
+ *                      no socket call, no read, no close, no unlink
+ *   VM_THREAD_WATCHER  the same without KVM_RUN, register writes and
+ *                      fallocate, with the report channel's socket calls,
+ *                      reads and the tear-down's close
+ *
+ * On top of launcher_confine's filter (the strictest answer wins).
+ */
+int launcher_confine_thread(enum vm_thread_role role, struct snp_err *err) SNP_MUST_CHECK;
 
 #endif

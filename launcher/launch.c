@@ -243,6 +243,7 @@ static int run_vm(const struct launch_policy *p, const struct launch_run_opts *r
 		.report_ctx = be,
 		.channel_path = ro->channel_path,
 		.snp = strcmp(p->backend, "snp") == 0 ? be : NULL,
+		.confine_thread = ro->confine ? ro->confine_thread : NULL,
 	};
 	struct vm *vm = NULL;
 	int ret;

@@ -99,6 +99,11 @@ struct launch_run_opts {
 	 */
 	int (*confine)(void *ctx, struct snp_err *err);
 	void *confine_ctx;
+	/*
+	 * With confine: each thread of the run narrows itself further
+	 * (launcher_confine_thread; vm_config.confine_thread). NULL: not.
+	 */
+	int (*confine_thread)(enum vm_thread_role role, struct snp_err *err);
 	/* backend snp: */
 	const struct kvm_ops *kvm;  /* the KVM system calls, or NULL for the real ones */
 	bool accept_cpuid_fixup;    /* take the firmware's corrected CPUID page */

@@ -11,8 +11,9 @@
  * connection and sets STATE = IDLE. The VMM never makes up a report: if the
  * guest's answer is malformed the client gets nothing.
  *
- * Everything here is non-blocking and runs from machine_poll() between time
- * slices (emu) or on the watcher thread (kvm), never on a vCPU.
+ * Everything here is non-blocking and runs from machine_poll() on the
+ * watcher thread, never on a guest thread: those are confined without socket
+ * calls (launcher/confine.c).
  */
 #include "launcher/machine.h"
 

@@ -3,8 +3,13 @@
  * drive vcpu_handle_exit() (launcher/vcpu.c), and the host-side checks
  * between guest time slices: vm_stop(), the timeout and device polls.
  *
- *   emu  round-robin: every vCPU runs a time slice in turn on this thread
- *   kvm  one thread per vCPU in KVM_RUN; this thread watches and kicks
+ *   emu  round-robin: every vCPU runs a time slice in turn on one guest thread
+ *   kvm  one guest thread per vCPU in KVM_RUN
+ *
+ * Either way the caller's thread is the watcher: it polls the devices (the
+ * console, the report channel), ends the run at stop or timeout and kicks
+ * the guest threads. Guest and watcher threads can so be confined apart
+ * (vm_config.confine_thread).
  */
 #include "launcher/vm.h"
 
@@ -19,9 +24,9 @@
 #include "launcher/machine.h"
 #include "launcher/vm-state.h"
 
-#define EMU_SLICE_US 10000u     /* one vCPU: how often stop/timeout/channel are checked */
+#define EMU_SLICE_US 10000u     /* one vCPU: how often its engine returns to the loop */
 #define EMU_MIN_SLICE_US 2000u  /* several vCPUs share the period, down to this */
-#define WATCH_PERIOD_NS 2000000 /* kvm: the watcher thread's period */
+#define WATCH_PERIOD_NS 2000000 /* the watcher's period */
 
 static uint64_t now_ms(void)
 {
@@ -203,40 +208,34 @@ static void check_host(struct vm *vm, uint64_t deadline_ms)
 			 (unsigned long long)vm->cfg.timeout_ms);
 }
 
-static int run_round_robin(struct vm *vm, uint64_t deadline_ms, struct snp_err *err)
-{
-	uint64_t slice = EMU_SLICE_US / vm->nvcpus;
-	struct vcpu_exit ex;
-	int ret;
-
-	if (slice < EMU_MIN_SLICE_US)
-		slice = EMU_MIN_SLICE_US;
-	while (!atomic_load(&vm->ended)) {
-		for (unsigned i = 0; i < vm->nvcpus && !atomic_load(&vm->ended); i++) {
-			struct vcpu *v = &vm->vcpu[i];
-
-			if (v->halted)
-				continue;
-			if ((ret = vm->accel->run(v, slice, &ex, err)) != 0)
-				return ret;
-			vcpu_handle_exit(v, &ex);
-		}
-		check_host(vm, deadline_ms);
-	}
-	return 0;
-}
-
-struct vcpu_thread {
-	struct vcpu *vcpu;
+/*
+ * A guest thread: one per vCPU (kvm), or one for them all (emu). done is set
+ * as it returns, for the watcher's kicks until then.
+ */
+struct guest_thread {
+	struct vm *vm;
+	struct vcpu *vcpu; /* NULL: every vCPU round-robin */
 	pthread_t tid;
 	bool started;
+	atomic_bool done;
 	int ret;
 	struct snp_err err;
 };
 
-static void *vcpu_thread_fn(void *arg)
+/* A guest thread's confinement, before the guest's first instruction on it. */
+static bool confine_guest_thread(struct guest_thread *t)
 {
-	struct vcpu_thread *t = arg;
+	struct vm *vm = t->vm;
+
+	if (!vm->cfg.confine_thread || vm->cfg.confine_thread(VM_THREAD_VCPU, &t->err) == 0)
+		return true;
+	t->ret = t->err.code;
+	vcpu_end(vm, NULL, VM_END_ERROR, -1, 0, "%s", t->err.msg);
+	return false;
+}
+
+static void run_one_vcpu(struct guest_thread *t)
+{
 	struct vcpu *v = t->vcpu;
 	struct vcpu_exit ex;
 
@@ -248,19 +247,55 @@ static void *vcpu_thread_fn(void *arg)
 		if (vcpu_handle_exit(v, &ex) == VCPU_STOP)
 			break;
 	}
+}
+
+/* emu: every vCPU a time slice in turn (one Unicorn engine at a time). */
+static void run_round_robin(struct guest_thread *t)
+{
+	struct vm *vm = t->vm;
+	uint64_t slice = EMU_SLICE_US / vm->nvcpus;
+	struct vcpu_exit ex;
+
+	if (slice < EMU_MIN_SLICE_US)
+		slice = EMU_MIN_SLICE_US;
+	while (!atomic_load(&vm->ended)) {
+		for (unsigned i = 0; i < vm->nvcpus && !atomic_load(&vm->ended); i++) {
+			struct vcpu *v = &vm->vcpu[i];
+
+			if (v->halted)
+				continue;
+			if ((t->ret = vm->accel->run(v, slice, &ex, &t->err)) != 0) {
+				vcpu_end(vm, v, VM_END_ERROR, -1, 0, "vCPU %u: %s", v->idx,
+					 t->err.msg);
+				return;
+			}
+			vcpu_handle_exit(v, &ex);
+		}
+	}
+}
+
+static void *guest_thread_fn(void *arg)
+{
+	struct guest_thread *t = arg;
+
+	if (confine_guest_thread(t)) {
+		if (t->vcpu)
+			run_one_vcpu(t);
+		else
+			run_round_robin(t);
+	}
+	atomic_store(&t->done, true);
 	return NULL;
 }
 
-static int run_threads(struct vm *vm, uint64_t deadline_ms, struct snp_err *err)
+/* Starts the guest threads with only the kick signal (and faults) unblocked. */
+static int start_guest_threads(struct vm *vm, struct guest_thread *t, unsigned n,
+			       struct snp_err *err)
 {
-	struct vcpu_thread *t = calloc(vm->nvcpus, sizeof(*t));
-	const struct timespec period = { .tv_nsec = WATCH_PERIOD_NS };
 	sigset_t mask, old;
 	int ret = 0, e;
 
-	if (!t)
-		return snp_errf(err, SNP_E_NOMEM, "vm: vCPU threads");
-	/* vCPU threads take only the kick signal (and faults); SIGINT/SIGTERM stay here */
+	/* SIGINT/SIGTERM stay with the caller's thread */
 	sigfillset(&mask);
 	sigdelset(&mask, VM_KICK_SIGNAL);
 	sigdelset(&mask, SIGSEGV);
@@ -268,23 +303,64 @@ static int run_threads(struct vm *vm, uint64_t deadline_ms, struct snp_err *err)
 	sigdelset(&mask, SIGFPE);
 	sigdelset(&mask, SIGILL);
 	pthread_sigmask(SIG_SETMASK, &mask, &old);
-	for (unsigned i = 0; i < vm->nvcpus; i++) {
-		t[i].vcpu = &vm->vcpu[i];
-		e = pthread_create(&t[i].tid, NULL, vcpu_thread_fn, &t[i]);
+	for (unsigned i = 0; i < n; i++) {
+		t[i].vm = vm;
+		t[i].vcpu = vm->accel->threaded ? &vm->vcpu[i] : NULL;
+		atomic_init(&t[i].done, false);
+		e = pthread_create(&t[i].tid, NULL, guest_thread_fn, &t[i]);
 		if (e != 0) {
 			errno = e;
-			ret = snp_err_sys(err, "vm: starting vCPU %u's thread", i);
-			vcpu_end(vm, NULL, VM_END_ERROR, -1, 0, "could not start vCPU %u", i);
+			ret = snp_err_sys(err, "vm: starting guest thread %u", i);
+			vcpu_end(vm, NULL, VM_END_ERROR, -1, 0, "could not start guest thread %u", i);
 			break;
 		}
 		t[i].started = true;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+/*
+ * The caller's thread watches: stop, timeout, devices. Once the guest has
+ * ended it kicks every guest thread until each has returned: a kick can be
+ * lost (emu: a stop request Unicorn drops when it lands between two of its
+ * own), and the next one then comes a period later.
+ */
+static void watch(struct vm *vm, struct guest_thread *t, unsigned n, uint64_t deadline_ms)
+{
+	const struct timespec period = { .tv_nsec = WATCH_PERIOD_NS };
+	struct snp_err err = { 0 };
+	bool running = true;
+
+	if (vm->cfg.confine_thread && vm->cfg.confine_thread(VM_THREAD_WATCHER, &err) != 0)
+		vcpu_end(vm, NULL, VM_END_ERROR, -1, 0, "%s", err.msg);
 	while (!atomic_load(&vm->ended)) {
 		nanosleep(&period, NULL);
 		check_host(vm, deadline_ms);
 	}
-	for (unsigned i = 0; i < vm->nvcpus; i++) {
+	while (running) {
+		running = false;
+		for (unsigned i = 0; i < n; i++)
+			running |= t[i].started && !atomic_load(&t[i].done);
+		if (!running)
+			break;
+		for (unsigned i = 0; i < vm->nvcpus_up; i++)
+			vm->accel->kick(&vm->vcpu[i]);
+		nanosleep(&period, NULL);
+	}
+}
+
+static int run_guest(struct vm *vm, uint64_t deadline_ms, struct snp_err *err)
+{
+	const unsigned n = vm->accel->threaded ? vm->nvcpus : 1;
+	struct guest_thread *t = calloc(n, sizeof(*t));
+	int ret;
+
+	if (!t)
+		return snp_errf(err, SNP_E_NOMEM, "vm: guest threads");
+	ret = start_guest_threads(vm, t, n, err);
+	watch(vm, t, n, deadline_ms);
+	for (unsigned i = 0; i < n; i++) {
 		if (!t[i].started)
 			continue;
 		pthread_join(t[i].tid, NULL);
@@ -314,8 +390,7 @@ int vm_run(struct vm *vm, struct vm_result *res, struct snp_err *err)
 	 */
 	if (vm->cfg.timeout_ms)
 		deadline_ms = now_ms() + vm->cfg.timeout_ms + 1;
-	ret = vm->accel->threaded ? run_threads(vm, deadline_ms, err)
-				  : run_round_robin(vm, deadline_ms, err);
+	ret = run_guest(vm, deadline_ms, err);
 	machine_poll(vm); /* the last console bytes, a last channel answer */
 	pthread_mutex_lock(&vm->end_lock);
 	*res = vm->result;

@@ -37,6 +37,12 @@ struct vm;
 typedef int guest_report_fn(void *ctx, const uint8_t report_data[64], uint32_t vmpl,
 			    uint8_t report[SNP_REPORT_SIZE], struct snp_err *err);
 
+/* The threads of a running VM, each confined to its own job (launcher/confine.h). */
+enum vm_thread_role {
+	VM_THREAD_VCPU,    /* runs the guest and handles its exits (emu: every vCPU, in turn) */
+	VM_THREAD_WATCHER, /* the caller's: stop, timeout, the console and the report channel */
+};
+
 struct vm_config {
 	const char *accel;       /* "auto" (kvm if usable, else emu), "kvm" or "emu" */
 	unsigned vcpus;          /* 1..PAYLOAD_MAX_VCPUS */
@@ -69,6 +75,13 @@ struct vm_config {
 	const uint8_t *initrd; /* NULL: no initrd items */
 	size_t initrd_len;
 	const char *kernel_cmdline;
+	/*
+	 * NULL, or called by each thread of vm_run() for itself before its work
+	 * starts: a vCPU thread before the guest's first instruction, the watcher
+	 * once the vCPU threads are started (they do not inherit its filter). A
+	 * failure ends the run with VM_END_ERROR.
+	 */
+	int (*confine_thread)(enum vm_thread_role role, struct snp_err *err);
 };
 
 enum vm_end {

@@ -5,7 +5,9 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -22,6 +24,14 @@ static const struct sc_rule report_rules[] = {
 	 * through restart_syscall (attestd died of it under ASan's timing).
 	 */
 	SC_ALLOW("restart_syscall"),
+	/*
+	 * A thread's own further filter (sc_confine_thread): loading one can only
+	 * take calls away, never give any back (seccomp(2)), so every filter lets
+	 * a thread narrow itself.
+	 */
+	{ .name = "seccomp", .how = SC_ARG_IN, .arg = 0, .vals = { SECCOMP_SET_MODE_FILTER,
+	  SECCOMP_GET_ACTION_AVAIL }, .nvals = 2 },
+	{ .name = "prctl", .how = SC_ARG_IN, .arg = 0, .vals = { PR_SET_NO_NEW_PRIVS }, .nvals = 1 },
 	{ .name = NULL },
 };
 
@@ -134,7 +144,9 @@ static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, struct snp_err
 	return 0;
 }
 
-int sc_confine(const struct sc_rule *const *tables, size_t ntables, struct snp_err *err)
+/* Loads the filter of tables for all threads (tsync) or the calling thread only. */
+static int load(const struct sc_rule *const *tables, size_t ntables, bool tsync,
+		struct snp_err *err)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
 	scmp_filter_ctx ctx;
@@ -143,7 +155,7 @@ int sc_confine(const struct sc_rule *const *tables, size_t ntables, struct snp_e
 	resolve_names();
 	if ((ctx = seccomp_init(SCMP_ACT_TRAP)) == NULL)
 		return snp_errf(err, SNP_E_NOMEM, "seccomp: seccomp_init failed");
-	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) != 0) {
+	if (tsync && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) != 0) {
 		ret = snp_errf(err, SNP_E_UNSUPPORTED, "seccomp: TSYNC: %s", strerror(-rc));
 		goto out;
 	}
@@ -159,7 +171,8 @@ int sc_confine(const struct sc_rule *const *tables, size_t ntables, struct snp_e
 		goto out;
 	}
 #ifdef SC_SANITIZED
-	__lsan_do_leak_check();
+	if (tsync)
+		__lsan_do_leak_check();
 #endif
 	if ((rc = seccomp_load(ctx)) != 0) {
 		errno = -rc;
@@ -170,4 +183,14 @@ int sc_confine(const struct sc_rule *const *tables, size_t ntables, struct snp_e
 out:
 	seccomp_release(ctx);
 	return ret;
+}
+
+int sc_confine(const struct sc_rule *const *tables, size_t ntables, struct snp_err *err)
+{
+	return load(tables, ntables, true, err);
+}
+
+int sc_confine_thread(const struct sc_rule *const *tables, size_t ntables, struct snp_err *err)
+{
+	return load(tables, ntables, false, err);
 }

@@ -59,4 +59,15 @@ struct sc_rule {
 int sc_confine(const struct sc_rule *const *tables, size_t ntables,
 	       struct snp_err *err) SNP_MUST_CHECK;
 
+/*
+ * The same, for the calling thread only, on top of what it has: the kernel
+ * runs every filter a thread holds and the strictest answer wins, so a thread
+ * can narrow itself below the process-wide filter (a VMM's vCPU threads leave
+ * out the report channel's calls, its watcher the guest's). Threads it creates
+ * later inherit it. Every filter allows loading one (seccomp, and prctl
+ * PR_SET_NO_NEW_PRIVS).
+ */
+int sc_confine_thread(const struct sc_rule *const *tables, size_t ntables,
+		      struct snp_err *err) SNP_MUST_CHECK;
+
 #endif
