@@ -20,6 +20,9 @@ void agent_http_init(struct agent_http *h)
 
 void agent_http_free(struct agent_http *h)
 {
+	if (h->conn)
+		h->curl.api.easy_cleanup(h->conn);
+	h->conn = NULL;
 	kds_curl_free(&h->curl);
 	secret_wipe(h->cookie, sizeof(h->cookie));
 }
@@ -94,14 +97,18 @@ int agent_http_call(struct agent_http *h, const char *url, const char *json,
 	struct hdr_ctx hc = { .has_cookie = false };
 	char errbuf[CURL_ERROR_SIZE] = "", cookie[sizeof(AGENT_COOKIE_NAME) + AGENT_COOKIE_MAX + 2];
 	struct curl_slist *hdrs = NULL, *l;
-	CURL *c = NULL;
+	CURL *c;
 	int ret = SNP_E_INTERNAL;
 
 	memset(r, 0, sizeof(*r));
 	if ((ret = curl_dl_load(&h->curl.api, err)) != 0)
 		return ret;
-	if ((c = a->easy_init()) == NULL)
+	/* the previous call's options go, its connection stays for this one */
+	if (h->conn)
+		a->easy_reset(h->conn);
+	else if ((h->conn = a->easy_init()) == NULL)
 		return snp_errf(err, SNP_E_NOMEM, "curl_easy_init failed");
+	c = h->conn;
 	if ((ret = kds_curl_setup(&h->curl, c, url, &b, errbuf, err)) != 0)
 		goto out;
 	ret = SNP_E_NOMEM;
@@ -152,9 +159,10 @@ int agent_http_call(struct agent_http *h, const char *url, const char *json,
 	ret = 0;
 out:
 	free(b.p);
+	/* nothing of this call's may stay in the handle: the header list and buffers go now */
+	a->easy_reset(c);
 	if (hdrs)
 		a->slist_free_all(hdrs);
-	a->easy_cleanup(c);
 	secret_wipe(cookie, sizeof(cookie));
 	secret_wipe(hc.cookie, sizeof(hc.cookie));
 	return ret;

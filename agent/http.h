@@ -1,7 +1,9 @@
 /*
  * The guest agent's HTTP client for the KBS "RCAR" exchange: libcurl loaded
  * at run time (attest/kds-curl.h's API and request set-up), one request per
- * call, JSON bodies, the session cookie handled explicitly (the kbs-session-id
+ * call over one connection kept for the whole exchange (HTTP/1.1 keep-alive:
+ * one TCP connection, and with https one TLS handshake, for auth, attest and
+ * resource; a server that closes it gets a new one), JSON bodies, the session cookie handled explicitly (the kbs-session-id
  * value from Set-Cookie is kept and sent back in a Cookie header; libcurl's
  * cookie engine stays off), response bodies capped, TLS verification on.
  */
@@ -24,6 +26,7 @@ struct agent_http {
 	struct kds_curl curl;             /* timeouts; libcurl loaded on first use */
 	const char *ca_file;              /* CA bundle for https, or NULL: the system's */
 	char cookie[AGENT_COOKIE_MAX + 1]; /* "" until the server sets one */
+	CURL *conn;                       /* the handle, and so the connection, of every call */
 };
 
 struct agent_http_resp {
@@ -35,7 +38,7 @@ struct agent_http_resp {
 /* Defaults: kds_curl_init's timeouts, AGENT_HTTP_MAX_BODY, no cookie. */
 void agent_http_init(struct agent_http *h);
 
-/* Unloads libcurl and forgets the cookie. */
+/* Closes the connection, unloads libcurl and forgets the cookie. */
 void agent_http_free(struct agent_http *h);
 
 /*

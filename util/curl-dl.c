@@ -8,7 +8,7 @@
 static const char *const api_names[] = {
 	"curl_easy_init",    "curl_easy_setopt",   "curl_easy_perform",
 	"curl_easy_getinfo", "curl_easy_cleanup",  "curl_easy_strerror",
-	"curl_slist_append", "curl_slist_free_all",
+	"curl_slist_append", "curl_slist_free_all", "curl_easy_reset",
 };
 
 int curl_dl_load(struct curl_dl *a, struct snp_err *err)
@@ -29,6 +29,7 @@ int curl_dl_load(struct curl_dl *a, struct snp_err *err)
 	a->easy_strerror = (const char *(*)(CURLcode))fn[5];
 	a->slist_append = (struct curl_slist * (*)(struct curl_slist *, const char *)) fn[6];
 	a->slist_free_all = (void (*)(struct curl_slist *))fn[7];
+	a->easy_reset = (void (*)(CURL *))fn[8];
 	return 0;
 }
 

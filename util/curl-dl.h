@@ -25,6 +25,7 @@ struct curl_dl {
 	const char *(*easy_strerror)(CURLcode rc);
 	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
 	void (*slist_free_all)(struct curl_slist *l);
+	void (*easy_reset)(CURL *h); /* options back to defaults; open connections kept */
 };
 
 /* Loads libcurl into a (a no-op when already loaded). Fails SNP_E_UNSUPPORTED naming it. */

@@ -56,7 +56,9 @@ struct fake_kbs {
 	int attest_status;   /* 0: answer a token; else this status with a problem body */
 	int resource_status; /* 0: answer the JWE; else this status */
 	bool no_cookie;
+	bool keep_alive;     /* serve further requests on a connection (else close it) */
 	/* what it saw */
+	int conns;           /* connections accepted */
 	int auth_ok, attest_ok, resource_ok;
 	char form[8]; /* "json" or "cbor" */
 	size_t cert_table_len;
@@ -64,13 +66,16 @@ struct fake_kbs {
 	struct jwk_pub pub; /* from /attest, for /resource */
 };
 
+static bool server_keeps_alive;
+
 static void reply(int fd, int status, const char *extra_hdr, const char *body)
 {
 	char head[512];
 	int n = snprintf(head, sizeof(head),
 			 "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-			 "Connection: close\r\n%s\r\n",
-			 status, strlen(body), extra_hdr ? extra_hdr : "");
+			 "%s%s\r\n",
+			 status, strlen(body), server_keeps_alive ? "" : "Connection: close\r\n",
+			 extra_hdr ? extra_hdr : "");
 
 	(void)!send(fd, head, (size_t)n, MSG_NOSIGNAL);
 	(void)!send(fd, body, strlen(body), MSG_NOSIGNAL);
@@ -219,20 +224,23 @@ static void *kbs_fn(void *arg)
 			continue;
 		if ((fd = accept(k->lfd, NULL, NULL)) < 0)
 			continue;
-		if (!read_request(fd, method, path, cookie, &body)) {
-			close(fd);
-			continue;
-		}
-		if (!strcmp(method, "POST") && !strcmp(path, "/kbs/v0/auth"))
-			on_auth(k, fd, body);
-		else if (strcmp(cookie, COOKIE) != 0)
-			problem(fd, 401, "Unauthenticated", "no session");
-		else if (!strcmp(method, "POST") && !strcmp(path, "/kbs/v0/attest"))
-			on_attest(k, fd, body);
-		else if (!strcmp(method, "GET") && !strcmp(path, "/kbs/v0/resource/" RESOURCE))
-			on_resource(k, fd);
-		else
-			problem(fd, 404, "NotFound", path);
+		k->conns++;
+		/* one request, or (keep_alive) every request until the client closes */
+		do {
+			if (!read_request(fd, method, path, cookie, &body))
+				break;
+			if (!strcmp(method, "POST") && !strcmp(path, "/kbs/v0/auth"))
+				on_auth(k, fd, body);
+			else if (strcmp(cookie, COOKIE) != 0)
+				problem(fd, 401, "Unauthenticated", "no session");
+			else if (!strcmp(method, "POST") && !strcmp(path, "/kbs/v0/attest"))
+				on_attest(k, fd, body);
+			else if (!strcmp(method, "GET") &&
+				 !strcmp(path, "/kbs/v0/resource/" RESOURCE))
+				on_resource(k, fd);
+			else
+				problem(fd, 404, "NotFound", path);
+		} while (k->keep_alive);
 		close(fd);
 	}
 	return NULL;
@@ -249,6 +257,7 @@ static void kbs_start(struct fake_kbs *k)
 	assert_int_equal(listen(k->lfd, 8), 0);
 	assert_int_equal(getsockname(k->lfd, (struct sockaddr *)&sa, &sl), 0);
 	k->port = ntohs(sa.sin_port);
+	server_keeps_alive = k->keep_alive;
 	assert_int_equal(pthread_create(&k->th, NULL, kbs_fn, k), 0);
 }
 
@@ -332,6 +341,29 @@ static void agent_exchange_json_form_ec_p256(void **state)
 	free(fix);
 	agent_result_free(&r);
 	assert_null(r.secret.p);
+}
+
+/* auth, attest and resource over one connection when the server keeps it; three when not. */
+static void agent_keeps_one_connection(void **state)
+{
+	for (int keep = 1; keep >= 0; keep--) {
+		struct fake_kbs k = { .keep_alive = keep };
+		struct agent_opts o;
+		struct agent_result r;
+		struct snp_err err = { 0 };
+		char url[64];
+
+		(void)state;
+		kbs_start(&k);
+		opts_init(&o, &k, url, sizeof(url));
+		if (agent_fetch_secret(&o, &r, &err) != 0)
+			fail_msg("keep-alive %d: %s", keep, err.msg);
+		kbs_stop(&k);
+		assert_int_equal(k.auth_ok + k.attest_ok + k.resource_ok, 3);
+		assert_int_equal(k.conns, keep ? 1 : 3);
+		assert_memory_equal(r.secret.p, SECRET, strlen(SECRET));
+		agent_result_free(&r);
+	}
 }
 
 static void agent_exchange_cbor_form_other_keys(void **state)
@@ -544,6 +576,7 @@ static void cli_agent_sim_writes_0600_and_never_prints_the_secret(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(agent_keeps_one_connection),
 		cmocka_unit_test(agent_exchange_json_form_ec_p256),
 		cmocka_unit_test(agent_exchange_cbor_form_other_keys),
 		cmocka_unit_test(agent_refusals_name_the_step),
