@@ -25,8 +25,8 @@ pkgs_of() {
 	test) echo libcmocka-dev openssl python3-jwcrypto postgresql ;;
 	# make demo: scripts/demo.sh replays a request with curl and reads JSON with python3
 	demo) echo curl python3 ;;
-	# make bench: scripts/bench-*.sh
-	bench) echo hyperfine python3 openssl ;;
+	# make bench: scripts/bench-*.sh; qemu-system-x86: the QEMU TCG/KVM baseline of bench-launch
+	bench) echo hyperfine python3 openssl qemu-system-x86 ;;
 	# CC=clang: the compiler and its runtime (sanitizers)
 	clang) echo clang libclang-rt-14-dev ;;
 	# make fuzz: libFuzzer is in clang's runtime
