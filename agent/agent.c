@@ -93,7 +93,7 @@ int agent_fetch_secret(const struct agent_opts *o, struct agent_result *res, str
 
 	memset(res, 0, sizeof(*res));
 	agent_http_init(&h);
-	h.ca_file = o->ca_file;
+	h.curl.ca_file = o->ca_file;
 	if (o->connect_timeout_ms)
 		h.curl.connect_timeout_ms = o->connect_timeout_ms;
 	if (o->timeout_ms)

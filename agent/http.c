@@ -124,9 +124,6 @@ int agent_http_call(struct agent_http *h, const char *url, const char *json,
 	if (a->easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
 	    a->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
 	    a->easy_setopt(c, CURLOPT_HEADERDATA, &hc) != CURLE_OK ||
-	    a->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-	    a->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-	    (h->ca_file && a->easy_setopt(c, CURLOPT_CAINFO, h->ca_file) != CURLE_OK) ||
 	    (json && (a->easy_setopt(c, CURLOPT_POSTFIELDS, json) != CURLE_OK ||
 		      a->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 				     (curl_off_t)strlen(json)) != CURLE_OK))) {

@@ -23,8 +23,7 @@
 #define AGENT_HTTP_MAX_BODY (256 * 1024)
 
 struct agent_http {
-	struct kds_curl curl;             /* timeouts; libcurl loaded on first use */
-	const char *ca_file;              /* CA bundle for https, or NULL: the system's */
+	struct kds_curl curl; /* timeouts, CA file; libcurl loaded on first use */
 	char cookie[AGENT_COOKIE_MAX + 1]; /* "" until the server sets one */
 	CURL *conn;                       /* the handle, and so the connection, of every call */
 };

@@ -30,7 +30,10 @@ int kds_curl_setup(const struct kds_curl *c, CURL *h, const char *url, struct cu
 	    a->easy_setopt(h, CURLOPT_USERAGENT, "snpvm/" SNPVM_VERSION) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_dl_collect) != CURLE_OK ||
-	    a->easy_setopt(h, CURLOPT_WRITEDATA, b) != CURLE_OK)
+	    a->easy_setopt(h, CURLOPT_WRITEDATA, b) != CURLE_OK ||
+	    a->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+	    a->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+	    (c->ca_file && a->easy_setopt(h, CURLOPT_CAINFO, c->ca_file) != CURLE_OK))
 		return snp_errf(err, SNP_E_INTERNAL, "curl_easy_setopt failed");
 	return 0;
 }

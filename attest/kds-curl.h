@@ -2,7 +2,9 @@
  * The libcurl implementation of struct kds_fetcher (attest/kds.h): one GET
  * per call, http and https only, no redirects (KDS answers directly; a 3xx
  * reaches kds_get as an unexpected status), connect and total timeouts, a
- * body cap enforced while receiving, no proxy for loopback addresses.
+ * body cap enforced while receiving, no proxy for loopback addresses,
+ * certificate and host name verification on (against the system's CA bundle,
+ * or the PEM file a caller names: a KDS mirror behind a private CA).
  */
 #ifndef SNPVM_ATTEST_KDS_CURL_H
 #define SNPVM_ATTEST_KDS_CURL_H
@@ -18,6 +20,7 @@
 #define KDS_CURL_TOTAL_MS 20000L
 
 struct kds_curl {
+	const char *ca_file;     /* PEM CA certificates for https, or NULL: the system's */
 	long connect_timeout_ms; /* KDS_CURL_CONNECT_MS */
 	long timeout_ms;         /* KDS_CURL_TOTAL_MS */
 	size_t max_body;         /* KDS_MAX_BODY */

@@ -31,6 +31,7 @@
 
 struct serve_args {
 	const char *dir, *listen, *admin, *store, *sim_root, *certs, *kds_cache, *kds_url;
+	const char *kds_ca_file;
 	const char *tls_cert, *tls_key, *user, *port_file, *json_log;
 	unsigned threads, session_ttl, token_ttl, auth_rate, auth_burst;
 	bool no_rate_limit, no_seccomp;
@@ -112,6 +113,9 @@ static bool parse_args(int argc, char **argv, struct serve_args *a, int *status)
 			   "VCEK cache: looked up first, filled from --kds-url"),
 		OPT_STRING("kds-url", &a->kds_url, "URL",
 			   "fetch missing VCEKs from this AMD KDS (never a default)"),
+		OPT_STRING("kds-ca-file", &a->kds_ca_file, "FILE",
+			   "trust these PEM CA certificates for an https\n"
+			   "--kds-url (default: the system's)"),
 		OPT_STRING("tls-cert", &a->tls_cert, "FILE", "serve HTTPS with this PEM certificate"),
 		OPT_STRING("tls-key", &a->tls_key, "FILE", "and this PEM key"),
 		OPT_UINT("threads", &a->threads, 1, 256, "N", "worker threads (default 4)"),
@@ -214,6 +218,7 @@ int cmd_attestd_serve(int argc, char **argv)
 	if (seccomp_disabled_by_env())
 		a.no_seccomp = true;
 	kds_curl_init(&curl);
+	curl.ca_file = a.kds_ca_file;
 	if ((a.sim_root && cli_load_sim_roots(a.sim_root, &roots, &err) != 0) ||
 	    open_json_log(a.json_log, &jl, &err) != 0) {
 		status = serve_fail(&err);

@@ -438,7 +438,7 @@ out:
 
 static int sim_kds(int argc, char **argv)
 {
-	const char *dir = NULL, *listen = NULL;
+	const char *dir = NULL, *listen = NULL, *tls_cert = NULL, *tls_key = NULL;
 	struct snp_err err = { 0 };
 	struct sim_store st;
 	struct sim_kds *kds = NULL;
@@ -449,6 +449,9 @@ static int sim_kds(int argc, char **argv)
 		OPT_STRING("dir", &dir, "DIR", "the sim's state directory", .required = true),
 		OPT_STRING("listen", &listen, "IP:PORT",
 			   "the IPv4 address and port (0: any free port)", .required = true),
+		OPT_STRING("tls-cert", &tls_cert, "FILE",
+			   "serve HTTPS, as AMD's KDS is, with this PEM certificate"),
+		OPT_STRING("tls-key", &tls_key, "FILE", "and this PEM key"),
 		OPT_END,
 	};
 	const struct opt_cmd cmd = {
@@ -471,7 +474,12 @@ static int sim_kds(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if ((ret = sim_kds_start(&st, listen, &kds, &port, &err)) != 0) {
+	if (!tls_cert != !tls_key) {
+		snp_errf(&err, SNP_E_INVALID, "--tls-cert and --tls-key go together");
+		sim_store_free(&st);
+		return fail("kds", &err, false);
+	}
+	if ((ret = sim_kds_start(&st, listen, tls_cert, tls_key, &kds, &port, &err)) != 0) {
 		sim_store_free(&st);
 		if (ret == SNP_E_INVALID)
 			snp_err_prefix(&err, "--listen: ");
@@ -482,7 +490,7 @@ static int sim_kds(int argc, char **argv)
 		const char *colon = strrchr(listen, ':');
 
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
-		printf("listening on http://%s:%u\n", host, port);
+		printf("listening on %s://%s:%u\n", tls_cert ? "https" : "http", host, port);
 		fflush(stdout);
 	}
 	log_info("serving %s", dir);

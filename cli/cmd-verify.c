@@ -30,7 +30,7 @@
 
 struct verify_args {
 	const char *report, *certs_dir, *vcek, *cert_table, *ask, *crl, *at, *policy;
-	const char *sim_root, *kds, *kds_cache;
+	const char *sim_root, *kds, *kds_cache, *kds_ca_file;
 	enum snp_product product;
 	bool lax, json, hcl, kds_crl;
 };
@@ -123,6 +123,7 @@ static int load_inputs(const struct verify_args *a, struct verify_inputs *in,
 	o->fetch_crl = a->kds_crl;
 	if (a->kds || a->kds_crl) {
 		kds_curl_init(&in->curl);
+		in->curl.ca_file = a->kds_ca_file;
 		o->kds.fetch = kds_curl_fetcher(&in->curl);
 	}
 	return 0;
@@ -173,6 +174,9 @@ static bool parse_args(int argc, char **argv, struct verify_args *a, int *status
 		OPT_STRING("kds-cache", &a->kds_cache, "DIR",
 			   "look the VCEK up in DIR first and store fetched ones\n"
 			   "there once verified; without --kds: offline, DIR only"),
+		OPT_STRING("kds-ca-file", &a->kds_ca_file, "FILE",
+			   "trust these PEM CA certificates for an https --kds\n"
+			   "(a mirror behind a private CA; default: the system's)"),
 		OPT_FLAG("kds-crl", &a->kds_crl,
 			 "fetch the CRL from --kds and check it; fail if it\n"
 			 "cannot be fetched (fail-closed)"),

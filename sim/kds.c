@@ -32,11 +32,13 @@ static void handle(void *ctx, const struct httpd_req *req, struct httpd_resp *re
 	resp->len = rsp.len;
 }
 
-int sim_kds_start(const struct sim_store *st, const char *listen, struct sim_kds **out,
-		  uint16_t *port, struct snp_err *err)
+int sim_kds_start(const struct sim_store *st, const char *listen, const char *tls_cert,
+		  const char *tls_key, struct sim_kds **out, uint16_t *port, struct snp_err *err)
 {
 	struct httpd_opts o = {
 		.listen = listen,
+		.tls_cert = tls_cert,
+		.tls_key = tls_key,
 		.threads = 1,
 		.max_body = 4096,
 		.timeout_s = 10,

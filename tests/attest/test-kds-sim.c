@@ -66,7 +66,7 @@ static void start(struct fixture *f)
 	struct snp_err err = { 0 };
 	uint16_t port = 0;
 
-	if (sim_kds_start(&f->st, "127.0.0.1:0", &f->kds, &port, &err) != 0)
+	if (sim_kds_start(&f->st, "127.0.0.1:0", NULL, NULL, &f->kds, &port, &err) != 0)
 		fail_msg("sim_kds_start: %s", err.msg);
 	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%u", port);
 }
@@ -254,6 +254,46 @@ static void kds_fetch_verify_cache_offline(void **state)
 }
 
 /* A corrupted cache entry can only cause a refusal; it is not replaced by a good one. */
+/*
+ * An https KDS (the sim's, behind a certificate for localhost): verify fetches
+ * through it when --kds-ca-file names the certificate's issuer, and refuses it
+ * otherwise (the system's CAs do not know it).
+ */
+static void kds_over_https_with_its_ca_file(void **state)
+{
+	struct fixture *f = *state;
+	struct snp_err err = { 0 };
+	struct sim_kds *k = NULL;
+	struct run_result res;
+	char *tls = tmpdir_make(), cert[P], key[P], url[64];
+	uint16_t port = 0;
+
+	tls_selfsigned(tls, "DNS:localhost", cert, key, sizeof(cert));
+	if (sim_kds_start(&f->st, "127.0.0.1:0", cert, key, &k, &port, &err) != 0)
+		fail_msg("sim_kds_start TLS: %s", err.msg);
+	snprintf(url, sizeof(url), "https://localhost:%u", port);
+	{
+		const char *a[] = { "--report", f->report, "--kds", url, "--kds-ca-file", cert,
+				    "--trust-sim-root", f->root, "--kds-crl", NULL };
+
+		verify(0, &res, a);
+		assert_non_null(strstr(res.out, "verified and appraised"));
+		run_result_free(&res);
+	}
+	{
+		const char *a[] = { "--report", f->report, "--kds", url, "--trust-sim-root",
+				    f->root, NULL };
+
+		verify(3, &res, a); /* the fetch failed: no verdict */
+		if (!strstr(res.err, "SSL certificate problem"))
+			fail_msg("stderr: %s", res.err);
+		run_result_free(&res);
+	}
+	sim_kds_stop(k);
+	rm_rf(tls);
+	free(tls);
+}
+
 static void kds_corrupt_cache_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -302,7 +342,7 @@ static void kds_other_chips_vcek_refused(void **state)
 	hostile.plat.product = f->st.plat.product;
 	memcpy(hostile.plat.chip_id, f->st.plat.chip_id, SNP_CHIP_ID_SIZE);
 	hostile.plat.reported_tcb = f->st.plat.reported_tcb;
-	assert_int_equal(sim_kds_start(&hostile, "127.0.0.1:0", &kds, &port, &err), 0);
+	assert_int_equal(sim_kds_start(&hostile, "127.0.0.1:0", NULL, NULL, &kds, &port, &err), 0);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u", port);
 
 	snprintf(path, sizeof(path), "%s/certs/ark.pem", other);
@@ -432,6 +472,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(kds_fetch_verify_cache_offline, setup_turin,
 						teardown),
 		cmocka_unit_test_setup_teardown(kds_corrupt_cache_refused, setup_milan, teardown),
+		cmocka_unit_test_setup_teardown(kds_over_https_with_its_ca_file, setup_milan,
+						teardown),
 		cmocka_unit_test_setup_teardown(kds_other_chips_vcek_refused, setup_milan,
 						teardown),
 		cmocka_unit_test_setup_teardown(kds_cli_errors, setup_milan, teardown),

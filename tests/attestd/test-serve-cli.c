@@ -419,10 +419,12 @@ static long guest_exchange(struct afx *f, const struct server *s, struct sim_gue
  * policy; the process is still alive, filtered, and stops with status 0.
  * With kds, the certificate table is left out of the evidence and attestd
  * fetches the VCEK from a sim KDS into its --kds-cache, under the filter too.
+ * With https too, that KDS is served over TLS as "localhost" (the resolver's
+ * /etc/hosts and OpenSSL's reading of --kds-ca-file, under the filter).
  * With pg, the store is a real PostgreSQL database (tests/common/pgserver.h),
  * every pooled connection opened before the filter.
  */
-static void confined_exchange(bool kds, bool pg)
+static void confined_exchange(bool kds, bool https, bool pg)
 {
 	struct afx *f;
 	struct server s = { 0 };
@@ -430,7 +432,7 @@ static void confined_exchange(bool kds, bool pg)
 	struct sim_guest *dbg;
 	struct sim_kds *k = NULL;
 	struct snp_err err = { 0 };
-	char ark[1200], cache[1200], kds_url[64], v[64];
+	char ark[1200], cache[1200], kds_url[64], v[64], cert[1200], key[1200];
 	const char *extra[16] = { "--user", "nobody", "--trust-sim-root", ark, NULL };
 	char *pol, *tmp, *uri = NULL, why[256];
 	struct pgserver *pgs = NULL;
@@ -487,9 +489,17 @@ static void confined_exchange(bool kds, bool pg)
 		assert_int_equal(mkdir(cache, 0700), 0);
 		assert_int_equal(chown(cache, pw->pw_uid, pw->pw_gid), 0);
 		assert_int_equal(chmod(s.dir, 0711), 0);
-		if (sim_kds_start(&f->sp->store, "127.0.0.1:0", &k, &kport, &err) != 0)
+		if (https)
+			tls_selfsigned(s.dir, "DNS:localhost", cert, key, sizeof(cert));
+		if (sim_kds_start(&f->sp->store, "127.0.0.1:0", https ? cert : NULL,
+				  https ? key : NULL, &k, &kport, &err) != 0)
 			fail_msg("sim_kds_start: %s", err.msg);
-		snprintf(kds_url, sizeof(kds_url), "http://127.0.0.1:%u", kport);
+		snprintf(kds_url, sizeof(kds_url), https ? "https://localhost:%u" : "http://127.0.0.1:%u",
+			 kport);
+		if (https) {
+			extra[n++] = "--kds-ca-file";
+			extra[n++] = cert;
+		}
 		extra[n++] = "--kds-url";
 		extra[n++] = kds_url;
 		extra[n++] = "--kds-cache";
@@ -539,19 +549,25 @@ static void confined_exchange(bool kds, bool pg)
 static void serve_exchange_confined(void **state)
 {
 	(void)state;
-	confined_exchange(false, false);
+	confined_exchange(false, false, false);
 }
 
 static void serve_exchange_confined_kds(void **state)
 {
 	(void)state;
-	confined_exchange(true, false);
+	confined_exchange(true, false, false);
+}
+
+static void serve_exchange_confined_kds_https(void **state)
+{
+	(void)state;
+	confined_exchange(true, true, false);
 }
 
 static void serve_exchange_confined_postgresql(void **state)
 {
 	(void)state;
-	confined_exchange(false, true);
+	confined_exchange(false, false, true);
 }
 
 /* Root without --user is refused (uid 0 keeps root's files even with no capability). */
@@ -624,6 +640,7 @@ int main(void)
 		cmocka_unit_test(serve_drops_to_user),
 		cmocka_unit_test(serve_exchange_confined),
 		cmocka_unit_test(serve_exchange_confined_kds),
+		cmocka_unit_test(serve_exchange_confined_kds_https),
 		cmocka_unit_test(serve_exchange_confined_postgresql),
 		cmocka_unit_test(serve_refuses_root_without_user),
 		cmocka_unit_test(serve_no_seccomp),

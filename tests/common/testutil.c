@@ -138,6 +138,23 @@ void run_cmd(const char *const argv[], const char *stdin_text, struct run_result
 	run_cmd_limited(argv, stdin_text, 0, res);
 }
 
+void tls_selfsigned(const char *dir, const char *san, char *cert, char *key, size_t len)
+{
+	char ext[256];
+	const char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+			       "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+			       "-subj", "/CN=localhost", "-days", "1", "-addext", ext, NULL };
+	struct run_result rr;
+
+	snprintf(cert, len, "%s/cert.pem", dir);
+	snprintf(key, len, "%s/key.pem", dir);
+	snprintf(ext, sizeof(ext), "subjectAltName=%s", san);
+	run_cmd(argv, NULL, &rr);
+	if (rr.status != 0)
+		fail_msg("openssl req: %s", rr.err);
+	run_result_free(&rr);
+}
+
 void run_snpvm_limited(const char *const argv[], const char *stdin_text, unsigned timeout_s,
 		       struct run_result *res)
 {

@@ -49,6 +49,14 @@ void run_cmd(const char *const argv[], const char *stdin_text, struct run_result
 void run_result_free(struct run_result *res);
 
 /*
+ * A self-signed P-256 certificate for CN=localhost with the subjectAltName
+ * san ("DNS:localhost,IP:127.0.0.1"), valid a day, made by the openssl CLI
+ * into dir/cert.pem and dir/key.pem (their paths into cert and key, len bytes
+ * each): a TLS server's pair, and the CA file its clients trust.
+ */
+void tls_selfsigned(const char *dir, const char *san, char *cert, char *key, size_t len);
+
+/*
  * Starts $SNPVM with argv in the background, stdout and stderr to log_path,
  * stdin /dev/null; returns its pid (for services and running guests).
  */

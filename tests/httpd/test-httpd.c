@@ -429,11 +429,7 @@ static void bound_answers_only_once_serving(void **state)
 
 static void tls_serves_with_given_certificate(void **state)
 {
-	char *dir = tmpdir_make(), cert[512], key[512], url[128], san[64];
-	const char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-			       "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
-			       "-subj", "/CN=localhost", "-days", "1", "-addext", san, NULL };
-	struct run_result rr;
+	char *dir = tmpdir_make(), cert[512], key[512], url[128];
 	struct httpd_opts o = { .listen = "127.0.0.1:0", .tls_cert = cert, .tls_key = key };
 	struct httpc_req r = { .url = url, .cainfo = cert };
 	struct httpc_resp resp;
@@ -443,13 +439,7 @@ static void tls_serves_with_given_certificate(void **state)
 	uint16_t port = 0;
 
 	(void)state;
-	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
-	snprintf(key, sizeof(key), "%s/key.pem", dir);
-	snprintf(san, sizeof(san), "subjectAltName=IP:127.0.0.1");
-	run_cmd(argv, NULL, &rr);
-	if (rr.status != 0)
-		fail_msg("openssl req: %s", rr.err);
-	run_result_free(&rr);
+	tls_selfsigned(dir, "IP:127.0.0.1", cert, key, sizeof(cert));
 	if (httpd_start(&o, echo_handler, &e, &h, &port, &err) != 0)
 		fail_msg("httpd_start TLS: %s", err.msg);
 	snprintf(url, sizeof(url), "https://127.0.0.1:%u/tls", port);

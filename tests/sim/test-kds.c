@@ -73,7 +73,7 @@ static int setup(void **state, enum snp_product p)
 
 	f->dir = simtest_dir(p, SNP_SIGNING_KEY_VCEK);
 	if (sim_store_load(f->dir, &f->st, &err) != 0 ||
-	    sim_kds_start(&f->st, "127.0.0.1:0", &f->kds, &f->port, &err) != 0)
+	    sim_kds_start(&f->st, "127.0.0.1:0", NULL, NULL, &f->kds, &f->port, &err) != 0)
 		fail_msg("setup: %s", err.msg);
 	assert_int_not_equal(f->port, 0);
 	*state = f;
@@ -283,9 +283,9 @@ static void kds_listen_address_checked(void **state)
 	struct sim_kds *k = NULL;
 	uint16_t port;
 
-	assert_int_equal(sim_kds_start(&f->st, "localhost:0", &k, &port, &err), SNP_E_INVALID);
-	assert_int_equal(sim_kds_start(&f->st, "127.0.0.1", &k, &port, &err), SNP_E_INVALID);
-	assert_int_equal(sim_kds_start(&f->st, "127.0.0.1:70000", &k, &port, &err), SNP_E_INVALID);
+	assert_int_equal(sim_kds_start(&f->st, "localhost:0", NULL, NULL, &k, &port, &err), SNP_E_INVALID);
+	assert_int_equal(sim_kds_start(&f->st, "127.0.0.1", NULL, NULL, &k, &port, &err), SNP_E_INVALID);
+	assert_int_equal(sim_kds_start(&f->st, "127.0.0.1:70000", NULL, NULL, &k, &port, &err), SNP_E_INVALID);
 	assert_null(k);
 }
 
