@@ -467,6 +467,10 @@ static int sim_kds(int argc, char **argv)
 
 	if (!cli_opt_parse(&cmd, argc, argv, &ret))
 		return ret;
+	if (!tls_cert != !tls_key) {
+		snp_errf(&err, SNP_E_INVALID, "--tls-cert and --tls-key go together");
+		return fail("kds", &err, false);
+	}
 	if ((ret = sim_store_load(dir, &st, &err)) != 0)
 		return fail("kds", &err, false);
 	/* Block the stop signals before the server thread starts, then wait for one. */
@@ -474,11 +478,6 @@ static int sim_kds(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (!tls_cert != !tls_key) {
-		snp_errf(&err, SNP_E_INVALID, "--tls-cert and --tls-key go together");
-		sim_store_free(&st);
-		return fail("kds", &err, false);
-	}
 	if ((ret = sim_kds_start(&st, listen, tls_cert, tls_key, &kds, &port, &err)) != 0) {
 		sim_store_free(&st);
 		if (ret == SNP_E_INVALID)

@@ -288,10 +288,15 @@ static size_t collect(char *data, size_t size, size_t n, void *ctx)
 	return fwrite(data, size, n, f);
 }
 
-/* `snpvm sim kds` as a child process: prints its address, serves, stops on SIGTERM. */
-static void cli_kds_child(void **state)
+/*
+ * `snpvm sim kds` as a child process: prints its address, serves (over HTTPS
+ * with --tls-cert/--tls-key when tls), stops on SIGTERM.
+ */
+static void kds_child(bool tls)
 {
 	char *dir = simtest_dir(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK);
+	char cert[1200], key[1200];
+	const char *scheme = tls ? "https" : "http";
 	const char *bin = getenv("SNPVM") ? getenv("SNPVM") : "build/snpvm";
 	char line[256], url[300], crl_path[1200], *body = NULL;
 	size_t body_len = 0, crl_len;
@@ -303,7 +308,8 @@ static void cli_kds_child(void **state)
 	uint8_t *crl;
 	CURL *c;
 
-	(void)state;
+	if (tls)
+		tls_selfsigned(dir, "IP:127.0.0.1", cert, key, sizeof(cert));
 	assert_int_equal(pipe(fds), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -311,14 +317,21 @@ static void cli_kds_child(void **state)
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
-		execl(bin, bin, "sim", "kds", "--dir", dir, "--listen", "127.0.0.1:0", (char *)NULL);
+		if (tls)
+			execl(bin, bin, "sim", "kds", "--dir", dir, "--listen", "127.0.0.1:0",
+			      "--tls-cert", cert, "--tls-key", key, (char *)NULL);
+		else
+			execl(bin, bin, "sim", "kds", "--dir", dir, "--listen", "127.0.0.1:0",
+			      (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
 	out = fdopen(fds[0], "r");
 	assert_non_null(fgets(line, sizeof(line), out));
-	assert_int_equal(sscanf(line, "listening on http://127.0.0.1:%u", &port), 1);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/vcek/v1/Milan/crl", port);
+	if (strncmp(line, "listening on ", 13) != 0 || strncmp(line + 13, scheme, strlen(scheme)) ||
+	    sscanf(line + 13 + strlen(scheme), "://127.0.0.1:%u", &port) != 1)
+		fail_msg("printed: %s", line);
+	snprintf(url, sizeof(url), "%s://127.0.0.1:%u/vcek/v1/Milan/crl", scheme, port);
 	mem = open_memstream(&body, &body_len);
 	c = curl_easy_init();
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -326,6 +339,8 @@ static void cli_kds_child(void **state)
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, mem);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (tls)
+		curl_easy_setopt(c, CURLOPT_CAINFO, cert);
 	assert_int_equal(curl_easy_perform(c), CURLE_OK);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
@@ -353,6 +368,31 @@ static void cli_kds_child(void **state)
 	free(dir);
 }
 
+static void cli_kds_child(void **state)
+{
+	(void)state;
+	kds_child(false);
+}
+
+static void cli_kds_child_tls(void **state)
+{
+	struct run_result r;
+	char *dir = tmpdir_make();
+	const char *half[] = { "sim", "kds", "--dir", dir, "--listen", "127.0.0.1:0", "--tls-cert",
+			       "/nonexistent.pem", NULL };
+
+	(void)state;
+	kds_child(true);
+	/* one of the pair alone is a usage error naming both */
+	run_snpvm(half, NULL, &r);
+	assert_int_equal(r.status, 2);
+	if (!strstr(r.err, "--tls-cert and --tls-key"))
+		fail_msg("stderr: %s", r.err);
+	run_result_free(&r);
+	rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +401,7 @@ int main(void)
 		cmocka_unit_test(cli_status_json),
 		cmocka_unit_test(cli_report_verifies_only_with_sim_root),
 		cmocka_unit_test(cli_report_from_other_sim_refused),
+		cmocka_unit_test(cli_kds_child_tls),
 		cmocka_unit_test(cli_kds_child),
 	};
 	int ret;
