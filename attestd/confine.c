@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attestd/db-backend.h"
 #include "util/caps.h"
 
 const struct sc_rule attestd_seccomp_rules[] = {
@@ -95,9 +96,6 @@ const struct sc_rule attestd_seccomp_kds_rules[] = {
 	{ .name = "socket", .how = SC_ARG_IN, .arg = 0, .vals = { AF_INET, AF_INET6 }, .nvals = 2 },
 	{ .name = "socketpair", .how = SC_ARG_IN, .arg = 0, .vals = { AF_UNIX }, .nvals = 1 },
 	SC_ALLOW("connect"),
-	/* getaddrinfo (a KDS named by host name) asks nscd first, over a Unix socket: that is
-	 * refused, and glibc reads /etc/hosts and asks DNS itself (openat and socket here) */
-	{ .name = "socket", .how = SC_EACCES_IN, .arg = 0, .vals = { AF_UNIX }, .nvals = 1 },
 	/* the resolver's configuration (res_init: the host name for the search domain), its
 	 * A and AAAA queries sent together over UDP, each answer sized before it is read */
 	SC_ALLOW("uname"), SC_ALLOW("sendmmsg"),
@@ -118,6 +116,32 @@ const struct sc_rule attestd_seccomp_kds_rules[] = {
 		    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC },
 	  .nvals = 4 },
 	SC_ALLOW("mkdir"), SC_ALLOW("rename"), SC_ALLOW("fchmod"),
+	{ .name = NULL },
+};
+
+/*
+ * With the KDS and no PostgreSQL store: getaddrinfo (a KDS named by host
+ * name) asks nscd first, over a Unix socket: that is refused, and glibc reads
+ * /etc/hosts and asks DNS itself (attestd_seccomp_kds_rules).
+ */
+const struct sc_rule attestd_seccomp_no_unix_socket_rules[] = {
+	{ .name = "socket", .how = SC_EACCES_IN, .arg = 0, .vals = { AF_UNIX }, .nvals = 1 },
+	{ .name = NULL },
+};
+
+/*
+ * A PostgreSQL store: the pooled connections are open before the filter, and
+ * when the server restarts libpq reconnects each (PQreset in attestd/db-pg.c)
+ * the way it first connected - a Unix socket in the server's socket
+ * directory, or TCP to a host that may need the resolver. Without these, a
+ * server restart killed attestd with SIGSYS.
+ */
+const struct sc_rule attestd_seccomp_pg_rules[] = {
+	{ .name = "socket", .how = SC_ARG_IN, .arg = 0, .vals = { AF_UNIX, AF_INET, AF_INET6 },
+	  .nvals = 3 },
+	SC_ALLOW("connect"),
+	SC_ALLOW("uname"), SC_ALLOW("sendmmsg"),
+	{ .name = "ioctl", .how = SC_ARG_IN, .arg = 1, .vals = { FIONREAD }, .nvals = 1 },
 	{ .name = NULL },
 };
 
@@ -148,12 +172,19 @@ int attestd_drop_user(const char *user, const char *admin_sock, struct snp_err *
 	return 0;
 }
 
-int attestd_confine(bool kds, struct snp_err *err)
+int attestd_confine(bool kds, const char *store_uri, struct snp_err *err)
 {
-	const struct sc_rule *const tables[] = {
-		attestd_seccomp_rules, kds ? attestd_seccomp_kds_rules : attestd_seccomp_no_open_rules
-	};
+	const bool pg = store_uri && db_uri_is_postgresql(store_uri);
+	const struct sc_rule *tables[4];
+	size_t n = 0;
 	int ret;
+
+	tables[n++] = attestd_seccomp_rules;
+	tables[n++] = kds ? attestd_seccomp_kds_rules : attestd_seccomp_no_open_rules;
+	if (pg)
+		tables[n++] = attestd_seccomp_pg_rules;
+	else if (kds)
+		tables[n++] = attestd_seccomp_no_unix_socket_rules;
 
 	/*
 	 * The time zone read now: something under /auth calls localtime, which opens
@@ -164,7 +195,8 @@ int attestd_confine(bool kds, struct snp_err *err)
 	if (!getenv("TZ"))
 		setenv("TZ", ":/etc/localtime", 0);
 	tzset();
-	if ((ret = caps_drop_all(err)) != 0 || (ret = sc_confine(tables, 2, err)) != 0)
+	if ((ret = caps_drop_all(err)) != 0 ||
+	    (ret = sc_confine((const struct sc_rule *const *)tables, n, err)) != 0)
 		return snp_err_prefix(err, "attestd: confinement: ");
 	return 0;
 }

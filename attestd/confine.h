@@ -34,6 +34,15 @@ extern const struct sc_rule attestd_seccomp_kds_rules[];
 /* Without the KDS: open and openat fail with EACCES (util/seccomp.h, SC_EACCES). */
 extern const struct sc_rule attestd_seccomp_no_open_rules[];
 
+/* With the KDS and without PostgreSQL: an AF_UNIX socket fails with EACCES (nscd). */
+extern const struct sc_rule attestd_seccomp_no_unix_socket_rules[];
+
+/*
+ * A PostgreSQL store: what libpq's reconnect after a server restart needs -
+ * socket (AF_UNIX, AF_INET, AF_INET6), connect, and the resolver's calls.
+ */
+extern const struct sc_rule attestd_seccomp_pg_rules[];
+
 /*
  * Switches the whole process to user (a name from the password database):
  * chowns admin_sock (may be NULL) to it so the admin socket stays 0600 and
@@ -47,9 +56,11 @@ int attestd_drop_user(const char *user, const char *admin_sock,
 /*
  * Drops every capability (caps_drop_all, which sets PR_SET_NO_NEW_PRIVS) and
  * loads attestd_seccomp_rules, plus attestd_seccomp_kds_rules when kds or
- * attestd_seccomp_no_open_rules when not, for all threads of the process
- * (TSYNC).
+ * attestd_seccomp_no_open_rules when not, plus attestd_seccomp_pg_rules when
+ * store_uri (the store's URI; NULL: the default SQLite file) is PostgreSQL's
+ * or else, with kds, attestd_seccomp_no_unix_socket_rules, for all threads of
+ * the process (TSYNC).
  */
-int attestd_confine(bool kds, struct snp_err *err) SNP_MUST_CHECK;
+int attestd_confine(bool kds, const char *store_uri, struct snp_err *err) SNP_MUST_CHECK;
 
 #endif

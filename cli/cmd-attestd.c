@@ -190,7 +190,7 @@ static int confine(const struct serve_args *a, struct kds_curl *curl, const char
 		log_warn("--no-seccomp: serving without the seccomp filter, capabilities kept");
 		return 0;
 	}
-	return attestd_confine(kds, err);
+	return attestd_confine(kds, a->store, err);
 }
 
 static int serve_fail(struct snp_err *err)

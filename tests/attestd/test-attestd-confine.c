@@ -122,7 +122,7 @@ static int probe_child(void *arg)
 	char path[1024];
 
 	snprintf(path, sizeof(path), "%s/new-file", pa->dir);
-	if (attestd_confine(pa->kds, &err) != 0) {
+	if (attestd_confine(pa->kds, NULL, &err) != 0) {
 		dprintf(STDERR_FILENO, "confine: %s\n", err.msg);
 		return 2;
 	}

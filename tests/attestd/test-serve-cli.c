@@ -422,7 +422,8 @@ static long guest_exchange(struct afx *f, const struct server *s, struct sim_gue
  * With https too, that KDS is served over TLS as "localhost" (the resolver's
  * /etc/hosts and OpenSSL's reading of --kds-ca-file, under the filter).
  * With pg, the store is a real PostgreSQL database (tests/common/pgserver.h),
- * every pooled connection opened before the filter.
+ * every pooled connection opened before the filter; the server then restarts
+ * and attestd reconnects under the filter and serves on.
  */
 static void confined_exchange(bool kds, bool https, bool pg)
 {
@@ -522,6 +523,15 @@ static void confined_exchange(bool kds, bool https, bool pg)
 	assert_int_equal(guest_exchange(f, &s, NULL, !kds), 200);
 	/* The DEBUG guest attests (its report verifies) but the policy refuses the release. */
 	assert_int_equal(guest_exchange(f, &s, dbg, !kds), 403);
+	if (pg) {
+		/*
+		 * The server restarts: every pooled connection is cut, and libpq reconnects
+		 * each at its next use (PQreset) under the filter; attestd serves on.
+		 */
+		pgserver_restart(pgs);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(guest_exchange(f, &s, NULL, !kds), 200);
+	}
 	assert_int_equal(kill(s.pid, 0), 0);
 	if (filter_expected()) {
 		proc_status_field(s.pid, "Seccomp:", v, sizeof(v));

@@ -36,6 +36,7 @@ struct pgserver {
 	uid_t run_uid;
 	gid_t run_gid;
 	pid_t pid;      /* the postmaster */
+	bool durable;   /* fsync on */
 };
 
 /* The newest /usr/lib/postgresql/<version>/bin that has initdb and postgres. */
@@ -168,6 +169,31 @@ static bool is_ready(const struct pgserver *s)
 	return wait_status(spawn(s, argv, log, false)) == 0;
 }
 
+/* Starts the postmaster on s's data directory and waits (bounded) until it accepts connections. */
+static void run_postmaster(struct pgserver *s)
+{
+	const char *const argv[] = { "postgres", "-D", s->data, "-k", s->sock,
+				     "-c", "listen_addresses=",
+				     "-c", s->durable ? "fsync=on" : "fsync=off",
+				     "-c", "shared_buffers=16MB",
+				     "-c", "max_connections=64", NULL };
+	int st;
+
+	s->pid = spawn(s, argv, s->log, true);
+	for (int i = 0;; i++) {
+		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+			s->pid = 0;
+			fail_with_log(s->log, "postgres exited while starting");
+		}
+		if (is_ready(s))
+			break;
+		if (i == PG_READY_TRIES)
+			fail_with_log(s->log, "postgres did not accept connections in %d s",
+				      PG_READY_TRIES / 10);
+		nap_100ms();
+	}
+}
+
 struct pgserver *pgserver_start(bool durable, char *why, size_t whylen)
 {
 	struct pgserver *s = calloc(1, sizeof(*s));
@@ -204,6 +230,13 @@ struct pgserver *pgserver_start(bool durable, char *why, size_t whylen)
 	snprintf(s->log, sizeof(s->log), "%s/server.log", s->top);
 	snprintf(initlog, sizeof(initlog), "%s/initdb.log", s->top);
 	own_dir(s, s->sock);
+	/*
+	 * Clients of any uid reach the socket, as in Debian's /var/run/postgresql
+	 * (the socket itself is 0777): a service that dropped to another user
+	 * (attestd serve --user) reconnects after a server restart.
+	 */
+	assert_int_equal(chmod(s->top, 0711), 0);
+	assert_int_equal(chmod(s->sock, 0755), 0);
 
 	{
 		const char *const argv[] = { "initdb", "-D", s->data, "-U", "postgres",
@@ -213,27 +246,8 @@ struct pgserver *pgserver_start(bool durable, char *why, size_t whylen)
 		if ((st = wait_status(spawn(s, argv, initlog, false))) != 0)
 			fail_with_log(initlog, "initdb exited with %d", st);
 	}
-	{
-		const char *const argv[] = { "postgres", "-D", s->data, "-k", s->sock,
-					     "-c", "listen_addresses=",
-					     "-c", durable ? "fsync=on" : "fsync=off",
-					     "-c", "shared_buffers=16MB",
-					     "-c", "max_connections=64", NULL };
-
-		s->pid = spawn(s, argv, s->log, true);
-	}
-	for (int i = 0;; i++) {
-		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
-			s->pid = 0;
-			fail_with_log(s->log, "postgres exited while starting");
-		}
-		if (is_ready(s))
-			break;
-		if (i == PG_READY_TRIES)
-			fail_with_log(s->log, "postgres did not accept connections in %d s",
-				      PG_READY_TRIES / 10);
-		nap_100ms();
-	}
+	s->durable = durable;
+	run_postmaster(s);
 	return s;
 }
 
@@ -255,12 +269,11 @@ const char *pgserver_datadir(const struct pgserver *s)
 	return s->data;
 }
 
-void pgserver_stop(struct pgserver *s)
+/* Fast shutdown of the postmaster (SIGINT), bounded; SIGKILL past that. */
+static void stop_postmaster(struct pgserver *s)
 {
 	int st;
 
-	if (s == NULL)
-		return;
 	if (s->pid > 0) {
 		kill(s->pid, SIGINT); /* fast shutdown: abort sessions, checkpoint, exit */
 		for (int i = 0; waitpid(s->pid, &st, WNOHANG) == 0; i++) {
@@ -272,6 +285,20 @@ void pgserver_stop(struct pgserver *s)
 			nap_100ms();
 		}
 	}
+	s->pid = 0;
+}
+
+void pgserver_restart(struct pgserver *s)
+{
+	stop_postmaster(s);
+	run_postmaster(s);
+}
+
+void pgserver_stop(struct pgserver *s)
+{
+	if (s == NULL)
+		return;
+	stop_postmaster(s);
 	rm_rf(s->top);
 	free(s->top);
 	free(s);

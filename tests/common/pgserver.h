@@ -33,6 +33,13 @@ char *pgserver_createdb(struct pgserver *s, const char *name);
 /* The data directory (for tests that inspect or damage it). */
 const char *pgserver_datadir(const struct pgserver *s);
 
+/*
+ * A server restart: fast shutdown (every session is ended, as a clients sees
+ * it when its server restarts), then the same server started again on the
+ * same data and socket directory, waited for until it accepts connections.
+ */
+void pgserver_restart(struct pgserver *s);
+
 /* Fast shutdown (SIGINT), bounded wait, then removes every file; NULL is allowed. */
 void pgserver_stop(struct pgserver *s);
 
