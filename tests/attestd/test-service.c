@@ -210,31 +210,69 @@ static unsigned get_resource(struct afx *f, const char *path, const char *sid,
 
 #define RES(tag) "/kbs/v0/resource/" AFX_REPO "/key/" tag
 
+/* A fresh attestd with the resource "disk" provisioned and one guest attested for it. */
+struct exchange {
+	struct afx *f;
+	char *pol;                          /* the policy "disk" is under, or NULL */
+	uint64_t pv;                        /* its version (0 without one) */
+	struct afx_guest_req gr;            /* the guest's side */
+	char sid[STORE_SESSION_ID_LEN + 1];
+	char *token;
+};
+
+/* x->f: a fresh attestd that trusts the sim; nothing provisioned yet. */
+static void exchange_open(struct exchange *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->f = afx_new(true);
+}
+
+/* "disk" under pol (x takes it; NULL: no policy), then guest g (NULL: x->f's) attested. */
+static void exchange_attest_disk(struct exchange *x, char *pol, struct sim_guest *g)
+{
+	x->pol = pol;
+	x->pv = afx_provision(x->f, "disk", pol);
+	x->token = attested(x->f, g, &x->gr, x->sid);
+}
+
+/* exchange_open, then "disk" under the policy admitting x->f's guest, which attests. */
+static void exchange_attested(struct exchange *x)
+{
+	exchange_open(x);
+	exchange_attest_disk(x, afx_policy(x->f, NULL), NULL);
+}
+
+static void exchange_close(struct exchange *x)
+{
+	free(x->token);
+	free(x->pol);
+	afx_guest_req_free(&x->gr);
+	afx_free(x->f);
+}
+
 static void happy_path_cookie_and_bearer(void **state)
 {
-	struct afx *f = afx_new(true);
-	char *pol = afx_policy(f, NULL), sid[STORE_SESSION_ID_LEN + 1];
-	struct afx_guest_req gr = { 0 };
-	uint64_t pv = afx_provision(f, "disk", pol);
-	char *token;
+	struct exchange x;
+	struct afx *f;
 	json_t *row, *claims = NULL, *jwks;
 	struct snp_err err = { 0 };
 
 	(void)state;
-	token = attested(f, NULL, &gr, sid);
+	exchange_attested(&x);
+	f = x.f;
 	afx_assert_audit(f, "attest", "accept", "verified");
-	assert_int_equal(get_resource(f, RES("disk"), sid, NULL, gr.priv), 200);
+	assert_int_equal(get_resource(f, RES("disk"), x.sid, NULL, x.gr.priv), 200);
 	afx_assert_audit(f, "release", "accept", "released");
 	row = afx_last_audit(f, "release");
 	assert_string_equal(json_string_value(json_object_get(row, "policy_id")), AFX_REPO);
-	assert_int_equal(json_integer_value(json_object_get(row, "policy_version")), pv);
+	assert_int_equal(json_integer_value(json_object_get(row, "policy_version")), x.pv);
 	assert_string_equal(json_string_value(json_object_get(row, "tenant")), AFX_TENANT);
 	assert_string_equal(json_string_value(json_object_get(row, "resource")),
 			    AFX_REPO "/key/disk");
 	assert_string_equal(json_string_value(json_object_get(row, "credential")), "session");
 	json_decref(row);
 	/* The same token as Bearer, without the cookie. */
-	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 200);
+	assert_int_equal(get_resource(f, RES("disk"), NULL, x.token, x.gr.priv), 200);
 	row = afx_last_audit(f, "release");
 	assert_string_equal(json_string_value(json_object_get(row, "credential")), "bearer");
 	json_decref(row);
@@ -248,9 +286,9 @@ static void happy_path_cookie_and_bearer(void **state)
 		expect_status(&r, 200);
 		jwks = resp_json(&r);
 		httpd_resp_free(&r);
-		if (ear_verify(jwks, token, strlen(token), f->now_ms / 1000, &claims, &err) != 0)
+		if (ear_verify(jwks, x.token, strlen(x.token), f->now_ms / 1000, &claims, &err) != 0)
 			fail_msg("ear_verify: %s", err.msg);
-		assert_int_equal(jwk_public_of(gr.priv, &pub, &err), 0);
+		assert_int_equal(jwk_public_of(x.gr.priv, &pub, &err), 0);
 		assert_true(json_equal(json_object_get(json_object_get(claims, "cnf"), "jwk"), pub));
 		assert_int_equal(json_integer_value(json_object_get(claims, "exp")) -
 				 json_integer_value(json_object_get(claims, "iat")), 300);
@@ -267,10 +305,7 @@ static void happy_path_cookie_and_bearer(void **state)
 		expect_status(&r, 200);
 		httpd_resp_free(&r);
 	}
-	free(token);
-	free(pol);
-	afx_guest_req_free(&gr);
-	afx_free(f);
+	exchange_close(&x);
 }
 
 /* The configfs-tsm CBOR form of the evidence (attestd/tsm-cbor.h) takes the same path. */
@@ -411,21 +446,18 @@ static void sim_report_without_sim_root_refused(void **state)
 static void policy_refusal(const char *policy_extra, bool own_policy, const char *text,
 			   uint64_t guest_policy, const char *reason)
 {
-	struct afx *f = afx_new(true);
-	char *pol = own_policy ? strdup(text) : afx_policy(f, policy_extra);
-	char sid[STORE_SESSION_ID_LEN + 1], *token;
-	struct afx_guest_req gr = { 0 };
-	struct sim_guest *g = guest_policy ? afx_guest(f, guest_policy) : NULL;
+	struct exchange x;
+	char *pol;
+	struct sim_guest *g;
 
-	afx_provision(f, "disk", pol);
-	token = attested(f, g, &gr, sid);
-	assert_int_equal(get_resource(f, RES("disk"), sid, NULL, gr.priv), 403);
-	afx_assert_audit(f, "release", "refuse", reason);
-	free(token);
-	free(pol);
-	afx_guest_req_free(&gr);
+	exchange_open(&x);
+	pol = own_policy ? strdup(text) : afx_policy(x.f, policy_extra);
+	g = guest_policy ? afx_guest(x.f, guest_policy) : NULL;
+	exchange_attest_disk(&x, pol, g);
+	assert_int_equal(get_resource(x.f, RES("disk"), x.sid, NULL, x.gr.priv), 403);
+	afx_assert_audit(x.f, "release", "refuse", reason);
 	sim_guest_free(g);
-	afx_free(f);
+	exchange_close(&x);
 }
 
 static void debug_guest_refused_by_policy(void **state)
@@ -455,58 +487,48 @@ static void tcb_below_minimum(void **state)
 
 static void no_policy_refuses(void **state)
 {
-	struct afx *f = afx_new(true);
-	char sid[STORE_SESSION_ID_LEN + 1], *token;
-	struct afx_guest_req gr = { 0 };
+	struct exchange x;
 
 	(void)state;
-	afx_provision(f, "disk", NULL);
-	token = attested(f, NULL, &gr, sid);
-	assert_int_equal(get_resource(f, RES("disk"), sid, NULL, gr.priv), 403);
-	afx_assert_audit(f, "release", "refuse", "no-policy");
-	free(token);
-	afx_guest_req_free(&gr);
-	afx_free(f);
+	exchange_open(&x);
+	exchange_attest_disk(&x, NULL, NULL);
+	assert_int_equal(get_resource(x.f, RES("disk"), x.sid, NULL, x.gr.priv), 403);
+	afx_assert_audit(x.f, "release", "refuse", "no-policy");
+	exchange_close(&x);
 }
 
 static void unknown_resource_404(void **state)
 {
-	struct afx *f = afx_new(true);
-	char *pol = afx_policy(f, NULL), sid[STORE_SESSION_ID_LEN + 1], *token;
-	struct afx_guest_req gr = { 0 };
+	struct exchange x;
 
 	(void)state;
-	afx_provision(f, "disk", pol);
-	token = attested(f, NULL, &gr, sid);
-	assert_int_equal(get_resource(f, RES("other"), sid, NULL, gr.priv), 404);
-	afx_assert_audit(f, "release", "refuse", "unknown-resource");
-	assert_int_equal(get_resource(f, "/kbs/v0/resource/" AFX_REPO "/key", sid, NULL, gr.priv),
+	exchange_attested(&x);
+	assert_int_equal(get_resource(x.f, RES("other"), x.sid, NULL, x.gr.priv), 404);
+	afx_assert_audit(x.f, "release", "refuse", "unknown-resource");
+	assert_int_equal(get_resource(x.f, "/kbs/v0/resource/" AFX_REPO "/key", x.sid, NULL,
+				      x.gr.priv), 404);
+	assert_int_equal(get_resource(x.f, "/kbs/v0/resource/../key/disk", x.sid, NULL, x.gr.priv),
 			 404);
-	assert_int_equal(get_resource(f, "/kbs/v0/resource/../key/disk", sid, NULL, gr.priv), 404);
-	free(token);
-	free(pol);
-	afx_guest_req_free(&gr);
-	afx_free(f);
+	exchange_close(&x);
 }
 
 static void token_from_another_attestd_key_refused(void **state)
 {
-	struct afx *f = afx_new(true);
-	char *pol = afx_policy(f, NULL), sid[STORE_SESSION_ID_LEN + 1], *token, *forged = NULL;
-	struct afx_guest_req gr = { 0 };
+	struct exchange x;
+	char *forged = NULL;
 	struct snp_err err = { 0 };
 	json_t *key = NULL, *jwks = NULL, *claims = NULL;
 	struct httpd_resp r;
 	struct call c = { .method = "GET", .path = "/kbs/v0/jwks" };
 
 	(void)state;
-	afx_provision(f, "disk", pol);
-	token = attested(f, NULL, &gr, sid);
+	exchange_attested(&x);
 	/* The genuine token's claims, re-signed by a key this attestd never published. */
-	call(f, &c, &r);
+	call(x.f, &c, &r);
 	jwks = resp_json(&r);
 	httpd_resp_free(&r);
-	assert_int_equal(ear_verify(jwks, token, strlen(token), f->now_ms / 1000, &claims, &err), 0);
+	assert_int_equal(ear_verify(jwks, x.token, strlen(x.token), x.f->now_ms / 1000, &claims,
+				    &err), 0);
 	assert_int_equal(ear_key_generate(&key, &err), 0);
 	{
 		json_t *sub = json_object_get(json_object_get(claims, "submods"), EAR_SUBMOD);
@@ -522,23 +544,20 @@ static void token_from_another_attestd_key_refused(void **state)
 
 		assert_int_equal(ear_sign(key, &ec, &forged, &err), 0);
 	}
-	assert_int_equal(get_resource(f, RES("disk"), NULL, forged, gr.priv), 401);
-	afx_assert_audit(f, "release", "refuse", "token-invalid");
+	assert_int_equal(get_resource(x.f, RES("disk"), NULL, forged, x.gr.priv), 401);
+	afx_assert_audit(x.f, "release", "refuse", "token-invalid");
 	/* Nor does a session or a token get anything without one. */
-	assert_int_equal(get_resource(f, RES("disk"), NULL, NULL, gr.priv), 401);
-	afx_assert_audit(f, "release", "refuse", "no-credentials");
+	assert_int_equal(get_resource(x.f, RES("disk"), NULL, NULL, x.gr.priv), 401);
+	afx_assert_audit(x.f, "release", "refuse", "no-credentials");
 	/* An expired token. */
-	f->now_ms += 301 * 1000;
-	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 401);
-	afx_assert_audit(f, "release", "refuse", "token-invalid");
+	x.f->now_ms += 301 * 1000;
+	assert_int_equal(get_resource(x.f, RES("disk"), NULL, x.token, x.gr.priv), 401);
+	afx_assert_audit(x.f, "release", "refuse", "token-invalid");
 	jwk_free_private(key);
 	json_decref(jwks);
 	json_decref(claims);
 	free(forged);
-	free(token);
-	free(pol);
-	afx_guest_req_free(&gr);
-	afx_free(f);
+	exchange_close(&x);
 }
 
 /*
@@ -548,20 +567,20 @@ static void token_from_another_attestd_key_refused(void **state)
  */
 static void cached_token_refused_after_rotation_past_overlap(void **state)
 {
-	struct afx *f = afx_new(true);
-	char *pol = afx_policy(f, NULL), sid[STORE_SESSION_ID_LEN + 1];
+	struct exchange x;
+	struct afx *f;
 	char sid2[STORE_SESSION_ID_LEN + 1];
-	struct afx_guest_req gr = { 0 }, gr2 = { 0 };
+	struct afx_guest_req gr2 = { 0 };
 	struct snp_err err = { 0 };
 	json_t *nk = NULL;
-	char *token, *token2;
+	char *token2;
 	int64_t now;
 
 	(void)state;
-	afx_provision(f, "disk", pol);
-	token = attested(f, NULL, &gr, sid);
-	assert_int_equal(get_resource(f, RES("disk"), sid, NULL, gr.priv), 200);
-	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 200);
+	exchange_attested(&x);
+	f = x.f;
+	assert_int_equal(get_resource(f, RES("disk"), x.sid, NULL, x.gr.priv), 200);
+	assert_int_equal(get_resource(f, RES("disk"), NULL, x.token, x.gr.priv), 200);
 	/* Rotation now, the old key published 60 s longer; the token lives 300 s. */
 	now = f->now_ms / 1000;
 	assert_int_equal(ear_key_generate(&nk, &err), 0);
@@ -569,44 +588,35 @@ static void cached_token_refused_after_rotation_past_overlap(void **state)
 						  now + 60, &err), 0);
 	jwk_free_private(nk);
 	f->now_ms += 30 * 1000; /* past KEYS_REFRESH, inside the overlap */
-	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 200);
-	assert_int_equal(get_resource(f, RES("disk"), sid, NULL, gr.priv), 200);
+	assert_int_equal(get_resource(f, RES("disk"), NULL, x.token, x.gr.priv), 200);
+	assert_int_equal(get_resource(f, RES("disk"), x.sid, NULL, x.gr.priv), 200);
 	f->now_ms += 31 * 1000; /* past the overlap, the token not yet expired */
-	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 401);
+	assert_int_equal(get_resource(f, RES("disk"), NULL, x.token, x.gr.priv), 401);
 	afx_assert_audit(f, "release", "refuse", "token-invalid");
-	assert_int_equal(get_resource(f, RES("disk"), sid, NULL, gr.priv), 401);
+	assert_int_equal(get_resource(f, RES("disk"), x.sid, NULL, x.gr.priv), 401);
 	afx_assert_audit(f, "release", "refuse", "token-invalid");
 	/* A new exchange is signed by the new key. */
 	token2 = attested(f, NULL, &gr2, sid2);
 	assert_int_equal(get_resource(f, RES("disk"), NULL, token2, gr2.priv), 200);
 	free(token2);
-	free(token);
-	free(pol);
 	afx_guest_req_free(&gr2);
-	afx_guest_req_free(&gr);
-	afx_free(f);
+	exchange_close(&x);
 }
 
 /* A cached Bearer token is refused from the second its exp names. */
 static void cached_bearer_refused_at_expiry(void **state)
 {
-	struct afx *f = afx_new(true);
-	char *pol = afx_policy(f, NULL), sid[STORE_SESSION_ID_LEN + 1], *token;
-	struct afx_guest_req gr = { 0 };
+	struct exchange x;
 
 	(void)state;
-	afx_provision(f, "disk", pol);
-	token = attested(f, NULL, &gr, sid);
-	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 200);
-	f->now_ms += 299 * 1000;
-	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 200);
-	f->now_ms += 1000; /* now == exp */
-	assert_int_equal(get_resource(f, RES("disk"), NULL, token, gr.priv), 401);
-	afx_assert_audit(f, "release", "refuse", "token-invalid");
-	free(token);
-	free(pol);
-	afx_guest_req_free(&gr);
-	afx_free(f);
+	exchange_attested(&x);
+	assert_int_equal(get_resource(x.f, RES("disk"), NULL, x.token, x.gr.priv), 200);
+	x.f->now_ms += 299 * 1000;
+	assert_int_equal(get_resource(x.f, RES("disk"), NULL, x.token, x.gr.priv), 200);
+	x.f->now_ms += 1000; /* now == exp */
+	assert_int_equal(get_resource(x.f, RES("disk"), NULL, x.token, x.gr.priv), 401);
+	afx_assert_audit(x.f, "release", "refuse", "token-invalid");
+	exchange_close(&x);
 }
 
 static void auth_checks_request_and_rate_limits(void **state)

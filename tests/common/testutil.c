@@ -374,3 +374,16 @@ void confine_assert_open_refused(int status, const char *errbuf, const char *dir
 	snprintf(path, sizeof(path), "%s/new-file", dir);
 	assert_int_equal(access(path, F_OK), -1);
 }
+
+void confine_assert_killed(int status, const char *errbuf, const char *dir, const char *name)
+{
+	char want[128], path[1024];
+
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSYS)
+		fail_msg("%s: status 0x%x, stderr: %s", name, status, errbuf);
+	snprintf(want, sizeof(want), "(%s), killed", name);
+	if (!strstr(errbuf, "snpvm: seccomp: forbidden system call ") || !strstr(errbuf, want))
+		fail_msg("stderr: %s", errbuf);
+	snprintf(path, sizeof(path), "%s/new-file", dir);
+	assert_int_equal(access(path, F_OK), -1);
+}

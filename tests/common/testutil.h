@@ -119,4 +119,11 @@ int confine_probe_open(const char *dir);
 /* The probe's child exited with CONFINE_OPEN_REFUSED and DIR/new-file does not exist. */
 void confine_assert_open_refused(int status, const char *errbuf, const char *dir);
 
+/*
+ * The probe's child was killed by SIGSYS, its stderr carries snpvm's "forbidden
+ * system call" message naming the call name ("(NAME), killed"), and
+ * DIR/new-file does not exist.
+ */
+void confine_assert_killed(int status, const char *errbuf, const char *dir, const char *name);
+
 #endif

@@ -42,6 +42,9 @@ struct env {
 	struct sim_sp *sp;
 	struct fake_kvm fk;
 	char path[1200];
+	/* what run() prepares and launches into; on the heap, as they are large */
+	struct launch_prep *prep;
+	struct launch_result *res;
 };
 
 static int setup(void **state)
@@ -49,8 +52,10 @@ static int setup(void **state)
 	struct env *e = calloc(1, sizeof(*e));
 
 	e->sp = fake_kvm_sim_open(&e->dir);
+	e->prep = calloc(1, sizeof(*e->prep));
+	e->res = calloc(1, sizeof(*e->res));
 	*state = e;
-	return 0;
+	return e->prep && e->res ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -59,8 +64,24 @@ static int teardown(void **state)
 
 	fake_kvm_fini(&e->fk); /* after a failed test: its sim guest */
 	fake_kvm_sim_close(e->sp, e->dir);
+	launch_prep_free(e->prep);
+	free(e->prep);
+	free(e->res);
 	free(e);
 	return 0;
+}
+
+/*
+ * The group's environment with e->prep and e->res as a fresh calloc leaves
+ * them: the environment is shared by every test, its launch state is not.
+ */
+static struct env *test_env(void **state)
+{
+	struct env *e = *state;
+
+	launch_prep_free(e->prep);
+	memset(e->res, 0, sizeof(*e->res));
+	return e;
 }
 
 static const char *abs_path(const char *t)
@@ -105,25 +126,25 @@ static const char *ovmf_policy(struct env *e)
 }
 
 /*
- * A launch-only launch of the policy at path through launch_run: on the sim
- * backend if sim, else on the snp backend over e->fk (set up by the caller).
+ * A launch-only launch of the policy at path through launch_run into e->prep
+ * and e->res: on the sim backend if sim, else on the snp backend over e->fk
+ * (set up by the caller).
  */
-static int run(struct env *e, const char *path, bool sim, bool accept, struct launch_prep *prep,
-	       struct launch_result *res, struct snp_err *err)
+static int run(struct env *e, const char *path, bool sim, bool accept, struct snp_err *err)
 {
 	struct launch_policy p;
 	const struct launch_run_opts ro = { .launch_only = true, .console_fd = -1,
 					    .kvm = &e->fk.ops, .accept_cpuid_fixup = accept };
 	int ret;
 
-	if (launch_policy_load(path, &p, err) != 0 || launch_prepare(&p, prep, err) != 0)
+	if (launch_policy_load(path, &p, err) != 0 || launch_prepare(&p, e->prep, err) != 0)
 		fail_msg("%s: %s", path, err->msg);
 	if (sim) {
 		snprintf(p.backend, sizeof(p.backend), "sim");
 		free(p.sim_dir); /* the demo's policy names one */
 		p.sim_dir = strdup(e->dir);
 	}
-	ret = launch_run(&p, prep, &ro, res, err);
+	ret = launch_run(&p, e->prep, &ro, e->res, err);
 	launch_policy_free(&p);
 	return ret;
 }
@@ -152,49 +173,81 @@ static void assert_released(struct env *e)
 	assert_int_equal(e->sp->nguests, 0);
 }
 
+/* assert_released, then e->prep freed for the next launch. */
+static void assert_released_prep_freed(struct env *e)
+{
+	assert_released(e);
+	launch_prep_free(e->prep);
+}
+
+/* The launch of path on the snp backend over e->fk (set up by the caller) succeeds. */
+static void snp_launch_ok(struct env *e, const char *path, bool accept)
+{
+	struct snp_err err = { 0 };
+
+	if (run(e, path, false, accept, &err) != 0)
+		fail_msg("snp launch: %s (fake: %s)", err.msg, e->fk.why);
+}
+
+/* The sim computed want (hex) as the MEASUREMENT of what the fake KVM was given. */
+static void assert_fake_measurement(struct env *e, const char *want)
+{
+	char got[2 * SNP_MEASUREMENT_SIZE + 1];
+
+	assert_non_null(fake_kvm_measurement(&e->fk));
+	hex_encode(fake_kvm_measurement(&e->fk), SNP_MEASUREMENT_SIZE, got);
+	assert_string_equal(got, want);
+}
+
+/* The launch result claims a MEASUREMENT, and it is want (hex). */
+static void assert_result_measurement(const struct launch_result *res, const char *want)
+{
+	char got[2 * SNP_MEASUREMENT_SIZE + 1];
+
+	assert_true(res->has_measurement);
+	hex_encode(res->measurement, SNP_MEASUREMENT_SIZE, got);
+	assert_string_equal(got, want);
+}
+
+/* The sim backend launches path to the MEASUREMENT want (hex) too. */
+static void assert_sim_launch_measures(struct env *e, const char *path, const char *want)
+{
+	struct snp_err err = { 0 };
+
+	assert_int_equal(run(e, path, true, false, &err), 0);
+	assert_result_measurement(e->res, want);
+	launch_prep_free(e->prep);
+}
+
 static void launch_matches_measure(struct env *e, const char *path)
 {
-	struct launch_prep *prep = calloc(1, sizeof(*prep));
-	struct launch_result *res = calloc(1, sizeof(*res));
-	struct snp_err err = { 0 };
-	char want[2 * SNP_MEASUREMENT_SIZE + 1], got[2 * SNP_MEASUREMENT_SIZE + 1];
+	char want[2 * SNP_MEASUREMENT_SIZE + 1];
 
 	measure_cli(path, want);
 	/* the snp backend through the fake: partial progress and EAGAIN on the way */
 	fake_kvm_init(&e->fk, e->sp);
 	e->fk.max_pages = 3;
 	e->fk.eagain_every = 4;
-	if (run(e, path, false, false, prep, res, &err) != 0)
-		fail_msg("snp launch: %s (fake: %s)", err.msg, e->fk.why);
-	assert_non_null(fake_kvm_measurement(&e->fk));
-	hex_encode(fake_kvm_measurement(&e->fk), SNP_MEASUREMENT_SIZE, got);
-	assert_string_equal(got, want);
+	snp_launch_ok(e, path, false);
+	assert_fake_measurement(e, want);
 	/* KVM does not return the MEASUREMENT without an ID block: none is claimed */
-	assert_false(res->has_measurement);
-	assert_int_equal(res->fw_status, SNP_FW_SUCCESS);
-	assert_true(e->fk.sev_calls[KVM_SEV_SNP_LAUNCH_UPDATE] > res->npages / 3);
-	assert_released(e);
-	launch_prep_free(prep);
-	/* the sim backend gives the same */
-	assert_int_equal(run(e, path, true, false, prep, res, &err), 0);
-	assert_true(res->has_measurement);
-	hex_encode(res->measurement, SNP_MEASUREMENT_SIZE, got);
-	assert_string_equal(got, want);
-	launch_prep_free(prep);
-	free(prep);
-	free(res);
+	assert_false(e->res->has_measurement);
+	assert_int_equal(e->res->fw_status, SNP_FW_SUCCESS);
+	assert_true(e->fk.sev_calls[KVM_SEV_SNP_LAUNCH_UPDATE] > e->res->npages / 3);
+	assert_released_prep_freed(e);
+	assert_sim_launch_measures(e, path, want);
 }
 
 static void payload_launch_matches_measure(void **state)
 {
-	struct env *e = *state;
+	struct env *e = test_env(state);
 
 	launch_matches_measure(e, payload_policy(e));
 }
 
 static void ovmf_launch_matches_measure(void **state)
 {
-	struct env *e = *state;
+	struct env *e = test_env(state);
 
 	launch_matches_measure(e, ovmf_policy(e));
 }
@@ -273,11 +326,8 @@ static const char *demo_policy(struct env *e)
  */
 static void demo_policy_launch_matches_measure(void **state)
 {
-	struct env *e = *state;
-	struct launch_prep *prep = calloc(1, sizeof(*prep));
-	struct launch_result *res = calloc(1, sizeof(*res));
-	struct snp_err err = { 0 };
-	char want[2 * SNP_MEASUREMENT_SIZE + 1], got[2 * SNP_MEASUREMENT_SIZE + 1];
+	struct env *e = test_env(state);
+	char want[2 * SNP_MEASUREMENT_SIZE + 1];
 	char host_data[2 * SNP_HOST_DATA_SIZE + 1], key[120];
 	const char *path = demo_policy(e);
 	const char *argv[] = { "measure", "--verifier-policy", path, NULL };
@@ -289,14 +339,9 @@ static void demo_policy_launch_matches_measure(void **state)
 		fail_msg("measure --verifier-policy: %d %s", r.status, r.err);
 
 	fake_kvm_init(&e->fk, e->sp);
-	if (run(e, path, false, false, prep, res, &err) != 0)
-		fail_msg("snp launch: %s (fake: %s)", err.msg, e->fk.why);
-	assert_non_null(fake_kvm_measurement(&e->fk));
-	hex_encode(fake_kvm_measurement(&e->fk), SNP_MEASUREMENT_SIZE, got);
-	assert_string_equal(got, want);
-	assert_true(res->has_measurement);
-	hex_encode(res->measurement, SNP_MEASUREMENT_SIZE, got);
-	assert_string_equal(got, want);
+	snp_launch_ok(e, path, false);
+	assert_fake_measurement(e, want);
+	assert_result_measurement(e->res, want);
 	assert_int_equal(e->fk.nvcpus, 1);
 	assert_true(e->fk.g->author_key_en);
 	hex_encode(e->fk.g->host_data, SNP_HOST_DATA_SIZE, host_data);
@@ -304,22 +349,15 @@ static void demo_policy_launch_matches_measure(void **state)
 	if (!strstr(r.out, key))
 		fail_msg("HOST_DATA %s is not the verifier policy's: %s", host_data, r.out);
 	run_result_free(&r);
-	assert_released(e);
-	launch_prep_free(prep);
+	assert_released_prep_freed(e);
 
-	assert_int_equal(run(e, path, true, false, prep, res, &err), 0);
-	assert_true(res->has_measurement);
-	hex_encode(res->measurement, SNP_MEASUREMENT_SIZE, got);
-	assert_string_equal(got, want);
-	launch_prep_free(prep);
-	free(prep);
-	free(res);
+	assert_sim_launch_measures(e, path, want);
 }
 
 /* Three QEMU-profile vectors with OVMF + kernel through launch_sequence on the snp backend. */
 static void vectors_with_kernel_reproduce(void **state)
 {
-	struct env *e = *state;
+	struct env *e = test_env(state);
 	struct measure_vectors *mv = calloc(1, sizeof(*mv));
 	struct snp_err err = { 0 };
 	size_t n = 0;
@@ -370,12 +408,8 @@ static void vectors_with_kernel_reproduce(void **state)
 /* With an ID block (and author key) the firmware checks the digest: the MEASUREMENT is known. */
 static void id_block_launch_knows_its_measurement(void **state)
 {
-	struct env *e = *state;
-	struct launch_prep *prep = calloc(1, sizeof(*prep));
-	struct launch_result *res = calloc(1, sizeof(*res));
-	struct snp_err err = { 0 };
+	struct env *e = test_env(state);
 	char extra[4400], id[2100], author[2100], want[2 * SNP_MEASUREMENT_SIZE + 1];
-	char got[2 * SNP_MEASUREMENT_SIZE + 1];
 	const char *path;
 
 	snprintf(id, sizeof(id), "%s", abs_path(tdata_path("idblock/id_key_test.pem")));
@@ -385,33 +419,25 @@ static void id_block_launch_knows_its_measurement(void **state)
 	path = policy(e, "idblock", "payload", tguest_path("report"), extra);
 	measure_cli(path, want);
 	fake_kvm_init(&e->fk, e->sp);
-	if (run(e, path, false, false, prep, res, &err) != 0)
-		fail_msg("%s (fake: %s)", err.msg, e->fk.why);
-	assert_true(prep->author_key_en);
-	assert_true(res->has_measurement);
-	hex_encode(res->measurement, SNP_MEASUREMENT_SIZE, got);
-	assert_string_equal(got, want);
-	hex_encode(fake_kvm_measurement(&e->fk), SNP_MEASUREMENT_SIZE, got);
-	assert_string_equal(got, want);
+	snp_launch_ok(e, path, false);
+	assert_true(e->prep->author_key_en);
+	assert_result_measurement(e->res, want);
+	assert_fake_measurement(e, want);
 	assert_true(e->fk.g->author_key_en);
-	assert_released(e);
-	launch_prep_free(prep);
-	free(prep);
-	free(res);
+	assert_released_prep_freed(e);
 }
 
 /* A refused CPUID page: the differing leaf named; with the accept flag the launch goes on. */
 static void refused_cpuid_page(void **state)
 {
-	struct env *e = *state;
-	struct launch_prep *prep = calloc(1, sizeof(*prep));
-	struct launch_result *res = calloc(1, sizeof(*res));
+	struct env *e = test_env(state);
+	struct launch_result *res = e->res;
 	struct snp_err err = { 0 };
 	const char *path = ovmf_policy(e);
 
 	fake_kvm_init(&e->fk, e->sp);
 	e->fk.cpuid_flip_leaf1_ecx = 0x4; /* a feature the simulated CPU lacks */
-	assert_int_equal(run(e, path, false, false, prep, res, &err), SNP_E_REFUSED);
+	assert_int_equal(run(e, path, false, false, &err), SNP_E_REFUSED);
 	assert_non_null(strstr(err.msg, "CPUID page"));
 	assert_non_null(strstr(err.msg, "0x00000001.0 ECX"));
 	/* the sim's leaf 1 ECX is 0xfef83203 (sim/cpuid.c); bit 2 set by the fake is cleared */
@@ -424,21 +450,17 @@ static void refused_cpuid_page(void **state)
 	assert_non_null(strstr(err.msg, "1 correction(s): 0x00000001.0 ECX 0xfef83207->0xfef83203"));
 	assert_true(res->firmware_refused);
 	assert_int_equal(res->fw_status, SNP_FW_INVALID_PARAM);
-	assert_released(e);
-	launch_prep_free(prep);
+	assert_released_prep_freed(e);
 
 	fake_kvm_init(&e->fk, e->sp);
 	e->fk.cpuid_flip_leaf1_ecx = 0x4;
-	if (run(e, path, false, true, prep, res, &err) != 0)
-		fail_msg("%s (fake: %s)", err.msg, e->fk.why);
+	snp_launch_ok(e, path, true);
 	assert_int_equal(res->ncpuid_fixups, 1);
 	assert_int_equal(res->cpuid_fixups[0].fixed, 0xfef83203);
 	/* the CPUID page is measured without its contents: the prediction holds */
-	assert_memory_equal(fake_kvm_measurement(&e->fk), prep->measurement, SNP_MEASUREMENT_SIZE);
-	assert_released(e);
-	launch_prep_free(prep);
-	free(prep);
-	free(res);
+	assert_memory_equal(fake_kvm_measurement(&e->fk), e->prep->measurement,
+			    SNP_MEASUREMENT_SIZE);
+	assert_released_prep_freed(e);
 }
 
 /*
@@ -450,9 +472,8 @@ static void refused_cpuid_page(void **state)
  */
 static void every_cpuid_fixup_kept(void **state)
 {
-	struct env *e = *state;
-	struct launch_prep *prep = calloc(1, sizeof(*prep));
-	struct launch_result *res = calloc(1, sizeof(*res));
+	struct env *e = test_env(state);
+	struct launch_result *res = e->res;
 	struct snp_err err = { 0 };
 	struct snp_cpuid_page hw;
 	const uint32_t bit = 0x80000000u;
@@ -461,7 +482,7 @@ static void every_cpuid_fixup_kept(void **state)
 	sim_cpuid_fill(sim_sp_platform(e->sp), &hw);
 	fake_kvm_init(&e->fk, e->sp);
 	e->fk.cpuid_flip_all = bit;
-	assert_int_equal(run(e, ovmf_policy(e), false, false, prep, res, &err), SNP_E_REFUSED);
+	assert_int_equal(run(e, ovmf_policy(e), false, false, &err), SNP_E_REFUSED);
 	for (uint32_t i = 0; i < hw.count; i++) {
 		const uint32_t r[4] = { hw.entries[i].eax, hw.entries[i].ebx, hw.entries[i].ecx,
 					hw.entries[i].edx };
@@ -485,18 +506,14 @@ static void every_cpuid_fixup_kept(void **state)
 	assert_int_equal(res->ncpuid_fixups, n);
 	assert_non_null(strstr(err.msg, "26 correction(s): 0x00000000.0 EAX 0x80000010->0x00000010, "
 					"... (every one listed in the launch result)"));
-	assert_released(e);
-	launch_prep_free(prep);
-	free(prep);
-	free(res);
+	assert_released_prep_freed(e);
 }
 
 /* A policy the firmware refuses (DEBUG where the platform forbids it): POLICY_FAILURE. */
 static void policy_failure_from_the_firmware(void **state)
 {
-	struct env *e = *state;
-	struct launch_prep *prep = calloc(1, sizeof(*prep));
-	struct launch_result *res = calloc(1, sizeof(*res));
+	struct env *e = test_env(state);
+	struct launch_result *res = e->res;
 	struct snp_err err = { 0 };
 	const char *path = policy(e, "debug", "payload", tguest_path("report"), NULL);
 	char text[4096];
@@ -512,16 +529,13 @@ static void policy_failure_from_the_firmware(void **state)
 	assert_int_equal(file_write_atomic(path, text, len, 0644, &err), 0);
 	e->sp->debug_allowed = false;
 	fake_kvm_init(&e->fk, e->sp);
-	assert_int_equal(run(e, path, false, false, prep, res, &err), SNP_E_REFUSED);
+	assert_int_equal(run(e, path, false, false, &err), SNP_E_REFUSED);
 	e->sp->debug_allowed = true;
 	assert_non_null(strstr(err.msg, "KVM_SEV_SNP_LAUNCH_START: EIO"));
 	assert_non_null(strstr(err.msg, "POLICY_FAILURE (0x07)"));
 	assert_true(res->firmware_refused);
 	assert_int_equal(res->fw_status, SNP_FW_POLICY_FAILURE);
-	assert_released(e);
-	launch_prep_free(prep);
-	free(prep);
-	free(res);
+	assert_released_prep_freed(e);
 }
 
 /* Each call the launch makes, failing in turn. */
@@ -579,9 +593,8 @@ static void each_call_failing(void **state)
 		  "KVM_SEV_SNP_LAUNCH_FINISH: EIO (Input/output error), firmware status "
 		  "BAD_MEASUREMENT (0x0b)", SNP_E_REFUSED },
 	};
-	struct env *e = *state;
-	struct launch_prep *prep = calloc(1, sizeof(*prep));
-	struct launch_result *res = calloc(1, sizeof(*res));
+	struct env *e = test_env(state);
+	struct launch_result *res = e->res;
 	const char *path = ovmf_policy(e);
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -590,7 +603,7 @@ static void each_call_failing(void **state)
 
 		fake_kvm_init(&e->fk, e->sp);
 		e->fk.fail[0] = cases[i].f;
-		ret = run(e, path, false, false, prep, res, &err);
+		ret = run(e, path, false, false, &err);
 		if (ret != cases[i].code || !strstr(err.msg, cases[i].want))
 			fail_msg("case %zu: %d %s (want %d, '%s')", i, ret, err.msg, cases[i].code,
 				 cases[i].want);
@@ -598,11 +611,8 @@ static void each_call_failing(void **state)
 		assert_null(fake_kvm_measurement(&e->fk));
 		assert_int_equal(res->firmware_refused, cases[i].f.fw != 0);
 		assert_int_equal(res->fw_status, cases[i].f.fw);
-		assert_released(e);
-		launch_prep_free(prep);
+		assert_released_prep_freed(e);
 	}
-	free(prep);
-	free(res);
 }
 
 int main(void)
