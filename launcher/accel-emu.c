@@ -18,7 +18,9 @@
  *                      the CPU raises it)
  *
  * HLT and the end of a slice both return UC_ERR_OK from uc_emu_start; a
- * return well before the slice's end with HLT just before RIP is HLT.
+ * return well before the slice's end with HLT just before RIP is HLT. A slice
+ * ends at an instruction boundary when the watcher asks (emu_tick, emu_kick,
+ * hook_code), never by Unicorn's own timeout.
  * Unicorn 2.0.1 needs virtual = physical (identity paging), which the
  * payload boot gives (docs/launch-layout.md).
  *
@@ -242,6 +244,8 @@ struct emu_vcpu {
 	struct vcpu *vcpu;
 	const struct uc_api *api;
 	uc_engine *uc;
+	atomic_bool stop_wanted;       /* set by emu_kick; hook_code stops the engine */
+	_Atomic uint64_t slice_end_us; /* when the running slice is due to end; 0: none running */
 	struct emu_mmio mmio[IO_MAX_RANGES];
 	size_t nmmio;
 	bool has_pending;        /* a hook saw an event that ends this slice */
@@ -457,6 +461,28 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 	return false;
 }
 
+/*
+ * Before every instruction: the one place the engine is stopped from outside
+ * (emu_kick). Unicorn 2.0.1 checks a stop request after each memory access
+ * too, and a request that arrives asynchronously (uc_emu_stop from another
+ * thread, as its own slice timer does) can end the translated block right
+ * after a load or store with the PC put back to the block's start: the
+ * instructions before it - a port write, `add $1,%rdi` - then run a second
+ * time (tests/guests/pattern.c showed doubled console bytes at slice
+ * boundaries). Requested here, the stop takes effect before this instruction,
+ * with the PC synced to it (Unicorn syncs it for code hooks).
+ */
+static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
+{
+	struct emu_vcpu *e = opaque;
+
+	(void)addr;
+	(void)size;
+	if (atomic_load_explicit(&e->stop_wanted, memory_order_relaxed) &&
+	    atomic_exchange(&e->stop_wanted, false))
+		e->api->emu_stop(uc);
+}
+
 static void emu_unmap_mmio(struct emu_vcpu *e)
 {
 	for (size_t i = 0; i < e->nmmio; i++)
@@ -514,6 +540,8 @@ static int emu_vcpu_init(struct vcpu *vcpu, struct snp_err *err)
 		return snp_errf(err, SNP_E_NOMEM, "emu: vCPU state");
 	e->vcpu = vcpu;
 	e->api = api;
+	atomic_init(&e->stop_wanted, false);
+	atomic_init(&e->slice_end_us, 0);
 	ue = api->open(UC_ARCH_X86, UC_MODE_64, &e->uc);
 	if (ue != UC_ERR_OK) {
 		ret = uc_fail(e, err, ue, "uc_open");
@@ -539,7 +567,8 @@ static int emu_vcpu_init(struct vcpu *vcpu, struct snp_err *err)
 	    (ue = api->hook_add(e->uc, &h, UC_HOOK_INTR, (void *)hook_intr, e, 1, 0)) !=
 		    UC_ERR_OK ||
 	    (ue = api->hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)hook_unmapped, e, 1,
-				0)) != UC_ERR_OK)
+				0)) != UC_ERR_OK ||
+	    (ue = api->hook_add(e->uc, &h, UC_HOOK_CODE, (void *)hook_code, e, 1, 0)) != UC_ERR_OK)
 		return uc_fail(e, err, ue, "adding hooks");
 	if (vm->cfg.cpuid &&
 	    (ue = api->hook_add(e->uc, &h, UC_HOOK_INSN, (void *)hook_cpuid, e, 1, 0,
@@ -683,7 +712,14 @@ static int emu_run(struct vcpu *vcpu, uint64_t slice_us, struct vcpu_exit *ex, s
 	e->has_pending = false;
 	e->api->reg_read(e->uc, UC_X86_REG_RIP, &rip);
 	t0 = now_us();
-	ue = e->api->emu_start(e->uc, rip, 0, slice_us, 0);
+	/*
+	 * No Unicorn timeout: its timer thread stops the engine asynchronously
+	 * (see hook_code). The watcher ends the slice instead (emu_tick).
+	 */
+	atomic_store(&e->stop_wanted, false);
+	atomic_store(&e->slice_end_us, t0 + slice_us);
+	ue = e->api->emu_start(e->uc, rip, 0, 0, 0);
+	atomic_store(&e->slice_end_us, 0);
 	elapsed = now_us() - t0;
 	if (e->has_pending)
 		*ex = e->pending;
@@ -710,17 +746,28 @@ static void emu_read_insn(struct vcpu *vcpu, uint64_t *rip, uint8_t insn[16], si
 }
 
 /*
- * From the watcher or another vCPU's exit: ends the running slice early
- * (Unicorn's uc_emu_stop sets a flag and exits the translated block; its own
- * slice timer does the same). A slice that is not running ignores it; the
- * round-robin loop checks vm->ended after every hook and slice.
+ * From the watcher (a slice's end, or the run's) or another vCPU's exit:
+ * the running slice stops before its next instruction (hook_code). A request
+ * between slices is dropped when the next one starts; the round-robin loop
+ * checks vm->ended before every slice, and the watcher repeats the kick
+ * every period until the guest thread has returned.
  */
 static void emu_kick(struct vcpu *vcpu)
 {
 	struct emu_vcpu *e = vcpu->accel;
 
-	if (e && e->uc)
-		e->api->emu_stop(e->uc);
+	if (e)
+		atomic_store(&e->stop_wanted, true);
+}
+
+/* From the watcher, every period: ends a slice that has had its time. */
+static void emu_tick(struct vcpu *vcpu)
+{
+	struct emu_vcpu *e = vcpu->accel;
+	uint64_t end = e ? atomic_load(&e->slice_end_us) : 0;
+
+	if (end && now_us() >= end)
+		emu_kick(vcpu);
 }
 
 const struct accel_ops accel_emu_ops = {
@@ -736,4 +783,5 @@ const struct accel_ops accel_emu_ops = {
 	.run = emu_run,
 	.read_insn = emu_read_insn,
 	.kick = emu_kick,
+	.tick = emu_tick,
 };

@@ -62,6 +62,11 @@ struct accel_ops {
 	 * any thread, any number of times.
 	 */
 	void (*kick)(struct vcpu *vcpu);
+	/*
+	 * Optional: called by the watcher every period for each vCPU (emu: ends
+	 * a time slice that has run its time).
+	 */
+	void (*tick)(struct vcpu *vcpu);
 };
 
 extern const struct accel_ops accel_kvm_ops;

@@ -3,12 +3,19 @@
  * tests/launcher guest under strace -f and with the filters in place.
  *
  * Three tables: what every thread needs (common), what only the threads that
- * run the guest need (vcpu: KVM_RUN, page conversion), what only the watcher
- * needs (the report channel, the console's tear-down). The process-wide
- * filter is their union; each vCPU thread and the watcher then narrow
- * themselves to common + their own (sc_confine_thread): the guest's exits are
- * handled where no socket call exists, the channel is served where KVM_RUN
- * does not.
+ * run the guest need (vcpu: KVM_RUN, page conversion, the sim's signatures),
+ * what only the watcher needs (the report channel, the console's tear-down).
+ * The process-wide filter is their union, plus the one seccomp() call a
+ * thread narrows itself with; each guest thread and the watcher then narrow
+ * themselves to common + their own (sc_confine_thread), once: the guest's
+ * exits are handled where no socket call exists, the channel is served where
+ * KVM_RUN does not. The threads share one address space, so this limits what
+ * a payload made of system calls can do on each thread and what a confused
+ * handler can be made to call; it is no boundary against code that can
+ * write the other thread's memory (docs/launcher.md, "Confinement").
+ *
+ * No stdio on a guest thread: its first use stats the stream (newfstatat),
+ * which only the watcher has.
  */
 #include "launcher/confine.h"
 
@@ -36,21 +43,25 @@ static const struct sc_rule common_rules[] = {
 	SC_ALLOW("gettimeofday"),
 	/* the console (the serial device writes a full line at once), stderr */
 	SC_ALLOW("write"), SC_ALLOW("writev"),
-	/* report signatures of the sim backend (OpenSSL): guest requests and the channel's */
-	SC_ALLOW("getrandom"),
 	/* opening anything fails with EACCES, never kills: see SC_EACCES (util/seccomp.h) */
 	{ .name = "open", .how = SC_EACCES }, { .name = "openat", .how = SC_EACCES },
 	SC_ALLOW("exit"), SC_ALLOW("exit_group"),
 	{ .name = NULL },
 };
 
+/*
+ * Registers are set and every SEV command made before the confinement
+ * (launch.c run_vm): what remains is KVM_RUN, the fault report's reads
+ * (KVM_GET_REGS, KVM_TRANSLATE) and the snp page conversions.
+ */
 static const struct sc_rule vcpu_rules[] = {
 	/* snp runtime exits: guest_memfd page conversion */
 	SC_ALLOW("fallocate"),
 	{ .name = "ioctl", .how = SC_ARG_IN, .arg = 1,
-	  .vals = { KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS,
-		    KVM_MEMORY_ENCRYPT_OP, KVM_SET_MEMORY_ATTRIBUTES, KVM_TRANSLATE },
-	  .nvals = 8 },
+	  .vals = { KVM_RUN, KVM_GET_REGS, KVM_TRANSLATE, KVM_SET_MEMORY_ATTRIBUTES },
+	  .nvals = 4 },
+	/* the sim backend's report signature (OpenSSL) for a guest's mailbox request */
+	SC_ALLOW("getrandom"),
 	{ .name = NULL },
 };
 
@@ -66,12 +77,19 @@ static const struct sc_rule watcher_rules[] = {
 	{ .name = NULL },
 };
 
+/* The process-wide filter only: each thread then loads its own, once. */
+static const struct sc_rule narrowing_rules[] = {
+	SC_SECCOMP_NARROW,
+	{ .name = NULL },
+};
+
 int launcher_confine(struct snp_err *err)
 {
-	const struct sc_rule *const tables[] = { common_rules, vcpu_rules, watcher_rules };
+	const struct sc_rule *const tables[] = { common_rules, vcpu_rules, watcher_rules,
+						 narrowing_rules };
 	int ret;
 
-	if ((ret = caps_drop_all(err)) != 0 || (ret = sc_confine(tables, 3, err)) != 0)
+	if ((ret = caps_drop_all(err)) != 0 || (ret = sc_confine(tables, 4, err)) != 0)
 		return snp_err_prefix(err, "launcher: confinement: ");
 	return 0;
 }

@@ -13,23 +13,27 @@
 
 /*
  * Drops every capability (caps_drop_all) and loads the union of the
- * allow-lists below for all threads of the process. From then on a forbidden
- * system call (execve, socket, fork, ...) kills the process with SIGSYS;
- * open/openat fail with EACCES.
+ * allow-lists below, plus seccomp(SECCOMP_SET_MODE_FILTER, 0) for the
+ * threads to narrow themselves, for all threads of the process. From then on
+ * a forbidden system call (execve, socket, fork, ...) kills the process with
+ * SIGSYS; open/openat fail with EACCES.
  */
 int launcher_confine(struct snp_err *err) SNP_MUST_CHECK;
 
 /*
  * Narrows the calling thread to what its role needs (vm_config.confine_thread):
  *
- *   VM_THREAD_VCPU     memory, threads, time, console writes, the sim's
- *                      getrandom, and KVM_RUN/registers/page conversion;
- *                      no socket call, no read, no close, no unlink
- *   VM_THREAD_WATCHER  the same without KVM_RUN, register writes and
- *                      fallocate, with the report channel's socket calls,
- *                      reads and the tear-down's close
+ *   VM_THREAD_VCPU     memory, threads, signals, time, console writes, and
+ *                      KVM_RUN, KVM_GET_REGS/KVM_TRANSLATE (a fault's
+ *                      report), the snp page conversions, the sim's
+ *                      getrandom; no socket call, no read, no close, no
+ *                      unlink, no stdio
+ *   VM_THREAD_WATCHER  the same without KVM, fallocate and getrandom, with
+ *                      the report channel's socket calls, reads and the
+ *                      tear-down's close
  *
- * On top of launcher_confine's filter (the strictest answer wins).
+ * On top of launcher_confine's filter (the strictest answer wins); neither
+ * allows seccomp(), so a thread narrows itself once.
  */
 int launcher_confine_thread(enum vm_thread_role role, struct snp_err *err) SNP_MUST_CHECK;
 

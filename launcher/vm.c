@@ -209,11 +209,38 @@ static void check_host(struct vm *vm, uint64_t deadline_ms)
 }
 
 /*
+ * Opened by the watcher once it has confined itself: the guest runs only when
+ * every thread of the run has its own filter (vm_config.confine_thread).
+ */
+struct start_gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool open;
+};
+
+static void gate_wait(struct start_gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	while (!g->open)
+		pthread_cond_wait(&g->cv, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void gate_open(struct start_gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->open = true;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/*
  * A guest thread: one per vCPU (kvm), or one for them all (emu). done is set
  * as it returns, for the watcher's kicks until then.
  */
 struct guest_thread {
 	struct vm *vm;
+	struct start_gate *gate;
 	struct vcpu *vcpu; /* NULL: every vCPU round-robin */
 	pthread_t tid;
 	bool started;
@@ -229,7 +256,8 @@ static bool confine_guest_thread(struct guest_thread *t)
 
 	if (!vm->cfg.confine_thread || vm->cfg.confine_thread(VM_THREAD_VCPU, &t->err) == 0)
 		return true;
-	t->ret = t->err.code;
+	/* the VMM's own failure, whatever the filter library called it */
+	t->ret = t->err.code = SNP_E_INTERNAL;
 	vcpu_end(vm, NULL, VM_END_ERROR, -1, 0, "%s", t->err.msg);
 	return false;
 }
@@ -277,8 +305,10 @@ static void run_round_robin(struct guest_thread *t)
 static void *guest_thread_fn(void *arg)
 {
 	struct guest_thread *t = arg;
+	const bool confined = confine_guest_thread(t);
 
-	if (confine_guest_thread(t)) {
+	gate_wait(t->gate);
+	if (confined && !atomic_load(&t->vm->ended)) {
 		if (t->vcpu)
 			run_one_vcpu(t);
 		else
@@ -290,7 +320,7 @@ static void *guest_thread_fn(void *arg)
 
 /* Starts the guest threads with only the kick signal (and faults) unblocked. */
 static int start_guest_threads(struct vm *vm, struct guest_thread *t, unsigned n,
-			       struct snp_err *err)
+			       struct start_gate *gate, struct snp_err *err)
 {
 	sigset_t mask, old;
 	int ret = 0, e;
@@ -305,6 +335,7 @@ static int start_guest_threads(struct vm *vm, struct guest_thread *t, unsigned n
 	pthread_sigmask(SIG_SETMASK, &mask, &old);
 	for (unsigned i = 0; i < n; i++) {
 		t[i].vm = vm;
+		t[i].gate = gate;
 		t[i].vcpu = vm->accel->threaded ? &vm->vcpu[i] : NULL;
 		atomic_init(&t[i].done, false);
 		e = pthread_create(&t[i].tid, NULL, guest_thread_fn, &t[i]);
@@ -321,22 +352,29 @@ static int start_guest_threads(struct vm *vm, struct guest_thread *t, unsigned n
 }
 
 /*
- * The caller's thread watches: stop, timeout, devices. Once the guest has
- * ended it kicks every guest thread until each has returned: a kick can be
- * lost (emu: a stop request Unicorn drops when it lands between two of its
- * own), and the next one then comes a period later.
+ * The caller's thread watches: it confines itself and opens the gate, then
+ * polls stop, timeout and devices. Once the guest has ended it kicks every
+ * guest thread until each has returned: a kick can be lost (emu: a stop
+ * request Unicorn drops when it lands between two of its own), and the next
+ * one then comes a period later. Returns the watcher's confinement error, or 0.
  */
-static void watch(struct vm *vm, struct guest_thread *t, unsigned n, uint64_t deadline_ms)
+static int watch(struct vm *vm, struct guest_thread *t, unsigned n, struct start_gate *gate,
+		 uint64_t deadline_ms, struct snp_err *err)
 {
 	const struct timespec period = { .tv_nsec = WATCH_PERIOD_NS };
-	struct snp_err err = { 0 };
 	bool running = true;
+	int ret = 0;
 
-	if (vm->cfg.confine_thread && vm->cfg.confine_thread(VM_THREAD_WATCHER, &err) != 0)
-		vcpu_end(vm, NULL, VM_END_ERROR, -1, 0, "%s", err.msg);
+	if (vm->cfg.confine_thread && vm->cfg.confine_thread(VM_THREAD_WATCHER, err) != 0) {
+		ret = err->code = SNP_E_INTERNAL; /* the VMM's own failure */
+		vcpu_end(vm, NULL, VM_END_ERROR, -1, 0, "%s", err->msg);
+	}
+	gate_open(gate);
 	while (!atomic_load(&vm->ended)) {
 		nanosleep(&period, NULL);
 		check_host(vm, deadline_ms);
+		for (unsigned i = 0; vm->accel->tick && i < vm->nvcpus_up; i++)
+			vm->accel->tick(&vm->vcpu[i]);
 	}
 	while (running) {
 		running = false;
@@ -348,18 +386,28 @@ static void watch(struct vm *vm, struct guest_thread *t, unsigned n, uint64_t de
 			vm->accel->kick(&vm->vcpu[i]);
 		nanosleep(&period, NULL);
 	}
+	return ret;
 }
 
 static int run_guest(struct vm *vm, uint64_t deadline_ms, struct snp_err *err)
 {
 	const unsigned n = vm->accel->threaded ? vm->nvcpus : 1;
 	struct guest_thread *t = calloc(n, sizeof(*t));
-	int ret;
+	struct start_gate gate = { .open = false };
+	struct snp_err werr = { 0 };
+	int ret, wret;
 
 	if (!t)
 		return snp_errf(err, SNP_E_NOMEM, "vm: guest threads");
-	ret = start_guest_threads(vm, t, n, err);
-	watch(vm, t, n, deadline_ms);
+	pthread_mutex_init(&gate.mu, NULL);
+	pthread_cond_init(&gate.cv, NULL);
+	ret = start_guest_threads(vm, t, n, &gate, err);
+	wret = watch(vm, t, n, &gate, deadline_ms, &werr);
+	if (ret == 0 && wret != 0) {
+		ret = wret;
+		if (err)
+			*err = werr;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		if (!t[i].started)
 			continue;
@@ -371,6 +419,8 @@ static int run_guest(struct vm *vm, uint64_t deadline_ms, struct snp_err *err)
 		}
 	}
 	free(t);
+	pthread_cond_destroy(&gate.cv);
+	pthread_mutex_destroy(&gate.mu);
 	return ret;
 }
 

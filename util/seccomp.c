@@ -7,7 +7,6 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
-#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -24,14 +23,6 @@ static const struct sc_rule report_rules[] = {
 	 * through restart_syscall (attestd died of it under ASan's timing).
 	 */
 	SC_ALLOW("restart_syscall"),
-	/*
-	 * A thread's own further filter (sc_confine_thread): loading one can only
-	 * take calls away, never give any back (seccomp(2)), so every filter lets
-	 * a thread narrow itself.
-	 */
-	{ .name = "seccomp", .how = SC_ARG_IN, .arg = 0, .vals = { SECCOMP_SET_MODE_FILTER,
-	  SECCOMP_GET_ACTION_AVAIL }, .nvals = 2 },
-	{ .name = "prctl", .how = SC_ARG_IN, .arg = 0, .vals = { PR_SET_NO_NEW_PRIVS }, .nvals = 1 },
 	{ .name = NULL },
 };
 
@@ -137,6 +128,17 @@ static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, struct snp_err
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 				      SCMP_CMP(r->arg, SCMP_CMP_MASKED_EQ, r->vals[0], r->vals[0]));
 		break;
+	case SC_ARGS_EQ: {
+		struct scmp_arg_cmp cmp[6];
+
+		if (r->nvals == 0 || r->nvals > 6)
+			return snp_errf(err, SNP_E_INVALID, "seccomp: rule for %s: %zu arguments",
+					r->name, r->nvals);
+		for (size_t i = 0; i < r->nvals; i++)
+			cmp[i] = SCMP_CMP((unsigned)i, SCMP_CMP_EQ, r->vals[i]);
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, (unsigned)r->nvals, cmp);
+		break;
+	}
 	}
 	if (rc != 0)
 		return snp_errf(err, SNP_E_INVALID, "seccomp: rule for %s: %s", r->name,
@@ -157,6 +159,16 @@ static int load(const struct sc_rule *const *tables, size_t ntables, bool tsync,
 		return snp_errf(err, SNP_E_NOMEM, "seccomp: seccomp_init failed");
 	if (tsync && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) != 0) {
 		ret = snp_errf(err, SNP_E_UNSUPPORTED, "seccomp: TSYNC: %s", strerror(-rc));
+		goto out;
+	}
+	/*
+	 * A thread's own filter comes after the process-wide one, which set
+	 * no_new_privs for every thread (inherited by later ones): libseccomp then
+	 * needs no prctl, and the only call it makes is
+	 * seccomp(SECCOMP_SET_MODE_FILTER, 0, prog), which that filter must allow.
+	 */
+	if (!tsync && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) != 0) {
+		ret = snp_errf(err, SNP_E_UNSUPPORTED, "seccomp: NNP: %s", strerror(-rc));
 		goto out;
 	}
 	for (const struct sc_rule *r = report_rules; r->name; r++)

@@ -15,6 +15,7 @@
 #ifndef SNPVM_UTIL_SECCOMP_H
 #define SNPVM_UTIL_SECCOMP_H
 
+#include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,7 @@ enum sc_how {
 	SC_EACCES,
 	SC_EACCES_IN, /* fails with EACCES when argument `arg` (low 32 bits) is one of vals:
 		       * a call a library tries and does without (glibc's nscd socket) */
+	SC_ARGS_EQ,   /* allowed when argument i equals vals[i] for every i < nvals (<= 6) */
 };
 
 #define SC_MAX_VALS 24
@@ -51,6 +53,17 @@ struct sc_rule {
 #define SC_ALLOW(n) { .name = (n), .how = SC_ANY }
 
 /*
+ * For a process-wide filter under which threads narrow themselves
+ * (sc_confine_thread): seccomp(SECCOMP_SET_MODE_FILTER) with flags 0 only -
+ * no TSYNC (one thread's filter reaching the others), no user-notification
+ * listener, no logging or speculation flags. A filter loaded so can still
+ * answer calls with a fake result for the thread that loaded it, which is why
+ * only the launcher's process-wide filter has this rule and attestd's has not.
+ */
+#define SC_SECCOMP_NARROW                                                                 \
+	{ .name = "seccomp", .how = SC_ARGS_EQ, .vals = { SECCOMP_SET_MODE_FILTER, 0 }, .nvals = 2 }
+
+/*
  * Installs the filter made of the rules of every table in tables (ntables of
  * them, each ending with a rule whose name is NULL) plus what the SIGSYS
  * report itself needs, for all threads. Returns SNP_E_INVALID for a name
@@ -64,8 +77,10 @@ int sc_confine(const struct sc_rule *const *tables, size_t ntables,
  * runs every filter a thread holds and the strictest answer wins, so a thread
  * can narrow itself below the process-wide filter (a VMM's vCPU threads leave
  * out the report channel's calls, its watcher the guest's). Threads it creates
- * later inherit it. Every filter allows loading one (seccomp, and prctl
- * PR_SET_NO_NEW_PRIVS).
+ * later inherit it. Needs no_new_privs already set (sc_confine sets it for
+ * every thread) and, under an earlier filter, that filter to allow exactly
+ * seccomp(SECCOMP_SET_MODE_FILTER, 0, ...) (SC_SECCOMP_NARROW below); the new
+ * filter itself does not, so a thread narrows itself once.
  */
 int sc_confine_thread(const struct sc_rule *const *tables, size_t ntables,
 		      struct snp_err *err) SNP_MUST_CHECK;

@@ -38,7 +38,7 @@
 #include "tests/common/testutil.h"
 
 enum probe {
-	P_EXECVE, P_OPEN_NEW, P_SOCKET, P_FORK, P_PTRACE, P_ALLOWED,
+	P_EXECVE, P_OPEN_NEW, P_SOCKET, P_FORK, P_PTRACE, P_SECCOMP, P_ALLOWED,
 	P_SOCKET_UNIX, P_SOCKET_NETLINK, P_OPEN_TRUNC, P_KDS_ALLOWED,
 };
 
@@ -138,6 +138,9 @@ static int probe_child(void *arg)
 	case P_FORK:
 		(void)syscall(SYS_fork);
 		break;
+	case P_SECCOMP: /* a further filter could fake answers to the other threads' calls */
+		(void)syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, NULL);
+		break;
 	case P_PTRACE:
 		(void)syscall(SYS_ptrace, 0, 0, 0, 0);
 		break;
@@ -214,6 +217,7 @@ static void forbidden_calls_kill_attestd(void **state)
 	assert_killed(P_SOCKET, false, "socket");
 	assert_killed(P_FORK, false, "fork");
 	assert_killed(P_PTRACE, false, "ptrace");
+	assert_killed(P_SECCOMP, false, "seccomp");
 }
 
 static void kds_additions_are_narrow(void **state)

@@ -23,6 +23,7 @@
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -37,7 +38,8 @@
 
 enum probe {
 	P_NOTHING, P_EXECVE, P_OPEN_NEW, P_SOCKET, P_FORK, P_ALLOWED,
-	P_VCPU_ACCEPT, P_VCPU_RECVMSG, P_VCPU_UNLINK, P_VCPU_ALLOWED, P_WATCHER_KVM_RUN,
+	P_VCPU_ACCEPT, P_VCPU_RECVMSG, P_VCPU_UNLINK, P_VCPU_SECCOMP, P_VCPU_ALLOWED,
+	P_WATCHER_KVM_RUN, P_WATCHER_GETRANDOM,
 	P_WATCHER_ALLOWED,
 };
 
@@ -69,6 +71,21 @@ static int allowed_calls(void)
 	return 0;
 }
 
+/* What a guest thread does at run time besides allowed_calls(): KVM (EBADF here), getrandom. */
+static int vcpu_run_calls(void)
+{
+	uint8_t buf[16];
+
+	if (ioctl(-1, KVM_RUN, 0) != -1 || errno != EBADF || ioctl(-1, KVM_TRANSLATE, 0) != -1 ||
+	    errno != EBADF || ioctl(-1, KVM_GET_REGS, 0) != -1 || errno != EBADF)
+		return 30;
+	if (fallocate(-1, 0, 0, 4096) != -1 || errno != EBADF)
+		return 31;
+	if (getrandom(buf, sizeof(buf), 0) != (ssize_t)sizeof(buf))
+		return 32;
+	return allowed_calls();
+}
+
 /* A vCPU thread: narrowed, then the call the probe names. */
 static void *vcpu_probe_thread(void *arg)
 {
@@ -90,8 +107,12 @@ static void *vcpu_probe_thread(void *arg)
 	case P_VCPU_UNLINK:
 		(void)unlink("/nonexistent/report.sock");
 		return (void *)(intptr_t)3;
+	case P_VCPU_SECCOMP: /* a thread narrows itself once */
+		if (launcher_confine_thread(VM_THREAD_WATCHER, &err) != 0)
+			return (void *)(intptr_t)4;
+		return (void *)(intptr_t)3;
 	default:
-		return (void *)(intptr_t)allowed_calls();
+		return (void *)(intptr_t)vcpu_run_calls();
 	}
 }
 
@@ -122,6 +143,12 @@ static int watcher_probe(enum probe probe)
 	}
 	if (probe == P_WATCHER_KVM_RUN) {
 		(void)ioctl(-1, KVM_RUN, 0);
+		return 3;
+	}
+	if (probe == P_WATCHER_GETRANDOM) {
+		uint8_t buf[16];
+
+		(void)getrandom(buf, sizeof(buf), 0);
 		return 3;
 	}
 	if (accept4(-1, NULL, NULL, 0) != -1 || errno != EBADF || recvmsg(-1, &mh, 0) != -1 ||
@@ -164,9 +191,11 @@ static int probe_child(void *arg)
 	case P_VCPU_ACCEPT:
 	case P_VCPU_RECVMSG:
 	case P_VCPU_UNLINK:
+	case P_VCPU_SECCOMP:
 	case P_VCPU_ALLOWED:
 		return vcpu_probe(pa->probe);
 	case P_WATCHER_KVM_RUN:
+	case P_WATCHER_GETRANDOM:
 	case P_WATCHER_ALLOWED:
 		return watcher_probe(pa->probe);
 	case P_NOTHING:
@@ -242,6 +271,7 @@ static void vcpu_thread_is_killed_for_channel_calls(void **state)
 	assert_killed(P_VCPU_ACCEPT, "accept4");
 	assert_killed(P_VCPU_RECVMSG, "recvmsg");
 	assert_killed(P_VCPU_UNLINK, "unlink");
+	assert_killed(P_VCPU_SECCOMP, "seccomp");
 	/* what a vCPU thread does still works there, and the channel's calls on the others */
 	assert_exits_0(P_VCPU_ALLOWED);
 }
@@ -250,6 +280,7 @@ static void watcher_is_killed_for_kvm_run(void **state)
 {
 	(void)state;
 	assert_killed(P_WATCHER_KVM_RUN, "ioctl");
+	assert_killed(P_WATCHER_GETRANDOM, "getrandom");
 	assert_exits_0(P_WATCHER_ALLOWED);
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <setjmp.h>
@@ -260,6 +261,99 @@ static void two_vcpus_both_run(void **state)
 	assert_non_null(strchr(t.out, '0'));
 	assert_non_null(strchr(t.out, '1'));
 	vmtest_destroy(&t);
+}
+
+/* What vm_config.confine_thread saw: each call's role, thread and the guest's progress. */
+static struct {
+	pthread_mutex_t mu;
+	size_t n;
+	enum vm_thread_role role[8];
+	pid_t tid[8];
+	uint32_t guest_count[8]; /* the smp guest's counter at 0x300000 then: 0 = not run yet */
+	const uint8_t *hva;
+	int refuse; /* a role to refuse, or -1 */
+} seen = { .mu = PTHREAD_MUTEX_INITIALIZER, .refuse = -1 };
+
+static int record_role(enum vm_thread_role role, struct snp_err *err)
+{
+	/* a slow watcher: the guest threads, confined long before, must still wait for it */
+	if (role == VM_THREAD_WATCHER)
+		nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
+	pthread_mutex_lock(&seen.mu);
+	if (seen.n < 8) {
+		seen.role[seen.n] = role;
+		seen.tid[seen.n] = (pid_t)syscall(SYS_gettid);
+		seen.guest_count[seen.n] = le32_get(seen.hva + 0x300000);
+		seen.n++;
+	}
+	pthread_mutex_unlock(&seen.mu);
+	if ((int)role == seen.refuse)
+		return snp_errf(err, SNP_E_SYS, "test: the %s role refused",
+				role == VM_THREAD_WATCHER ? "watcher" : "vCPU");
+	return 0;
+}
+
+/*
+ * Every thread of the run confines itself in its role before the guest's
+ * first instruction: the caller's thread once as the watcher, each guest
+ * thread (kvm: one per vCPU; emu: one for both) as a vCPU thread.
+ */
+static void each_thread_confines_itself_before_the_guest_runs(void **state)
+{
+	const char *accel = accel_of(state);
+	struct vm_config cfg = { .timeout_ms = 10000, .confine_thread = record_role };
+	const pid_t self = (pid_t)syscall(SYS_gettid);
+	size_t watchers = 0, vcpus = 0;
+	struct vmtest t;
+
+	vmtest_create(&t, accel, 2, guest_smp, sizeof(guest_smp), &cfg);
+	seen.n = 0;
+	seen.refuse = -1;
+	seen.hva = t.mem.hva;
+	vmtest_run(&t);
+	assert_end(&t.res, VM_END_EXIT);
+	assert_int_equal(le32_get(t.mem.hva + 0x300000), 2); /* then both ran */
+	for (size_t i = 0; i < seen.n; i++) {
+		assert_int_equal(seen.guest_count[i], 0);
+		if (seen.role[i] == VM_THREAD_WATCHER) {
+			assert_int_equal(seen.tid[i], self);
+			watchers++;
+		} else {
+			assert_int_equal(seen.role[i], VM_THREAD_VCPU);
+			assert_int_not_equal(seen.tid[i], self);
+			for (size_t k = 0; k < i; k++)
+				assert_int_not_equal(seen.tid[k], seen.tid[i]);
+			vcpus++;
+		}
+	}
+	assert_int_equal(watchers, 1);
+	assert_int_equal(vcpus, strcmp(accel, "emu") == 0 ? 1 : 2);
+	vmtest_destroy(&t);
+}
+
+/* A thread that cannot confine itself ends the run as the VMM's error; the guest never runs. */
+static void unconfined_thread_ends_the_run(void **state)
+{
+	const enum vm_thread_role roles[] = { VM_THREAD_WATCHER, VM_THREAD_VCPU };
+
+	for (size_t r = 0; r < 2; r++) {
+		struct vm_config cfg = { .timeout_ms = 10000, .confine_thread = record_role };
+		struct snp_err err = { 0 };
+		struct vm_result res;
+		struct vmtest t;
+
+		vmtest_create(&t, accel_of(state), 2, guest_smp, sizeof(guest_smp), &cfg);
+		seen.n = 0;
+		seen.refuse = (int)roles[r];
+		seen.hva = t.mem.hva;
+		assert_int_equal(vm_run(t.vm, &res, &err), SNP_E_INTERNAL);
+		if (!strstr(err.msg, "test: the") || !strstr(res.detail, "refused"))
+			fail_msg("err '%s', detail '%s'", err.msg, res.detail);
+		assert_int_equal(res.end, VM_END_ERROR);
+		assert_int_equal(le32_get(t.mem.hva + 0x300000), 0);
+		seen.refuse = -1;
+		vmtest_destroy(&t);
+	}
 }
 
 struct vm_thread_arg {
@@ -602,6 +696,8 @@ static void report_channel_refuses_an_existing_path(void **state)
 	cmocka_unit_test_prestate(unmapped_gpa_stops_with_the_address, accel),          \
 	cmocka_unit_test_prestate(all_vcpus_halted_ends_the_vm, accel),                 \
 	cmocka_unit_test_prestate(two_vcpus_both_run, accel),                           \
+	cmocka_unit_test_prestate(each_thread_confines_itself_before_the_guest_runs, accel), \
+	cmocka_unit_test_prestate(unconfined_thread_ends_the_run, accel),               \
 	cmocka_unit_test_prestate(two_vms_in_one_process, accel),                       \
 	cmocka_unit_test_prestate(mailbox_passes_report_data_and_vmpl, accel),          \
 	cmocka_unit_test_prestate(mailbox_req_gpa_in_two_halves, accel),               \
