@@ -135,7 +135,8 @@ static int add_rule(scmp_filter_ctx ctx, const struct sc_rule *r, struct snp_err
 			return snp_errf(err, SNP_E_INVALID, "seccomp: rule for %s: %zu arguments",
 					r->name, r->nvals);
 		for (size_t i = 0; i < r->nvals; i++)
-			cmp[i] = SCMP_CMP((unsigned)i, SCMP_CMP_EQ, r->vals[i]);
+			cmp[i] = (struct scmp_arg_cmp){ .arg = (unsigned)i, .op = SCMP_CMP_EQ,
+							.datum_a = r->vals[i], .datum_b = 0 };
 		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, (unsigned)r->nvals, cmp);
 		break;
 	}
