@@ -37,10 +37,10 @@ DEPS_fuzz := fuzz
 DEPS_valgrind := valgrind
 DEPS_SETS := build $(if $(findstring clang,$(CC)),clang) $(foreach g,$(MAKECMDGOALS),$(DEPS_$(g)))
 
-# libmicrohttpd, libcurl, libpq and unicorn are loaded at run time by the one command that needs
-# each (util/dl.h): only their headers are used at build time; tests link libcurl as a client.
-PKGS := libssl libcrypto jansson jose libcbor sqlite3 libseccomp
-PKGS_DL := libmicrohttpd libcurl libpq unicorn
+# libmicrohttpd, libcurl, libpq, unicorn and jose are loaded at run time by the commands that
+# need each (util/dl.h): only their headers are used at build time; tests link libcurl as a client.
+PKGS := libssl libcrypto jansson libcbor sqlite3 libseccomp
+PKGS_DL := libmicrohttpd libcurl libpq unicorn jose
 PKGS_TEST := libcurl cmocka
 deb.libssl := libssl-dev
 deb.libcrypto := libssl-dev

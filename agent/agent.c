@@ -9,6 +9,7 @@
 #include "agent/http.h"
 #include "agent/rcar.h"
 #include "attestd/binding.h"
+#include "attestd/jose-dl.h"
 #include "attestd/jwe.h"
 #include "util/secret.h"
 
@@ -102,6 +103,8 @@ int agent_fetch_secret(const struct agent_opts *o, struct agent_result *res, str
 		ret = snp_errf(err, SNP_E_INVALID, "agent: a provider, a URL and a resource are needed");
 		goto out;
 	}
+	if ((ret = jose_dl_load(err)) != 0)
+		goto out;
 	res->provider = o->provider->name;
 	res->insecure = o->provider->insecure;
 	res->key = o->key == JWK_NONE ? JWK_EC_P256 : o->key;

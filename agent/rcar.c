@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jose/b64.h>
 
+#include "attestd/jose-dl.h"
 #include "util/hex.h"
 #include "util/secret.h"
 

@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jose/b64.h>
 #include <openssl/crypto.h>
+
+#include "attestd/jose-dl.h"
 
 static int is_b64url(char c)
 {

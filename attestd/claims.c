@@ -3,12 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jose/b64.h>
 
 #include "attest/report-json.h"
 #include "attest/verify.h"
 #include "attestd/b64url.h"
 #include "attestd/ear.h"
+#include "attestd/jose-dl.h"
 
 json_t *claims_from_verified(const struct verify_result *vr, const uint8_t *raw, size_t len)
 {

@@ -5,10 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jose/b64.h>
-#include <jose/jwk.h>
-#include <jose/jws.h>
-#include <jose/openssl.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -16,6 +12,7 @@
 
 #include "attestd/b64url.h"
 #include "attestd/jose-cfg.h"
+#include "attestd/jose-dl.h"
 #include "attestd/jwk.h"
 
 #define HEADER_MAX 1024

@@ -23,7 +23,12 @@ static void record_err(void *misc, const char *file, int line, uint64_t code, co
 
 int josecfg_open(struct josecfg *c, struct snp_err *err)
 {
+	int ret;
+
 	c->msg[0] = '\0';
+	c->cfg = NULL;
+	if ((ret = jose_dl_load(err)) != 0)
+		return ret;
 	c->cfg = jose_cfg();
 	if (!c->cfg)
 		return snp_errf(err, SNP_E_NOMEM, "libjose: out of memory");

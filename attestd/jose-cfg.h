@@ -6,8 +6,8 @@
 #ifndef SNPVM_ATTESTD_JOSE_CFG_H
 #define SNPVM_ATTESTD_JOSE_CFG_H
 
-#include <jose/cfg.h>
 
+#include "attestd/jose-dl.h"
 #include "util/err.h"
 
 struct josecfg {

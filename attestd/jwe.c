@@ -4,16 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jose/b64.h>
-#include <jose/jwe.h>
-#include <jose/jwk.h>
-#include <jose/openssl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
 #include "attestd/b64url.h"
 #include "attestd/jose-cfg.h"
+#include "attestd/jose-dl.h"
 #include "attestd/jwk.h"
 
 #define CEK_LEN 32              /* A256GCM */

@@ -2,14 +2,13 @@
 
 #include <string.h>
 
-#include <jose/jwk.h>
-#include <jose/openssl.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "attestd/b64url.h"
 #include "attestd/jose-cfg.h"
+#include "attestd/jose-dl.h"
 
 #define KTY_EC 1u
 #define KTY_RSA 2u

@@ -13,6 +13,7 @@
 #include "attest/verify.h"
 #include "attestd/ctx.h"
 #include "attestd/ear-cache.h"
+#include "attestd/jose-dl.h"
 #include "attestd/metrics.h"
 #include "attestd/ratelimit.h"
 #include "attestd/store.h"
@@ -101,7 +102,8 @@ int attestd_open(const struct attestd_opts *o, struct attestd **out, struct snp_
 	a->o = *o;
 	certs_init(&a->base_certs);
 	attestd_verify_only_policy(&a->verify_only);
-	if ((ret = fill_defaults(a, err)) != 0 ||
+	/* libjose now, not at the first request: by then the process may be confined */
+	if ((ret = jose_dl_load(err)) != 0 || (ret = fill_defaults(a, err)) != 0 ||
 	    (ret = store_open(a->o.store_uri, a->o.master_key, &a->store, err)) != 0 ||
 	    (ret = verifier_new(&a->verifier, err)) != 0 ||
 	    (a->o.certs_dir && (ret = certs_load_dir(&a->base_certs, a->o.certs_dir, err)) != 0) ||

@@ -19,11 +19,11 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <jose/b64.h>
 #include <openssl/x509.h>
 
 #include "abi/policy.h"
 #include "attestd/binding.h"
+#include "attestd/jose-dl.h"
 #include "attestd/jwe.h"
 #include "attestd/jwk.h"
 #include "attestd/service.h"

@@ -14,10 +14,10 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <jose/b64.h>
 #include <openssl/evp.h>
 
 #include "attestd/ear.h"
+#include "attestd/jose-dl.h"
 #include "attestd/jwk.h"
 
 #define T0 1764930000   /* 2025-12-05, an arbitrary fixed "now" */

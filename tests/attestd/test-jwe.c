@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <jose/b64.h>
 
+#include "attestd/jose-dl.h"
 #include "attestd/jwe.h"
 #include "attestd/jwk.h"
 #include "tests/common/testutil.h"
