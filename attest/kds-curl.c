@@ -33,7 +33,9 @@ int kds_curl_setup(const struct kds_curl *c, CURL *h, const char *url, struct cu
 	    a->easy_setopt(h, CURLOPT_WRITEDATA, b) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
 	    a->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-	    (c->ca_file && a->easy_setopt(h, CURLOPT_CAINFO, c->ca_file) != CURLE_OK))
+	    /* a CA file replaces the system's: its bundle, and the directory Debian's libcurl adds */
+	    (c->ca_file && (a->easy_setopt(h, CURLOPT_CAINFO, c->ca_file) != CURLE_OK ||
+			    a->easy_setopt(h, CURLOPT_CAPATH, (char *)NULL) != CURLE_OK)))
 		return snp_errf(err, SNP_E_INTERNAL, "curl_easy_setopt failed");
 	return 0;
 }

@@ -18,7 +18,7 @@
  *                      the CPU raises it)
  *
  * HLT and the end of a slice both return UC_ERR_OK from uc_emu_start; a
- * return well before the slice's end with HLT just before RIP is HLT. A slice
+ * return the code hook did not ask for, with HLT just before RIP, is HLT. A slice
  * ends at an instruction boundary when the watcher asks (emu_tick, emu_kick,
  * hook_code), never by Unicorn's own timeout.
  * Unicorn 2.0.1 needs virtual = physical (identity paging), which the
@@ -249,6 +249,7 @@ struct emu_vcpu {
 	struct emu_mmio mmio[IO_MAX_RANGES];
 	size_t nmmio;
 	bool has_pending;        /* a hook saw an event that ends this slice */
+	bool kicked;             /* hook_code ended this slice */
 	struct vcpu_exit pending;
 };
 
@@ -316,7 +317,13 @@ static void emu_stop_with(struct emu_vcpu *e, const struct vcpu_exit *ex)
 	e->api->emu_stop(e->uc);
 }
 
-/* A hook delivered an event: run the loop's handler now, stop the slice if it says so. */
+/*
+ * A hook delivered an event: run the loop's handler now, stop the slice if it
+ * says so. VCPU_STOP always means the VM has ended: a stop requested here, in
+ * an MMIO or port hook, takes effect after the access with the PC at the
+ * instruction's start (Unicorn 2.0.1; see hook_code), which would run it
+ * again if the vCPU ever resumed.
+ */
 static void emu_deliver(struct emu_vcpu *e, const struct vcpu_exit *ex)
 {
 	if (vcpu_handle_exit(e->vcpu, ex) == VCPU_STOP)
@@ -479,8 +486,10 @@ static void hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *opaque)
 	(void)addr;
 	(void)size;
 	if (atomic_load_explicit(&e->stop_wanted, memory_order_relaxed) &&
-	    atomic_exchange(&e->stop_wanted, false))
+	    atomic_exchange(&e->stop_wanted, false)) {
+		e->kicked = true;
 		e->api->emu_stop(uc);
+	}
 }
 
 static void emu_unmap_mmio(struct emu_vcpu *e)
@@ -704,12 +713,13 @@ static bool after_hlt(struct emu_vcpu *e)
 static int emu_run(struct vcpu *vcpu, uint64_t slice_us, struct vcpu_exit *ex, struct snp_err *err)
 {
 	struct emu_vcpu *e = vcpu->accel;
-	uint64_t rip, t0, elapsed;
+	uint64_t rip, t0;
 	uc_err ue;
 
 	(void)err;
 	*ex = (struct vcpu_exit){ .kind = VCPU_EXIT_NONE };
 	e->has_pending = false;
+	e->kicked = false;
 	e->api->reg_read(e->uc, UC_X86_REG_RIP, &rip);
 	t0 = now_us();
 	/*
@@ -720,12 +730,11 @@ static int emu_run(struct vcpu *vcpu, uint64_t slice_us, struct vcpu_exit *ex, s
 	atomic_store(&e->slice_end_us, t0 + slice_us);
 	ue = e->api->emu_start(e->uc, rip, 0, 0, 0);
 	atomic_store(&e->slice_end_us, 0);
-	elapsed = now_us() - t0;
 	if (e->has_pending)
 		*ex = e->pending;
 	else if (ue != UC_ERR_OK)
 		emu_exit_from_error(e, ue, ex);
-	else if (!atomic_load(&vcpu->vm->ended) && elapsed < slice_us && after_hlt(e))
+	else if (!atomic_load(&vcpu->vm->ended) && !e->kicked && after_hlt(e))
 		ex->kind = VCPU_EXIT_HLT;
 	return 0;
 }

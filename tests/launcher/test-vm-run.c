@@ -244,6 +244,35 @@ static void all_vcpus_halted_ends_the_vm(void **state)
 	vmtest_destroy(&t);
 }
 
+/*
+ * HLT after a spin of a few to a few tens of milliseconds: on emu the HLT
+ * lands anywhere in a slice, also past its nominal end (the watcher ends
+ * slices every 2 ms), and must still be HLT, not the end of a slice with the
+ * guest going on to the ud2 after it.
+ */
+static void halt_after_a_spin_ends_the_vm(void **state)
+{
+	/* 21 spins of ~10-40 ms each on emu: one of them all but surely halts in an overrun */
+	for (uint32_t spin = 1000000; spin <= 4000000; spin += 150000) {
+		uint8_t code[] = {
+			0xb9, 0, 0, 0, 0, /* 0: mov $spin,%ecx */
+			0xff, 0xc9,       /* 5: dec %ecx */
+			0x75, 0xfc,       /* 7: jnz 5 */
+			0xf4,             /* 9: hlt */
+			0x0f, 0x0b,       /* a: ud2 */
+		};
+		struct vmtest t;
+
+		le32_put(code + 1, spin);
+		vmtest_create(&t, accel_of(state), 1, code, sizeof(code), NULL);
+		vmtest_run(&t);
+		if (t.res.end != VM_END_HALT)
+			fail_msg("%u spins: ended with %s (%s), want halt", spin,
+				 vm_end_name(t.res.end), t.res.detail);
+		vmtest_destroy(&t);
+	}
+}
+
 static void two_vcpus_both_run(void **state)
 {
 	struct vm_config cfg = { .timeout_ms = 10000 };
@@ -696,6 +725,7 @@ static void report_channel_refuses_an_existing_path(void **state)
 	cmocka_unit_test_prestate(unmapped_gpa_stops_with_the_address, accel),          \
 	cmocka_unit_test_prestate(all_vcpus_halted_ends_the_vm, accel),                 \
 	cmocka_unit_test_prestate(two_vcpus_both_run, accel),                           \
+	cmocka_unit_test_prestate(halt_after_a_spin_ends_the_vm, accel),                \
 	cmocka_unit_test_prestate(each_thread_confines_itself_before_the_guest_runs, accel), \
 	cmocka_unit_test_prestate(unconfined_thread_ends_the_run, accel),               \
 	cmocka_unit_test_prestate(two_vms_in_one_process, accel),                       \
