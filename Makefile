@@ -220,7 +220,7 @@ fuzz: | deps-check
 # VALGRIND_TESTS narrows the set. Not part of CI (it takes ~6 min); docs/development.md has the last run.
 VALGRIND_TESTS ?= $(filter $(BUILD)/tests/cli/% $(BUILD)/tests/attestd/%,$(TEST_BINS))
 VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-	--trace-children=yes --trace-children-skip='*/python3*,*/openssl,*/postgres,*/pg_ctl,*/pg_isready,*/createdb,*/initdb,*/sh,*/curl' \
+	--trace-children=yes --trace-children-skip='*/python3*,*/openssl,*/postgres,*/pg_ctl,*/pg_isready,*/createdb,*/initdb,*/sh,*/curl,*/readelf' \
 	--suppressions=$(CURDIR)/tests/valgrind.supp
 valgrind: $(BUILD)/snpvm $(VALGRIND_TESTS) | deps-check
 	@TEST_WRAP="$(VALGRIND)" SNPVM=$(BUILD)/snpvm SNPVM_NO_SECCOMP=1 tests/run.sh $(VALGRIND_TESTS)

@@ -41,18 +41,18 @@ void *dlopen(const char *file, int mode)
 	return next(file, mode);
 }
 
-/* snpvm's own list of needed libraries lacks libjose (and so its constructors). */
+/* snpvm's own list of needed libraries (its ELF NEEDED entries) lacks libjose. */
 static void snpvm_does_not_link_jose(void **state)
 {
 	const char *bin = getenv("SNPVM") ? getenv("SNPVM") : "build/snpvm";
-	const char *argv[] = { "env", "LD_TRACE_LOADED_OBJECTS=1", bin, NULL };
+	const char *argv[] = { "readelf", "--dynamic", bin, NULL };
 	struct run_result res;
 
 	(void)state;
 	run_cmd(argv, NULL, &res);
 	assert_int_equal(res.status, 0);
-	assert_non_null(strstr(res.out, "libcrypto")); /* the list is there ... */
-	assert_null(strstr(res.out, "libjose"));       /* ... without libjose */
+	assert_non_null(strstr(res.out, "[libcrypto.so")); /* the list is there ... */
+	assert_null(strstr(res.out, "libjose"));            /* ... without libjose */
 	run_result_free(&res);
 }
 
