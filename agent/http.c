@@ -103,10 +103,8 @@ int agent_http_call(struct agent_http *h, const char *url, const char *json,
 	memset(r, 0, sizeof(*r));
 	if ((ret = curl_dl_load(&h->curl.api, err)) != 0)
 		return ret;
-	/* the previous call's options go, its connection stays for this one */
-	if (h->conn)
-		a->easy_reset(h->conn);
-	else if ((h->conn = a->easy_init()) == NULL)
+	/* one handle for every call, so its connection stays (out: resets its options) */
+	if (!h->conn && (h->conn = a->easy_init()) == NULL)
 		return snp_errf(err, SNP_E_NOMEM, "curl_easy_init failed");
 	c = h->conn;
 	if ((ret = kds_curl_setup(&h->curl, c, url, &b, errbuf, err)) != 0)

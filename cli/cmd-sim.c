@@ -436,9 +436,24 @@ out:
 	return status;
 }
 
+/* sim kds's --tls-cert and --tls-key, for its option check. */
+struct kds_tls_args {
+	const char *cert, *key;
+};
+
+static int kds_check(void *ctx, struct snp_err *err)
+{
+	const struct kds_tls_args *t = ctx;
+
+	if (!t->cert != !t->key)
+		return snp_errf(err, SNP_E_INVALID, "--tls-cert and --tls-key go together");
+	return 0;
+}
+
 static int sim_kds(int argc, char **argv)
 {
-	const char *dir = NULL, *listen = NULL, *tls_cert = NULL, *tls_key = NULL;
+	const char *dir = NULL, *listen = NULL;
+	struct kds_tls_args tls = { NULL, NULL };
 	struct snp_err err = { 0 };
 	struct sim_store st;
 	struct sim_kds *kds = NULL;
@@ -449,9 +464,9 @@ static int sim_kds(int argc, char **argv)
 		OPT_STRING("dir", &dir, "DIR", "the sim's state directory", .required = true),
 		OPT_STRING("listen", &listen, "IP:PORT",
 			   "the IPv4 address and port (0: any free port)", .required = true),
-		OPT_STRING("tls-cert", &tls_cert, "FILE",
+		OPT_STRING("tls-cert", &tls.cert, "FILE",
 			   "serve HTTPS, as AMD's KDS is, with this PEM certificate"),
-		OPT_STRING("tls-key", &tls_key, "FILE", "and this PEM key"),
+		OPT_STRING("tls-key", &tls.key, "FILE", "and this PEM key"),
 		OPT_END,
 	};
 	const struct opt_cmd cmd = {
@@ -463,14 +478,12 @@ static int sim_kds(int argc, char **argv)
 			 "  /vcek/v1/{P}/cert_chain  /vcek/v1/{P}/crl\n"
 			 "  /vcek/v1/{P}/{hwid}?blSPL=..&teeSPL=..&snpSPL=..&ucodeSPL=..[&fmcSPL=..]\n"
 			 "  /vlek/v1/{P}/cert_chain  /vlek/v1/{P}/crl\n",
+		.check = kds_check,
+		.ctx = &tls,
 	};
 
 	if (!cli_opt_parse(&cmd, argc, argv, &ret))
 		return ret;
-	if (!tls_cert != !tls_key) {
-		snp_errf(&err, SNP_E_INVALID, "--tls-cert and --tls-key go together");
-		return fail("kds", &err, false);
-	}
 	if ((ret = sim_store_load(dir, &st, &err)) != 0)
 		return fail("kds", &err, false);
 	/* Block the stop signals before the server thread starts, then wait for one. */
@@ -478,9 +491,10 @@ static int sim_kds(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if ((ret = sim_kds_start(&st, listen, tls_cert, tls_key, &kds, &port, &err)) != 0) {
+	if ((ret = sim_kds_start(&st, listen, tls.cert, tls.key, &kds, &port, &err)) != 0) {
 		sim_store_free(&st);
-		if (ret == SNP_E_INVALID)
+		/* without TLS files a refusal can only be the address's; with them it names its own */
+		if (ret == SNP_E_INVALID && !tls.cert)
 			snp_err_prefix(&err, "--listen: ");
 		return fail("kds", &err, false);
 	}
@@ -489,7 +503,7 @@ static int sim_kds(int argc, char **argv)
 		const char *colon = strrchr(listen, ':');
 
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
-		printf("listening on %s://%s:%u\n", tls_cert ? "https" : "http", host, port);
+		printf("listening on %s://%s:%u\n", tls.cert ? "https" : "http", host, port);
 		fflush(stdout);
 	}
 	log_info("serving %s", dir);

@@ -30,7 +30,7 @@ static const struct sc_rule common_rules[] = {
 	/* memory: glibc malloc, Unicorn's TCG code buffer, guest memory tear-down */
 	SC_ALLOW("brk"), SC_ALLOW("mmap"), SC_ALLOW("munmap"), SC_ALLOW("mprotect"),
 	SC_ALLOW("madvise"), SC_ALLOW("mremap"),
-	/* threads: pthreads only (clone with CLONE_THREAD; never a process); Unicorn's timer */
+	/* threads: pthreads only (clone with CLONE_THREAD; never a process): the guest threads */
 	{ .name = "clone", .how = SC_ARG_HAS, .arg = 0, .vals = { CLONE_THREAD }, .nvals = 1 },
 	{ .name = "clone3", .how = SC_ENOSYS },
 	SC_ALLOW("set_robust_list"), SC_ALLOW("rseq"), SC_ALLOW("futex"),

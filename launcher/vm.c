@@ -1,7 +1,7 @@
 /*
- * The VM core: creation (accelerator, devices, vCPUs), the schedulers that
- * drive vcpu_handle_exit() (launcher/vcpu.c), and the host-side checks
- * between guest time slices: vm_stop(), the timeout and device polls.
+ * The VM core: creation (accelerator, devices, vCPUs), the guest threads that
+ * drive vcpu_handle_exit() (launcher/vcpu.c), and the watcher's host-side
+ * checks: vm_stop(), the timeout and device polls.
  *
  *   emu  round-robin: every vCPU runs a time slice in turn on one guest thread
  *   kvm  one guest thread per vCPU in KVM_RUN
@@ -351,18 +351,26 @@ static int start_guest_threads(struct vm *vm, struct guest_thread *t, unsigned n
 	return ret;
 }
 
+static bool any_running(const struct guest_thread *t, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (t[i].started && !atomic_load(&t[i].done))
+			return true;
+	return false;
+}
+
 /*
  * The caller's thread watches: it confines itself and opens the gate, then
  * polls stop, timeout and devices. Once the guest has ended it kicks every
- * guest thread until each has returned: a kick can be lost (emu: a stop
- * request Unicorn drops when it lands between two of its own), and the next
- * one then comes a period later. Returns the watcher's confinement error, or 0.
+ * guest thread until each has returned: a kick can be lost (one that lands
+ * between two runs: emu clears its stop request as a slice starts, and a kvm
+ * signal can come before KVM_RUN), and the next one then comes a period
+ * later. Returns the watcher's confinement error, or 0.
  */
 static int watch(struct vm *vm, struct guest_thread *t, unsigned n, struct start_gate *gate,
 		 uint64_t deadline_ms, struct snp_err *err)
 {
 	const struct timespec period = { .tv_nsec = WATCH_PERIOD_NS };
-	bool running = true;
 	int ret = 0;
 
 	if (vm->cfg.confine_thread && vm->cfg.confine_thread(VM_THREAD_WATCHER, err) != 0) {
@@ -376,12 +384,7 @@ static int watch(struct vm *vm, struct guest_thread *t, unsigned n, struct start
 		for (unsigned i = 0; vm->accel->tick && i < vm->nvcpus_up; i++)
 			vm->accel->tick(&vm->vcpu[i]);
 	}
-	while (running) {
-		running = false;
-		for (unsigned i = 0; i < n; i++)
-			running |= t[i].started && !atomic_load(&t[i].done);
-		if (!running)
-			break;
+	while (any_running(t, n)) {
 		for (unsigned i = 0; i < vm->nvcpus_up; i++)
 			vm->accel->kick(&vm->vcpu[i]);
 		nanosleep(&period, NULL);

@@ -121,7 +121,6 @@ static int probe_child(void *arg)
 	struct snp_err err = { 0 };
 	char path[1024];
 
-	snprintf(path, sizeof(path), "%s/new-file", pa->dir);
 	if (attestd_confine(pa->kds, NULL, &err) != 0) {
 		dprintf(STDERR_FILENO, "confine: %s\n", err.msg);
 		return 2;

@@ -5,9 +5,7 @@
  * the JOSE operations fail naming the Debian package - they do not crash.
  *
  * The "missing" case runs in a forked child (the load happens once per
- * process): this program defines dlopen, which the static libraries' calls
- * bind to, and sends libjose.so.0 to a name no system has while hide_jose is
- * set.
+ * process), with libjose.so.0 hidden (tests/common/dl-hide.h).
  */
 #include <dlfcn.h>
 #include <setjmp.h>
@@ -26,20 +24,8 @@
 #include "attestd/jose-cfg.h"
 #include "attestd/jose-dl.h"
 #include "attestd/jwk.h"
+#include "tests/common/dl-hide.h"
 #include "tests/common/testutil.h"
-
-static bool hide_jose;
-
-void *dlopen(const char *file, int mode);
-
-void *dlopen(const char *file, int mode)
-{
-	void *(*next)(const char *, int) = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
-
-	if (hide_jose && file && strcmp(file, JOSE_DL_SONAME) == 0)
-		file = "libjose-not-installed.so.0";
-	return next(file, mode);
-}
 
 /* snpvm's own list of needed libraries (its ELF NEEDED entries) lacks libjose. */
 static void snpvm_does_not_link_jose(void **state)
@@ -64,7 +50,7 @@ static int missing_child(void *arg)
 	json_t *k = NULL;
 
 	(void)arg;
-	hide_jose = true;
+	dl_hide(JOSE_DL_SONAME, "libjose-not-installed.so.0");
 	if (josecfg_open(&jc, &err) != SNP_E_UNSUPPORTED || !strstr(err.msg, "libjose0") ||
 	    !strstr(err.msg, "libjose-not-installed.so.0"))
 		return 10;

@@ -167,9 +167,7 @@ static int probe_child(void *arg)
 {
 	const struct probe_arg *pa = arg;
 	struct snp_err err = { 0 };
-	char path[1024];
 
-	snprintf(path, sizeof(path), "%s/new-file", pa->dir);
 	if (launcher_confine(&err) != 0) {
 		dprintf(STDERR_FILENO, "confine: %s\n", err.msg);
 		return 2;

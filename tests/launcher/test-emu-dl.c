@@ -3,11 +3,10 @@
  * start-up: snpvm does not link it, and where it is missing the `emu` and
  * `auto` accelerators say so, naming the Debian package.
  *
- * The "missing" case: this program defines dlopen, which the static
- * libraries' calls bind to, and sends libunicorn.so.2 to a name no system
- * has while hide_unicorn is set (the loader's own message then reads as it
- * would on a host without the package). libunicorn is loaded once per
- * process, so a load never happens here.
+ * The "missing" case hides libunicorn.so.2 (tests/common/dl-hide.h): the
+ * loader's own message then reads as it would on a host without the
+ * package. libunicorn is loaded once per process, so a load never happens
+ * here.
  */
 #include <dlfcn.h>
 #include <setjmp.h>
@@ -23,22 +22,10 @@
 #include "launcher/accel.h"
 #include "launcher/guest-mem.h"
 #include "launcher/vm.h"
+#include "tests/common/dl-hide.h"
 #include "tests/common/testutil.h"
 
 #define UNICORN "libunicorn.so.2"
-
-static bool hide_unicorn;
-
-void *dlopen(const char *file, int mode);
-
-void *dlopen(const char *file, int mode)
-{
-	void *(*next)(const char *, int) = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
-
-	if (hide_unicorn && file && strcmp(file, UNICORN) == 0)
-		file = "libunicorn-not-installed.so.2";
-	return next(file, mode);
-}
 
 /* Linked as snpvm is, this process has not loaded libunicorn before emu is asked for. */
 static void unicorn_is_not_loaded_at_start(void **state)
@@ -71,7 +58,7 @@ static void missing_unicorn_names_the_package(void **state)
 	struct vm *vm = NULL;
 
 	(void)state;
-	hide_unicorn = true;
+	dl_hide(UNICORN, "libunicorn-not-installed.so.2");
 	/* the background load (snpvm launch starts it early) fails; the probe reports it */
 	accel_preload("emu");
 	assert_null(accel_select("emu", NULL, &err));
@@ -100,7 +87,7 @@ static void missing_unicorn_names_the_package(void **state)
 	assert_non_null(strstr(err.msg, "libunicorn2"));
 	guest_mem_free(&mem);
 	assert_null(dlopen(UNICORN, RTLD_LAZY | RTLD_NOLOAD));
-	hide_unicorn = false;
+	dl_hide(NULL, NULL);
 }
 
 int main(void)

@@ -389,6 +389,25 @@ static void cli_kds_child_tls(void **state)
 	if (!strstr(r.err, "--tls-cert and --tls-key"))
 		fail_msg("stderr: %s", r.err);
 	run_result_free(&r);
+	{
+		/* a certificate that is not PEM text is named as such, not as a bad --listen */
+		char *sim = simtest_dir(SNP_PRODUCT_MILAN, SNP_SIGNING_KEY_VCEK), bad[1200];
+		const char *argv[] = { "sim", "kds", "--dir", sim, "--listen", "127.0.0.1:0",
+				       "--tls-cert", bad, "--tls-key", bad, NULL };
+		FILE *f;
+
+		snprintf(bad, sizeof(bad), "%s/bad.pem", dir);
+		assert_non_null(f = fopen(bad, "w"));
+		assert_int_equal(fwrite("x\0y", 1, 3, f), 3);
+		fclose(f);
+		run_snpvm(argv, NULL, &r);
+		assert_int_not_equal(r.status, 0);
+		if (!strstr(r.err, "PEM text") || strstr(r.err, "--listen"))
+			fail_msg("stderr: %s", r.err);
+		run_result_free(&r);
+		rm_rf(sim);
+		free(sim);
+	}
 	rm_rf(dir);
 	free(dir);
 }
